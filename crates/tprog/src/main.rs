@@ -1,0 +1,45 @@
+//! The `tprog` command line: argument parsing and glue only.
+//!
+//! Each subcommand lives in its own file under `cmd/`, turns raw flags into validated library
+//! configs and calls the library crates. Errors are printed with their cause chain.
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod cmd;
+
+/// Learn Transformer Programs: train an interpretable Transformer, decompile it into a
+/// program, verify that the program equals the model, run and export it.
+#[derive(Debug, Parser)]
+#[command(name = "tprog", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// List the built-in tasks with their parameters and the paper's settings.
+    Tasks(cmd::tasks::Args),
+    /// Generate a task's dataset: print split sizes and examples, or write it as JSONL.
+    Data(cmd::data::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tasks(args) => cmd::tasks::run(args),
+        Command::Data(args) => cmd::data::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error}");
+            for cause in error.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
