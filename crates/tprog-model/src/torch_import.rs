@@ -1,0 +1,1 @@
+//! Reads PyTorch `.pt` checkpoints (written by another helper).

@@ -1,0 +1,51 @@
+//! Errors of training, evaluation and run directories.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while training or reading a run.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// A file of the run directory could not be read or written.
+    #[error("cannot read or write {}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A JSON file of the run directory is malformed.
+    #[error("malformed JSON in {}: {source}", path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: serde_json::Error,
+    },
+    /// The directory is not a tprog run (no `config.json`).
+    #[error("{} is not a tprog run directory (no config.json)", path.display())]
+    NotARunDir {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The training loss became NaN or infinite; the last good checkpoint is kept.
+    #[error(
+        "the training loss became {loss} at epoch {epoch}, step {step} (τ = {tau:.4}); \
+         the last good checkpoint is kept"
+    )]
+    NonFiniteLoss {
+        /// 0-based epoch.
+        epoch: usize,
+        /// 0-based step within the epoch.
+        step: usize,
+        /// The loss value.
+        loss: f32,
+        /// The temperature at that step.
+        tau: f64,
+    },
+    /// The training configuration is invalid (every problem listed).
+    #[error("invalid training configuration:\n  - {}", problems.join("\n  - "))]
+    InvalidConfig {
+        /// One line per problem.
+        problems: Vec<String>,
+    },
+}

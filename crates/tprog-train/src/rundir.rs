@@ -1,0 +1,205 @@
+//! The run directory (DESIGN.md): what a training run leaves behind, written atomically.
+//!
+//! `config.json` is written before training starts; `metrics.jsonl` gets one line per epoch;
+//! `model.safetensors` holds the reported (best-by-validation) parameters; `checkpoint.safetensors`
+//! and `state.json` hold what `--resume` needs. Every file is written to a temporary name and
+//! renamed into place, so a full disk or an interruption never destroys the last good copy.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::TrainError;
+
+/// File names inside a run directory.
+pub mod files {
+    /// Task, model and training configuration, written before training.
+    pub const CONFIG: &str = "config.json";
+    /// Reported parameters (the best epoch by discrete validation accuracy).
+    pub const MODEL: &str = "model.safetensors";
+    /// Latest parameters and optimiser state, for `--resume`.
+    pub const CHECKPOINT: &str = "checkpoint.safetensors";
+    /// Loop state (epoch, best score, ...) that goes with the checkpoint.
+    pub const STATE: &str = "state.json";
+    /// One JSON line per epoch.
+    pub const METRICS: &str = "metrics.jsonl";
+    /// The decompiled program (JSON IR).
+    pub const PROGRAM_JSON: &str = "program.json";
+    /// The decompiled program as a self-contained Python file.
+    pub const PROGRAM_PY: &str = "program.py";
+    /// Accuracy table, faithfulness result, program size, timings.
+    pub const REPORT: &str = "report.md";
+}
+
+/// A run directory on disk.
+#[derive(Debug, Clone)]
+pub struct RunDir {
+    root: PathBuf,
+}
+
+impl RunDir {
+    /// Creates `root` (and parents) for a new run.
+    pub fn create(root: impl Into<PathBuf>) -> Result<Self, TrainError> {
+        let root = root.into();
+        fs::create_dir_all(&root).map_err(|source| TrainError::Io {
+            path: root.clone(),
+            source,
+        })?;
+        Ok(Self { root })
+    }
+
+    /// Opens an existing run directory (it must hold `config.json`).
+    pub fn open(root: impl Into<PathBuf>) -> Result<Self, TrainError> {
+        let root = root.into();
+        let config = root.join(files::CONFIG);
+        if !config.is_file() {
+            return Err(TrainError::NotARunDir { path: root });
+        }
+        Ok(Self { root })
+    }
+
+    /// The directory itself.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The path of a file inside the run directory.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.root.join(name)
+    }
+
+    /// Writes `bytes` to `name` atomically (temporary file, sync, rename).
+    pub fn write_atomic(&self, name: &str, bytes: &[u8]) -> Result<(), TrainError> {
+        write_atomic(&self.path(name), bytes)
+    }
+
+    /// Writes `value` as pretty JSON to `name`, atomically.
+    pub fn write_json<T: Serialize>(&self, name: &str, value: &T) -> Result<(), TrainError> {
+        let path = self.path(name);
+        let mut text = serde_json::to_string_pretty(value).map_err(|source| TrainError::Json {
+            path: path.clone(),
+            source,
+        })?;
+        text.push('\n');
+        write_atomic(&path, text.as_bytes())
+    }
+
+    /// Reads `name` as JSON.
+    pub fn read_json<T: DeserializeOwned>(&self, name: &str) -> Result<T, TrainError> {
+        let path = self.path(name);
+        let text = fs::read_to_string(&path).map_err(|source| TrainError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        serde_json::from_str(&text).map_err(|source| TrainError::Json { path, source })
+    }
+
+    /// Appends one JSON line to `metrics.jsonl`.
+    pub fn append_metrics<T: Serialize>(&self, record: &T) -> Result<(), TrainError> {
+        let path = self.path(files::METRICS);
+        let mut line = serde_json::to_string(record).map_err(|source| TrainError::Json {
+            path: path.clone(),
+            source,
+        })?;
+        line.push('\n');
+        let io = |source| TrainError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .map_err(io)?;
+        file.write_all(line.as_bytes()).map_err(io)?;
+        file.flush().map_err(io)
+    }
+
+    /// Truncates `metrics.jsonl` to its first `n_epochs` lines (used when resuming).
+    pub fn truncate_metrics(&self, n_epochs: usize) -> Result<(), TrainError> {
+        let path = self.path(files::METRICS);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => return Err(TrainError::Io { path, source }),
+        };
+        let kept: String = text
+            .lines()
+            .take(n_epochs)
+            .map(|line| format!("{line}\n"))
+            .collect();
+        write_atomic(&path, kept.as_bytes())
+    }
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename, so that the previous
+/// content survives any failure (full disk, interruption).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    let file_name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "file".to_owned());
+    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    let io = |source| TrainError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let result = (|| {
+        let mut file = fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(tag: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("tprog-rundir-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn json_round_trip_metrics_and_truncation() {
+        let dir = RunDir::create(temp_dir("rt")).unwrap();
+        dir.write_json(files::CONFIG, &serde_json::json!({"a": 1})).unwrap();
+        let back: serde_json::Value = dir.read_json(files::CONFIG).unwrap();
+        assert_eq!(back["a"], 1);
+        for epoch in 0..5 {
+            dir.append_metrics(&serde_json::json!({ "epoch": epoch })).unwrap();
+        }
+        dir.truncate_metrics(2).unwrap();
+        let text = fs::read_to_string(dir.path(files::METRICS)).unwrap();
+        assert_eq!(text.lines().count(), 2);
+        assert!(RunDir::open(dir.root()).is_ok());
+        fs::remove_dir_all(dir.root()).unwrap();
+    }
+
+    #[test]
+    fn open_requires_config_and_errors_name_the_path() {
+        let missing = temp_dir("missing");
+        let error = RunDir::open(&missing).unwrap_err().to_string();
+        assert!(error.contains("tprog-rundir-missing"), "{error}");
+    }
+
+    #[test]
+    fn failed_atomic_write_keeps_previous_content() {
+        let dir = RunDir::create(temp_dir("atomic")).unwrap();
+        dir.write_atomic("x.txt", b"good").unwrap();
+        // Writing into a directory that vanished fails without touching anything else.
+        let gone = dir.path("no-such-dir").join("y.txt");
+        assert!(write_atomic(&gone, b"bad").is_err());
+        assert_eq!(fs::read(dir.path("x.txt")).unwrap(), b"good");
+        fs::remove_dir_all(dir.root()).unwrap();
+    }
+}
