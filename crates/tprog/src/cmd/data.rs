@@ -1,10 +1,176 @@
-//! `tprog data`: generate a task's dataset.
+//! `tprog data`: generate a task's dataset (or load a JSONL file) and show or write it.
 
-/// Arguments of `tprog data`.
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use tprog_tasks::jsonl::{LoadOptions, load_dataset, write_jsonl};
+use tprog_tasks::{Dataset, Example, Split, Task, TaskName, TaskParams};
+
+/// Arguments of `tprog data`; unset generator flags take the task's paper settings.
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Task to generate (`tprog tasks` lists them).
+    #[arg(long, required_unless_present = "file", conflicts_with = "file")]
+    task: Option<String>,
+    /// Load a JSONL file instead (`{"tokens": [...], "labels": [...]}` a line, optional
+    /// `"split"`; `.jsonl.gz` accepted).
+    #[arg(long)]
+    file: Option<PathBuf>,
+    /// The reference's --vocab_size (counts special tokens as the reference does).
+    #[arg(long)]
+    vocab_size: Option<usize>,
+    /// The reference's --min_length.
+    #[arg(long)]
+    min_length: Option<usize>,
+    /// The reference's --max_length.
+    #[arg(long)]
+    max_length: Option<usize>,
+    /// Number of examples asked for (fewer may come out when --unique is true).
+    #[arg(long)]
+    size: Option<usize>,
+    /// Seed of the generator and of the split (0 ..= 4294967295).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Keep only the first occurrence of each input.
+    #[arg(long, action = clap::ArgAction::Set)]
+    unique: Option<bool>,
+    /// Examples printed per split.
+    #[arg(long, default_value_t = 5)]
+    show: usize,
+    /// Write every example as JSONL (with "split") to this file instead of printing examples;
+    /// a name ending in `.gz` is gzip-compressed.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
 
 /// Runs `tprog data`.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let dataset = match (&args.task, &args.file) {
+        (Some(name), _) => generate(name, &args)?,
+        (None, Some(file)) => {
+            let seed = u32::try_from(args.seed.unwrap_or(0)).context("--seed must fit 32 bits")?;
+            load_dataset(
+                file,
+                LoadOptions {
+                    seed,
+                    ..LoadOptions::default()
+                },
+            )?
+        }
+        (None, None) => anyhow::bail!("give --task NAME or --file FILE.jsonl"),
+    };
+    print_summary(&dataset);
+    match &args.out {
+        Some(out) => {
+            write_out(out, &dataset)?;
+            println!("wrote {} examples to {}", dataset.produced(), out.display());
+        }
+        None => print_examples(&dataset, args.show),
+    }
+    Ok(())
+}
+
+/// Validates the flags into task parameters and generates the dataset.
+fn generate(name: &str, args: &Args) -> anyhow::Result<Dataset> {
+    let name: TaskName = name.parse()?;
+    let defaults = name.default_params();
+    let params = TaskParams {
+        vocab_size: args.vocab_size.unwrap_or(defaults.vocab_size),
+        min_length: args.min_length.unwrap_or(defaults.min_length),
+        max_length: args.max_length.unwrap_or(defaults.max_length),
+        dataset_size: args.size.unwrap_or(defaults.dataset_size),
+        seed: args.seed.unwrap_or(defaults.seed),
+        unique: args.unique.unwrap_or(defaults.unique),
+    };
+    let task = Task::new(name, params)?;
+    Ok(task.generate()?)
+}
+
+/// Sizes (asked vs produced), vocabularies and context length.
+fn print_summary(dataset: &Dataset) {
+    match &dataset.params {
+        Some(p) => println!(
+            "task {}: vocab_size {}, min_length {}, max_length {}, seed {}, unique {}",
+            dataset.task, p.vocab_size, p.min_length, p.max_length, p.seed, p.unique
+        ),
+        None => println!("data from {}", dataset.task),
+    }
+    let produced = dataset.produced();
+    match dataset.requested {
+        Some(asked) if asked > produced => println!(
+            "examples: {produced} produced of {asked} asked (fewer than asked: the generator \
+             yields only {produced} distinct inputs with these settings)"
+        ),
+        Some(asked) => println!("examples: {produced} produced of {asked} asked"),
+        None => println!("examples: {produced}"),
+    }
+    println!(
+        "splits: train {} / val {} / test {}",
+        dataset.train.len(),
+        dataset.val.len(),
+        dataset.test.len()
+    );
+    let vocab = dataset.input_vocab.tokens();
+    println!("input vocab ({}): {}", vocab.len(), vocab.join(" "));
+    let vocab = dataset.output_vocab.tokens();
+    println!("output vocab ({}): {}", vocab.len(), vocab.join(" "));
+    println!("n_ctx: {}, causal: {}", dataset.n_ctx, dataset.causal);
+}
+
+/// The first `show` examples of each split, tokens above labels, aligned.
+fn print_examples(dataset: &Dataset, show: usize) {
+    if show == 0 {
+        return;
+    }
+    for split in Split::ALL {
+        let examples = dataset.split(split);
+        println!();
+        println!(
+            "{split} (first {} of {}):",
+            show.min(examples.len()),
+            examples.len()
+        );
+        for example in examples.iter().take(show) {
+            let (tokens, labels) = aligned(example);
+            println!("  tokens: {tokens}");
+            println!("  labels: {labels}");
+        }
+    }
+}
+
+/// Tokens and labels padded to a common width per position.
+fn aligned(example: &Example) -> (String, String) {
+    let mut tokens = Vec::new();
+    let mut labels = Vec::new();
+    for (token, label) in example.tokens.iter().zip(&example.labels) {
+        let width = token.chars().count().max(label.chars().count());
+        tokens.push(format!("{token:<width$}"));
+        labels.push(format!("{label:<width$}"));
+    }
+    (
+        tokens.join(" ").trim_end().to_string(),
+        labels.join(" ").trim_end().to_string(),
+    )
+}
+
+/// Writes the dataset as JSONL (gzip when the name ends in `.gz`).
+fn write_out(path: &Path, dataset: &Dataset) -> anyhow::Result<()> {
+    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+    let context = || format!("cannot write {}", path.display());
+    if path.extension().is_some_and(|e| e == "gz") {
+        let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        write_jsonl(&mut encoder, dataset).with_context(context)?;
+        encoder
+            .finish()
+            .with_context(context)?
+            .flush()
+            .with_context(context)?;
+    } else {
+        let mut writer = BufWriter::new(file);
+        write_jsonl(&mut writer, dataset).with_context(context)?;
+        writer.flush().with_context(context)?;
+    }
+    Ok(())
 }

@@ -1,10 +1,50 @@
-//! `tprog tasks`: list the built-in tasks.
+//! `tprog tasks`: list the built-in tasks with their parameters and the paper's settings.
+
+use tprog_tasks::{Task, TaskName};
 
 /// Arguments of `tprog tasks`.
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-/// Runs `tprog tasks`.
+/// Runs `tprog tasks`: one row per task with its default (paper) parameters.
 pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("not implemented yet")
+    println!(
+        "{:<12} {:<6} {:>10} {:>10} {:>10} {:>7} {:>4} {:<6} {:>10}  description",
+        "task",
+        "causal",
+        "vocab_size",
+        "min_length",
+        "max_length",
+        "size",
+        "seed",
+        "unique",
+        "support"
+    );
+    for name in TaskName::ALL {
+        let p = name.default_params();
+        let support = Task::with_defaults(name).support_size();
+        println!(
+            "{:<12} {:<6} {:>10} {:>10} {:>10} {:>7} {:>4} {:<6} {:>10}  {}",
+            name.as_str(),
+            if name.causal() { "yes" } else { "no" },
+            p.vocab_size,
+            p.min_length,
+            p.max_length,
+            p.dataset_size,
+            p.seed,
+            p.unique,
+            support,
+            name.description()
+        );
+    }
+    println!();
+    println!(
+        "Defaults are the paper's settings (the reference's scripts). vocab_size counts special"
+    );
+    println!("tokens as the reference does (sort/reverse: <pad> <s> </s>; hist family: <pad> <s>;");
+    println!(
+        "dyck: number of bracket types; induction: letters + digits + 2). support = number of"
+    );
+    println!("distinct inputs the generator can produce. Generate with `tprog data --task NAME`.");
+    Ok(())
 }

@@ -1,0 +1,299 @@
+//! Categorical attention (spec §4): select with a one-to-one predicate, default to BOS when
+//! nothing matches, prefer the closest match through a fixed relative-position bias in log
+//! space, sample over keys, and copy the chosen value variable.
+//!
+//! Dimension letters: H heads, N positions, K values per variable.
+
+use super::read::Read;
+use super::selector::{Selector, SelectorWs};
+use crate::sampler::{NoiseRng, Sampling, sample_backward, sample_forward};
+
+/// Masked attention logits.
+pub(crate) const MASKED: f32 = -1e30;
+
+/// All categorical heads of one layer.
+#[derive(Debug, Clone)]
+pub(crate) struct CatAttention {
+    /// Key/query reads and predicates.
+    pub select: Selector,
+    /// `W_V`.
+    pub value: Read,
+    /// First column of the heads' outputs in `x_cat`.
+    pub out_col: usize,
+    /// Attention temperature (`sqrt(k)` by default).
+    pub att_temp: f32,
+    /// Fixed relative-position bias `b`, length `2·n_ctx`, indexed by `j − i` with wrap-around.
+    pub rel_bias: Vec<f32>,
+}
+
+/// Activations of a [`CatAttention`] for one example.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CatAttnWs {
+    /// Key/query/scores.
+    pub sel: SelectorWs,
+    /// `val_j`: `[H, N, K]`.
+    pub val: Vec<f32>,
+    /// `S'` = scores with the BOS default added at key 0: `[H, N, N]`.
+    pub sp: Vec<f32>,
+    /// `s_i` = sum of unmasked scores per query: `[H, N]`.
+    pub ssum: Vec<f32>,
+    /// Attention used downstream: `[H, N, N]`.
+    pub probs: Vec<f32>,
+    /// Soft attention (for the backward): `[H, N, N]`.
+    pub soft: Vec<f32>,
+    /// Scratch rows `[N]` and backward buffers.
+    pub row: Vec<f32>,
+    pub dval: Vec<f32>,
+    pub ds: Vec<f32>,
+}
+
+impl CatAttnWs {
+    pub fn new(heads: usize, n_ctx: usize, k: usize) -> Self {
+        let hnn = heads * n_ctx * n_ctx;
+        Self {
+            sel: SelectorWs::new(heads, n_ctx, k),
+            val: vec![0.0; heads * n_ctx * k],
+            sp: vec![0.0; hnn],
+            ssum: vec![0.0; heads * n_ctx],
+            probs: vec![0.0; hnn],
+            soft: vec![0.0; hnn],
+            row: vec![0.0; n_ctx],
+            dval: vec![0.0; heads * n_ctx * k],
+            ds: vec![0.0; hnn],
+        }
+    }
+}
+
+/// The BOS default `relu(1 − s/(s + 1e-10))` and whether it is active (positive).
+#[inline]
+fn bos_default(s: f32) -> (f32, bool) {
+    let v = 1.0 - s / (s + 1e-10);
+    if v > 0.0 { (v, true) } else { (0.0, false) }
+}
+
+impl CatAttention {
+    #[inline]
+    fn bias(&self, i: usize, j: usize) -> f32 {
+        let m2 = self.rel_bias.len();
+        self.rel_bias[(j + m2 - i) % m2]
+    }
+
+    /// Forward for one example: reads `x_cat` (stride `dc`), writes the heads' outputs into
+    /// their columns. `mask` is `[N, N]`; noise is drawn only for unmasked entries.
+    #[allow(clippy::too_many_arguments)]
+    pub fn forward(
+        &self,
+        eff: &[f32],
+        sampling: Sampling,
+        x_cat: &mut [f32],
+        dc: usize,
+        n: usize,
+        mask: &[bool],
+        ws: &mut CatAttnWs,
+        rng: &mut NoiseRng,
+    ) {
+        let k = self.select.k;
+        let heads = self.select.heads;
+        self.select.forward(eff, x_cat, dc, n, &mut ws.sel);
+        for h in 0..heads {
+            for j in 0..n {
+                let at = (h * n + j) * k;
+                self.value.forward(eff, &x_cat[j * dc..(j + 1) * dc], h, &mut ws.val[at..at + k]);
+            }
+        }
+        for h in 0..heads {
+            for i in 0..n {
+                let r = (h * n + i) * n;
+                let s = &ws.sel.s[r..r + n];
+                let mrow = &mask[i * n..(i + 1) * n];
+                let mut sum = 0.0f32;
+                for (&v, &m) in s.iter().zip(mrow) {
+                    if m {
+                        sum += v;
+                    }
+                }
+                ws.ssum[h * n + i] = sum;
+                let sp = &mut ws.sp[r..r + n];
+                sp.copy_from_slice(s);
+                sp[0] += bos_default(sum).0;
+                let x = &mut ws.row[..n];
+                for j in 0..n {
+                    x[j] = if mrow[j] {
+                        ((sp[j] + 1e-20).ln() + self.bias(i, j)) / self.att_temp
+                    } else {
+                        MASKED / self.att_temp
+                    };
+                    if mrow[j] && sampling.uses_noise() {
+                        x[j] += rng.gumbel();
+                    }
+                }
+                sample_forward(sampling, x, &mut ws.probs[r..r + n], &mut ws.soft[r..r + n]);
+            }
+        }
+        // z_i = Σ_j A[i,j] val_j, written into the stream.
+        for i in 0..n {
+            let out = &mut x_cat[i * dc + self.out_col..i * dc + self.out_col + heads * k];
+            out.fill(0.0);
+            for h in 0..heads {
+                let a = &ws.probs[(h * n + i) * n..(h * n + i + 1) * n];
+                let z = &mut out[h * k..(h + 1) * k];
+                for (j, &aij) in a.iter().enumerate() {
+                    if aij == 0.0 {
+                        continue;
+                    }
+                    for (zc, &v) in z.iter_mut().zip(&ws.val[(h * n + j) * k..(h * n + j + 1) * k]) {
+                        *zc += aij * v;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Backward for one example: reads the outputs' gradients from `dx_cat`, accumulates
+    /// parameter gradients into `d_eff` and input gradients into `dx_cat`. Rows of padded
+    /// queries (`keep[i]` false) carry no gradient and are skipped.
+    #[allow(clippy::too_many_arguments)]
+    pub fn backward(
+        &self,
+        eff: &[f32],
+        sampling: Sampling,
+        x_cat: &[f32],
+        dx_cat: &mut [f32],
+        dc: usize,
+        n: usize,
+        mask: &[bool],
+        keep: &[bool],
+        ws: &mut CatAttnWs,
+        d_eff: &mut [f32],
+    ) {
+        let k = self.select.k;
+        let heads = self.select.heads;
+        let hnn = heads * n * n;
+        ws.dval[..heads * n * k].fill(0.0);
+        ws.ds[..hnn].fill(0.0);
+        for h in 0..heads {
+            for i in 0..n {
+                if !keep[i] {
+                    continue;
+                }
+                let dz = &dx_cat[i * dc + self.out_col + h * k..i * dc + self.out_col + (h + 1) * k];
+                let r = (h * n + i) * n;
+                // dA[i,j] = ⟨dz_i, val_j⟩ ; dval_j += A[i,j] dz_i
+                let da = &mut ws.row[..n];
+                for j in 0..n {
+                    let vj = (h * n + j) * k;
+                    let mut acc = 0.0f32;
+                    for (d, v) in dz.iter().zip(&ws.val[vj..vj + k]) {
+                        acc += d * v;
+                    }
+                    da[j] = acc;
+                    let aij = ws.probs[r + j];
+                    if aij != 0.0 {
+                        for (dv, d) in ws.dval[vj..vj + k].iter_mut().zip(dz) {
+                            *dv += aij * d;
+                        }
+                    }
+                }
+                // Through the sampler, the temperature, the mask, the log and the BOS default.
+                let dsrow = &mut ws.ds[r..r + n];
+                sample_backward(sampling, &ws.soft[r..r + n], da, dsrow);
+                let mrow = &mask[i * n..(i + 1) * n];
+                for j in 0..n {
+                    dsrow[j] = if mrow[j] {
+                        dsrow[j] / self.att_temp / (ws.sp[r + j] + 1e-20)
+                    } else {
+                        0.0
+                    };
+                }
+                let s = ws.ssum[h * n + i];
+                if bos_default(s).1 {
+                    let e = s + 1e-10;
+                    let dsum = -dsrow[0] * (1.0 / e - s / (e * e));
+                    for j in 0..n {
+                        if mrow[j] {
+                            dsrow[j] += dsum;
+                        }
+                    }
+                }
+            }
+        }
+        for h in 0..heads {
+            for j in 0..n {
+                let at = (h * n + j) * k;
+                let (row, drow) = (&x_cat[j * dc..(j + 1) * dc], &mut dx_cat[j * dc..(j + 1) * dc]);
+                self.value.backward(eff, row, h, &ws.dval[at..at + k], d_eff, drow);
+            }
+        }
+        let ds = std::mem::take(&mut ws.ds);
+        self.select.backward(eff, x_cat, dc, n, &mut ws.sel, &ds, d_eff, dx_cat);
+        ws.ds = ds;
+    }
+}
+
+/// The fixed relative-position bias buffer of length `2·m` (spec §4), computed in `f32` the way
+/// the reference's `torch.linspace` does on CPU (fused multiply-add in the scalar path, a
+/// separate multiply and add inside 2×8-wide vector chunks), so it equals the reference's
+/// buffer bit for bit: `[−2, linspace(0, −m, m−1)/m, linspace(−m, 0, m)/m]`.
+pub fn fixed_rel_pos_bias(m: usize) -> Vec<f32> {
+    let mf = m as f32;
+    let mut out = vec![-2.0f32];
+    out.extend(torch_linspace(0.0, -mf, m.saturating_sub(1)).into_iter().map(|v| v / mf));
+    out.extend(torch_linspace(-mf, 0.0, m).into_iter().map(|v| v / mf));
+    out
+}
+
+fn torch_linspace(start: f32, end: f32, steps: usize) -> Vec<f32> {
+    match steps {
+        0 => return Vec::new(),
+        1 => return vec![start],
+        _ => {}
+    }
+    let step = (end - start) / (steps - 1) as f32;
+    let half = steps / 2;
+    let scalar = |i: usize| {
+        if i < half {
+            step.mul_add(i as f32, start)
+        } else {
+            (-step).mul_add((steps - i - 1) as f32, end)
+        }
+    };
+    let mut out = Vec::with_capacity(steps);
+    let mut i = 0;
+    while i + 16 <= steps {
+        for base_i in [i, i + 8] {
+            let base = scalar(base_i);
+            for j in 0..8 {
+                out.push(base + j as f32 * step);
+            }
+        }
+        i += 16;
+    }
+    while i < steps {
+        out.push(scalar(i));
+        i += 1;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bias_matches_the_spec_table() {
+        let b = fixed_rel_pos_bias(8);
+        let m2 = b.len();
+        let row3: Vec<f32> = (0..8).map(|j| b[(j + m2 - 3) % m2]).collect();
+        let want = [-0.286, -0.143, 0.0, -2.0, 0.0, -0.167, -0.333, -0.5];
+        for (a, w) in row3.iter().zip(want) {
+            assert!((a - w).abs() < 1e-3, "{row3:?}");
+        }
+    }
+
+    #[test]
+    fn bos_default_is_one_only_when_nothing_matches() {
+        assert_eq!(bos_default(0.0), (1.0, true));
+        assert_eq!(bos_default(1.0), (0.0, false));
+        assert_eq!(bos_default(0.3), (0.0, false));
+    }
+}

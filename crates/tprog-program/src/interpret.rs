@@ -1,0 +1,490 @@
+//! The interpreter: a validated [`Program`] compiled to slot indices and run on token sequences,
+//! one at a time or as a parallel batch, with caller-owned scratch buffers.
+//!
+//! Shapes (per sequence): N positions, C classes, k = d_var. Categorical variables live in
+//! `cat: [variables × N]` (u32 values), numerical ones in `num: [variables × N]` (i64), logits in
+//! `logits: [N × C]` (f32).
+
+use std::collections::HashMap;
+
+use rayon::prelude::*;
+
+use crate::attention::select_closest;
+use crate::error::ProgramError;
+use crate::ir::{InputSource, Module, Program, VariableKind};
+
+/// Marks a predicate entry that matches no key value.
+const NO_KEY: u32 = u32::MAX;
+
+/// One compiled module or input; slots index `cat` or `num` rows.
+#[derive(Debug, Clone)]
+pub(crate) enum Step {
+    Tokens { out: usize },
+    Positions { out: usize },
+    Ones { out: usize },
+    Embedding { out: usize, values: Vec<u32> },
+    NumericalEmbedding { out: usize, values: Vec<i64> },
+    CatHead { out: usize, query: usize, key: usize, value: usize, predicate: Vec<u32> },
+    NumHead { out: usize, module: usize, query: usize, key: usize, value: usize, predicate: Vec<u32> },
+    CatMlp { out: usize, inputs: Vec<usize>, table: Vec<u32> },
+    NumMlp { out: usize, module: usize, inputs: Vec<usize>, ends: Vec<u64>, values: Vec<u32> },
+}
+
+/// One classifier term: a variable's slot and its weights (`[k × C]` or `[C]`).
+#[derive(Debug, Clone)]
+enum Term {
+    Categorical { slot: usize, weights: Vec<f32> },
+    Numerical { slot: usize, weights: Vec<f32> },
+}
+
+/// Reusable per-sequence buffers; one per thread in batched runs.
+#[derive(Debug, Clone, Default)]
+pub struct Scratch {
+    pub(crate) cat: Vec<u32>,    // [categorical variables × N]
+    pub(crate) num: Vec<i64>,    // [numerical variables × N]
+    pub(crate) logits: Vec<f32>, // [N × C]
+    column: Vec<u32>,            // [N]
+    sums: Vec<i64>,              // [k]
+}
+
+/// Predicted class indices and the logits of every class at every position.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Output {
+    /// Predicted class index per position.
+    pub predictions: Vec<usize>,
+    /// `logits[position][class]`, raw sums (masked classes are only excluded from the argmax).
+    pub logits: Vec<Vec<f32>>,
+}
+
+/// A program compiled for execution.
+#[derive(Debug, Clone)]
+pub struct Interpreter {
+    program: Program,
+    pub(crate) steps: Vec<Step>,
+    terms: Vec<Term>,
+    /// Slot of every variable, by name.
+    pub(crate) slots: HashMap<String, (VariableKind, usize)>,
+    n_cat: usize,
+    n_num: usize,
+    masked: Vec<bool>,
+    token_index: HashMap<String, usize>,
+    pad_index: Option<usize>,
+}
+
+impl Interpreter {
+    /// Validates and compiles `program`.
+    pub fn new(program: &Program) -> Result<Self, ProgramError> {
+        program.validate()?;
+        // Names are unique and every read names an earlier variable of the right kind
+        // (validated), so slots can be assigned in one pass over the stream.
+        let mut slots = HashMap::new();
+        let (mut n_cat, mut n_num) = (0, 0);
+        let declared = program
+            .inputs
+            .iter()
+            .map(|input| (input.name.as_str(), input.source.kind()))
+            .chain(program.modules.iter().map(|m| (m.output(), m.output_kind())));
+        for (name, kind) in declared {
+            let counter = match kind {
+                VariableKind::Categorical => &mut n_cat,
+                VariableKind::Numerical => &mut n_num,
+            };
+            slots.insert(name.to_string(), (kind, *counter));
+            *counter += 1;
+        }
+        let slot = |name: &str| slots.get(name).map_or(0, |&(_, slot)| slot);
+        let predicate = |predicate: &crate::ir::Predicate| {
+            predicate
+                .key_of_query
+                .iter()
+                .map(|key| key.map_or(NO_KEY, |key| key as u32))
+                .collect::<Vec<u32>>()
+        };
+        let mut steps = Vec::new();
+        for input in &program.inputs {
+            let out = slot(&input.name);
+            steps.push(match &input.source {
+                InputSource::Tokens => Step::Tokens { out },
+                InputSource::Positions => Step::Positions { out },
+                InputSource::Ones => Step::Ones { out },
+                InputSource::Embedding { values } => Step::Embedding {
+                    out,
+                    values: values.iter().map(|&v| v as u32).collect(),
+                },
+                InputSource::NumericalEmbedding { values } => Step::NumericalEmbedding {
+                    out,
+                    values: values.clone(),
+                },
+            });
+        }
+        for (index, module) in program.modules.iter().enumerate() {
+            let out = slot(module.output());
+            steps.push(match module {
+                Module::CatHead(head) => Step::CatHead {
+                    out,
+                    query: slot(&head.query),
+                    key: slot(&head.key),
+                    value: slot(&head.value),
+                    predicate: predicate(&head.predicate),
+                },
+                Module::NumHead(head) => Step::NumHead {
+                    out,
+                    module: index,
+                    query: slot(&head.query),
+                    key: slot(&head.key),
+                    value: slot(&head.value),
+                    predicate: predicate(&head.predicate),
+                },
+                Module::CatMlp(mlp) => Step::CatMlp {
+                    out,
+                    inputs: mlp.inputs.iter().map(|name| slot(name)).collect(),
+                    table: mlp.table.iter().map(|&v| v as u32).collect(),
+                },
+                Module::NumMlp(mlp) => Step::NumMlp {
+                    out,
+                    module: index,
+                    inputs: mlp.inputs.iter().map(|input| slot(&input.variable)).collect(),
+                    ends: mlp
+                        .runs
+                        .iter()
+                        .scan(0u64, |end, run| {
+                            *end += run.count;
+                            Some(*end)
+                        })
+                        .collect(),
+                    values: mlp.runs.iter().map(|run| run.value as u32).collect(),
+                },
+            });
+        }
+        let terms = program
+            .classifier
+            .features
+            .iter()
+            .filter_map(|feature| {
+                let &(kind, slot) = slots.get(&feature.variable)?;
+                let weights = feature.weights.concat();
+                Some(match kind {
+                    VariableKind::Categorical => Term::Categorical { slot, weights },
+                    VariableKind::Numerical => Term::Numerical { slot, weights },
+                })
+            })
+            .collect();
+        let masked = program
+            .output_vocab
+            .iter()
+            .map(|class| program.masked_classes.contains(class))
+            .collect();
+        let token_index = program
+            .input_vocab
+            .iter()
+            .enumerate()
+            .map(|(index, token)| (token.clone(), index))
+            .collect();
+        let pad_index = program.input_vocab.iter().position(|t| t == "<pad>");
+        Ok(Interpreter {
+            program: program.clone(),
+            steps,
+            terms,
+            slots,
+            n_cat,
+            n_num,
+            masked,
+            token_index,
+            pad_index,
+        })
+    }
+
+    /// The program being interpreted.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// Maps token strings to input-vocabulary indices.
+    pub fn encode(&self, tokens: &[String]) -> Result<Vec<usize>, ProgramError> {
+        tokens
+            .iter()
+            .enumerate()
+            .map(|(position, token)| self.token_index(token, position))
+            .collect()
+    }
+
+    /// The input-vocabulary index of `token` found at `position`.
+    pub(crate) fn token_index(&self, token: &str, position: usize) -> Result<usize, ProgramError> {
+        self.token_index
+            .get(token)
+            .copied()
+            .ok_or_else(|| ProgramError::UnknownToken {
+                token: token.to_string(),
+                position,
+            })
+    }
+
+    /// Runs the program on token strings and returns the predicted label at every position.
+    pub fn run(&self, tokens: &[String]) -> Result<Vec<String>, ProgramError> {
+        let predictions = self.run_indices(&self.encode(tokens)?)?;
+        Ok(predictions
+            .into_iter()
+            .map(|class| self.program.output_vocab[class].clone())
+            .collect())
+    }
+
+    /// Runs the program on token indices and returns the predicted class indices.
+    pub fn run_indices(&self, tokens: &[usize]) -> Result<Vec<usize>, ProgramError> {
+        let mut predictions = Vec::new();
+        self.run_into(tokens, &mut Scratch::default(), &mut predictions)?;
+        Ok(predictions)
+    }
+
+    /// Runs the program on token indices and returns predictions and logits.
+    pub fn run_with_logits(&self, tokens: &[usize]) -> Result<Output, ProgramError> {
+        let mut scratch = Scratch::default();
+        let mut predictions = Vec::new();
+        self.run_into(tokens, &mut scratch, &mut predictions)?;
+        let logits = scratch
+            .logits
+            .chunks(self.classes().max(1))
+            .take(tokens.len())
+            .map(<[f32]>::to_vec)
+            .collect();
+        Ok(Output { predictions, logits })
+    }
+
+    /// Runs many sequences of token indices in parallel (rayon), one scratch per worker.
+    pub fn run_batch<S: AsRef<[usize]> + Sync>(
+        &self,
+        sequences: &[S],
+    ) -> Result<Vec<Vec<usize>>, ProgramError> {
+        sequences
+            .par_iter()
+            .map_init(Scratch::default, |scratch, tokens| {
+                let mut predictions = Vec::with_capacity(tokens.as_ref().len());
+                self.run_into(tokens.as_ref(), scratch, &mut predictions)?;
+                Ok(predictions)
+            })
+            .collect()
+    }
+
+    /// The allocation-free core: runs one sequence, reusing `scratch`, and writes the predicted
+    /// class index of every position into `predictions` (cleared first).
+    pub fn run_into(
+        &self,
+        tokens: &[usize],
+        scratch: &mut Scratch,
+        predictions: &mut Vec<usize>,
+    ) -> Result<(), ProgramError> {
+        self.execute(tokens, scratch, None)?;
+        self.classify(tokens.len(), scratch, predictions);
+        Ok(())
+    }
+
+    fn classes(&self) -> usize {
+        self.program.output_vocab.len()
+    }
+
+    fn check_tokens(&self, tokens: &[usize]) -> Result<(), ProgramError> {
+        if tokens.len() > self.program.n_ctx {
+            return Err(ProgramError::TooLong {
+                length: tokens.len(),
+                n_ctx: self.program.n_ctx,
+            });
+        }
+        let vocab_size = self.program.input_vocab.len();
+        for (position, &index) in tokens.iter().enumerate() {
+            if index >= vocab_size {
+                return Err(ProgramError::TokenIndexOutOfRange {
+                    index,
+                    position,
+                    vocab_size,
+                });
+            }
+            if Some(index) == self.pad_index {
+                return Err(ProgramError::PadToken {
+                    token: self.program.input_vocab[index].clone(),
+                    position,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Computes every variable at every position into `scratch`; with `record`, pushes the key
+    /// chosen by each query of each categorical head (in module order).
+    pub(crate) fn execute(
+        &self,
+        tokens: &[usize],
+        scratch: &mut Scratch,
+        mut record: Option<&mut Vec<Vec<usize>>>,
+    ) -> Result<(), ProgramError> {
+        self.check_tokens(tokens)?;
+        let n = tokens.len();
+        let k = self.program.d_var;
+        let causal = self.program.causal;
+        let Scratch { cat, num, column, sums, .. } = scratch;
+        cat.clear();
+        cat.resize(self.n_cat * n, 0);
+        num.clear();
+        num.resize(self.n_num * n, 0);
+        column.clear();
+        column.resize(n, 0);
+        for step in &self.steps {
+            match step {
+                Step::Tokens { out } => {
+                    for (cell, &token) in cat[out * n..(out + 1) * n].iter_mut().zip(tokens) {
+                        *cell = token as u32;
+                    }
+                }
+                Step::Positions { out } => {
+                    for (position, cell) in cat[out * n..(out + 1) * n].iter_mut().enumerate() {
+                        *cell = position as u32;
+                    }
+                }
+                Step::Ones { out } => num[out * n..(out + 1) * n].fill(1),
+                Step::Embedding { out, values } => {
+                    for (cell, &token) in cat[out * n..(out + 1) * n].iter_mut().zip(tokens) {
+                        *cell = values[token];
+                    }
+                }
+                Step::NumericalEmbedding { out, values } => {
+                    for (cell, &token) in num[out * n..(out + 1) * n].iter_mut().zip(tokens) {
+                        *cell = values[token];
+                    }
+                }
+                Step::CatHead { out, query, key, value, predicate } => {
+                    let keys = &cat[key * n..(key + 1) * n];
+                    let mut chosen_keys = record.as_ref().map(|_| Vec::with_capacity(n));
+                    for (i, cell) in column.iter_mut().enumerate() {
+                        let target = predicate[cat[query * n + i] as usize];
+                        let chosen = if target == NO_KEY {
+                            0
+                        } else {
+                            select_closest(i, n, causal, |j| keys[j] == target)
+                        };
+                        if let Some(chosen_keys) = chosen_keys.as_mut() {
+                            chosen_keys.push(chosen);
+                        }
+                        *cell = cat[value * n + chosen];
+                    }
+                    cat[out * n..(out + 1) * n].copy_from_slice(column);
+                    if let (Some(record), Some(chosen_keys)) = (record.as_mut(), chosen_keys) {
+                        record.push(chosen_keys);
+                    }
+                }
+                Step::NumHead { out, module, query, key, value, predicate } => {
+                    sums.clear();
+                    sums.resize(k, 0);
+                    let overflow = |position| ProgramError::Overflow {
+                        module: self.program.modules[*module].output().to_string(),
+                        position,
+                    };
+                    // Non-causal: every key counts, so sum per key value first.
+                    if !causal {
+                        for j in 0..n {
+                            let slot = &mut sums[cat[key * n + j] as usize];
+                            *slot = slot.checked_add(num[value * n + j]).ok_or_else(|| overflow(j))?;
+                        }
+                    }
+                    for i in 0..n {
+                        if causal {
+                            let slot = &mut sums[cat[key * n + i] as usize];
+                            *slot = slot.checked_add(num[value * n + i]).ok_or_else(|| overflow(i))?;
+                        }
+                        let target = predicate[cat[query * n + i] as usize];
+                        num[out * n + i] = if target == NO_KEY { 0 } else { sums[target as usize] };
+                    }
+                }
+                Step::CatMlp { out, inputs, table } => {
+                    for i in 0..n {
+                        let index = inputs
+                            .iter()
+                            .fold(0usize, |acc, &slot| acc * k + cat[slot * n + i] as usize);
+                        cat[out * n + i] = table[index];
+                    }
+                }
+                Step::NumMlp { out, module, inputs, ends, values } => {
+                    let Module::NumMlp(mlp) = &self.program.modules[*module] else {
+                        continue;
+                    };
+                    for i in 0..n {
+                        let mut index = 0u64;
+                        for (&slot, domain) in inputs.iter().zip(&mlp.inputs) {
+                            let read = num[slot * n + i];
+                            if read < domain.min || read > domain.max {
+                                return Err(ProgramError::OutsideDomain {
+                                    module: mlp.output.clone(),
+                                    variable: domain.variable.clone(),
+                                    value: read,
+                                    position: i,
+                                    min: domain.min,
+                                    max: domain.max,
+                                });
+                            }
+                            let size = (domain.max - domain.min) as u64 + 1;
+                            index = index * size + (read - domain.min) as u64;
+                        }
+                        let run = ends.partition_point(|&end| end <= index);
+                        cat[out * n + i] = values.get(run).copied().unwrap_or(0);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Fills `scratch.logits` (`[N × C]`) and the argmax over unmasked classes (ties → lowest).
+    ///
+    /// Each logit is summed in f32, left to right over the classifier's features, each term a
+    /// separate multiply and add, exactly as the model does.
+    fn classify(&self, n: usize, scratch: &mut Scratch, predictions: &mut Vec<usize>) {
+        let classes = self.classes();
+        let Scratch { cat, num, logits, .. } = scratch;
+        logits.clear();
+        logits.resize(n * classes, 0.0);
+        predictions.clear();
+        for i in 0..n {
+            let row = &mut logits[i * classes..(i + 1) * classes]; // [C]
+            for term in &self.terms {
+                match term {
+                    Term::Categorical { slot, weights } => {
+                        let value = cat[slot * n + i] as usize;
+                        let weights = &weights[value * classes..(value + 1) * classes];
+                        for (logit, &weight) in row.iter_mut().zip(weights) {
+                            *logit += weight;
+                        }
+                    }
+                    Term::Numerical { slot, weights } => {
+                        let value = num[slot * n + i] as f32;
+                        for (logit, &weight) in row.iter_mut().zip(weights) {
+                            let product = value * weight;
+                            *logit += product;
+                        }
+                    }
+                }
+            }
+            let mut best: Option<(usize, f32)> = None;
+            for (class, &logit) in row.iter().enumerate() {
+                if self.masked[class] {
+                    continue;
+                }
+                if best.is_none_or(|(_, top)| logit > top) {
+                    best = Some((class, logit));
+                }
+            }
+            predictions.push(best.map_or(0, |(class, _)| class));
+        }
+    }
+}
+
+impl Program {
+    /// Convenience: compiles the program and runs it on one token sequence.
+    pub fn run(&self, tokens: &[String]) -> Result<Vec<String>, ProgramError> {
+        Interpreter::new(self)?.run(tokens)
+    }
+
+    /// Convenience: compiles the program and runs a batch of token-index sequences in parallel.
+    pub fn run_batch<S: AsRef<[usize]> + Sync>(
+        &self,
+        sequences: &[S],
+    ) -> Result<Vec<Vec<usize>>, ProgramError> {
+        Interpreter::new(self)?.run_batch(sequences)
+    }
+}
