@@ -247,10 +247,7 @@ impl ModelConfig {
         }
         for &c in &self.masked_classes {
             if c >= self.n_classes {
-                p.push(format!(
-                    "masked class {c} is outside 0..{}",
-                    self.n_classes
-                ));
+                p.push(format!("masked class {c} is outside 0..{}", self.n_classes));
             }
         }
         if p.is_empty() {

@@ -9,7 +9,9 @@ pub enum ModelError {
     #[error("invalid model config: {}", .0.join("; "))]
     InvalidConfig(Vec<String>),
     /// A batch's tensors do not have the sizes its arguments announce.
-    #[error("{what} has {got} elements, expected {expected} (batch {batch_size} x {n_positions} positions)")]
+    #[error(
+        "{what} has {got} elements, expected {expected} (batch {batch_size} x {n_positions} positions)"
+    )]
     BatchShape {
         /// Which argument (`tokens`, `labels`).
         what: &'static str,

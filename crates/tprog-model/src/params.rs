@@ -98,10 +98,23 @@ impl Params {
         let id = self.specs.len();
         let offset = self.value.len();
         self.index.insert(name.clone(), id);
-        self.specs.push(ParamSpec { name, shape, offset, len, trainable, sampled });
+        self.specs.push(ParamSpec {
+            name,
+            shape,
+            offset,
+            len,
+            trainable,
+            sampled,
+        });
         self.value.extend_from_slice(&values);
         let total = self.value.len();
-        for buf in [&mut self.grad, &mut self.adam_m, &mut self.adam_v, &mut self.eff, &mut self.soft] {
+        for buf in [
+            &mut self.grad,
+            &mut self.adam_m,
+            &mut self.adam_v,
+            &mut self.eff,
+            &mut self.soft,
+        ] {
             buf.resize(total, 0.0);
         }
         self.eff[offset..offset + len].copy_from_slice(&values);
@@ -116,6 +129,11 @@ impl Params {
     /// The id of a parameter by name.
     pub fn id(&self, name: &str) -> Option<ParamId> {
         self.index.get(name).copied()
+    }
+
+    /// Marks a parameter as frozen (`false`) or trainable.
+    pub fn set_trainable(&mut self, id: ParamId, trainable: bool) {
+        self.specs[id].trainable = trainable;
     }
 
     /// The spec of a parameter.

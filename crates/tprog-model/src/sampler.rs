@@ -33,13 +33,18 @@ impl Sampling {
     /// The temperature (1 for `Argmax`, where it is unused).
     pub fn tau(self) -> f32 {
         match self {
-            Sampling::Softmax { tau } | Sampling::GumbelSoft { tau } | Sampling::GumbelHard { tau } => tau,
+            Sampling::Softmax { tau }
+            | Sampling::GumbelSoft { tau }
+            | Sampling::GumbelHard { tau } => tau,
             Sampling::Argmax => 1.0,
         }
     }
     /// Whether Gumbel noise is drawn.
     pub fn uses_noise(self) -> bool {
-        matches!(self, Sampling::GumbelSoft { .. } | Sampling::GumbelHard { .. })
+        matches!(
+            self,
+            Sampling::GumbelSoft { .. } | Sampling::GumbelHard { .. }
+        )
     }
 }
 
@@ -87,6 +92,24 @@ pub fn sample_forward(s: Sampling, x: &[f32], y: &mut [f32], soft: &mut [f32]) {
             one_hot(argmax_index(soft), y);
         }
         Sampling::Argmax => one_hot(argmax_index(x), y),
+    }
+}
+
+/// Like [`sample_forward`], but `xy` holds the logits on entry and the sample on exit.
+pub fn sample_in_place(s: Sampling, xy: &mut [f32], soft: &mut [f32]) {
+    match s {
+        Sampling::Softmax { tau } | Sampling::GumbelSoft { tau } => {
+            softmax_scaled(xy, tau, soft);
+            xy.copy_from_slice(soft);
+        }
+        Sampling::GumbelHard { tau } => {
+            softmax_scaled(xy, tau, soft);
+            one_hot(argmax_index(soft), xy);
+        }
+        Sampling::Argmax => {
+            let i = argmax_index(xy);
+            one_hot(i, xy);
+        }
     }
 }
 
@@ -240,20 +263,29 @@ mod tests {
             xp[i] += 1e-3;
             xm[i] -= 1e-3;
             let fd = (f(&xp) - f(&xm)) / 2e-3;
-            assert!((fd - f64::from(dx[i])).abs() < 1e-3, "{i}: {fd} vs {}", dx[i]);
+            assert!(
+                (fd - f64::from(dx[i])).abs() < 1e-3,
+                "{i}: {fd} vs {}",
+                dx[i]
+            );
         }
     }
 
     #[test]
     fn argmax_has_no_gradient() {
         let mut dx = [0.0f32; 3];
-        sample_backward(Sampling::Argmax, &[0.0, 1.0, 0.0], &[1.0, 2.0, 3.0], &mut dx);
+        sample_backward(
+            Sampling::Argmax,
+            &[0.0, 1.0, 0.0],
+            &[1.0, 2.0, 3.0],
+            &mut dx,
+        );
         assert_eq!(dx, [0.0; 3]);
     }
 
     #[test]
     fn fast_ln_is_accurate() {
-        for &x in &[1e-7f32, 0.001, 0.3, 0.5, 0.7071, 0.99999, 1.0, 1.5, 7.0, 1e6] {
+        for &x in &[1e-7f32, 0.001, 0.3, 0.5, 0.7, 0.99999, 1.0, 1.5, 7.0, 1e6] {
             let (a, b) = (fast_ln(x), x.ln());
             assert!((a - b).abs() <= 2e-6 * b.abs().max(1.0), "{x}: {a} vs {b}");
         }
@@ -268,6 +300,9 @@ mod tests {
         assert!((mean - 0.577_215_66).abs() < 0.01, "mean {mean}");
         let a: Vec<f32> = (0..5).map(|_| NoiseRng::new(3, 1).gumbel()).collect();
         assert!(a.iter().all(|&v| v == a[0]));
-        assert_ne!(NoiseRng::new(3, 1).next_u64(), NoiseRng::new(3, 2).next_u64());
+        assert_ne!(
+            NoiseRng::new(3, 1).next_u64(),
+            NoiseRng::new(3, 2).next_u64()
+        );
     }
 }

@@ -23,12 +23,12 @@ pub enum ProgramError {
         source: std::io::Error,
     },
     /// The JSON text is not a program (truncated, wrong field, wrong type...).
-    #[error("{} is not a valid program: {source}", describe_file(.file))]
+    #[error("{} is not a valid program: {error}", describe_file(.file))]
     Parse {
         /// The file, if the text came from one.
         file: Option<PathBuf>,
-        /// The JSON error, with line and column.
-        source: serde_json::Error,
+        /// The JSON error, with line and column (part of the message, not a separate cause).
+        error: serde_json::Error,
     },
     /// The file declares a format version this crate does not read.
     #[error("{} has format_version {found}; this tprog reads version {}", describe_file(.file), crate::ir::FORMAT_VERSION)]
@@ -58,7 +58,9 @@ pub enum ProgramError {
         position: usize,
     },
     /// An input token index is outside the input vocabulary.
-    #[error("token index {index} at position {position} is outside the input vocabulary of {vocab_size} tokens")]
+    #[error(
+        "token index {index} at position {position} is outside the input vocabulary of {vocab_size} tokens"
+    )]
     TokenIndexOutOfRange {
         /// The index.
         index: usize,
@@ -68,7 +70,9 @@ pub enum ProgramError {
         vocab_size: usize,
     },
     /// The input contains the padding token, which the model never reads.
-    #[error("the padding token {token:?} at position {position} cannot be an input (sequences are unpadded)")]
+    #[error(
+        "the padding token {token:?} at position {position} cannot be an input (sequences are unpadded)"
+    )]
     PadToken {
         /// The padding token.
         token: String,
@@ -87,7 +91,9 @@ pub enum ProgramError {
     #[error("the input is empty")]
     Empty,
     /// A numerical MLP read a value outside the domain its table covers.
-    #[error("{module} read {variable} = {value} at position {position}, outside its tabulated domain {min}..={max}")]
+    #[error(
+        "{module} read {variable} = {value} at position {position}, outside its tabulated domain {min}..={max}"
+    )]
     OutsideDomain {
         /// The numerical MLP.
         module: String,
@@ -119,7 +125,9 @@ pub enum ProgramError {
         message: String,
     },
     /// The labelling function returned a different number of labels than tokens.
-    #[error("input {index} has {tokens} tokens but the labelling function returned {labels} labels")]
+    #[error(
+        "input {index} has {tokens} tokens but the labelling function returned {labels} labels"
+    )]
     LabelLength {
         /// Index of the input sequence.
         index: usize,

@@ -1,41 +1,16 @@
-//! The interpreter: a validated [`Program`] compiled to slot indices and run on token sequences,
-//! one at a time or as a parallel batch, with caller-owned scratch buffers.
+//! The interpreter: runs a compiled program on one sequence or a parallel batch, with
+//! caller-owned scratch buffers.
 //!
 //! Shapes (per sequence): N positions, C classes, k = d_var. Categorical variables live in
 //! `cat: [variables × N]` (u32 values), numerical ones in `num: [variables × N]` (i64), logits in
 //! `logits: [N × C]` (f32).
 
-use std::collections::HashMap;
-
 use rayon::prelude::*;
 
 use crate::attention::select_closest;
+use crate::compile::{Interpreter, NO_KEY, Step, Term};
 use crate::error::ProgramError;
-use crate::ir::{InputSource, Module, Program, VariableKind};
-
-/// Marks a predicate entry that matches no key value.
-const NO_KEY: u32 = u32::MAX;
-
-/// One compiled module or input; slots index `cat` or `num` rows.
-#[derive(Debug, Clone)]
-pub(crate) enum Step {
-    Tokens { out: usize },
-    Positions { out: usize },
-    Ones { out: usize },
-    Embedding { out: usize, values: Vec<u32> },
-    NumericalEmbedding { out: usize, values: Vec<i64> },
-    CatHead { out: usize, query: usize, key: usize, value: usize, predicate: Vec<u32> },
-    NumHead { out: usize, module: usize, query: usize, key: usize, value: usize, predicate: Vec<u32> },
-    CatMlp { out: usize, inputs: Vec<usize>, table: Vec<u32> },
-    NumMlp { out: usize, module: usize, inputs: Vec<usize>, ends: Vec<u64>, values: Vec<u32> },
-}
-
-/// One classifier term: a variable's slot and its weights (`[k × C]` or `[C]`).
-#[derive(Debug, Clone)]
-enum Term {
-    Categorical { slot: usize, weights: Vec<f32> },
-    Numerical { slot: usize, weights: Vec<f32> },
-}
+use crate::ir::{Module, Program};
 
 /// Reusable per-sequence buffers; one per thread in batched runs.
 #[derive(Debug, Clone, Default)]
@@ -43,8 +18,8 @@ pub struct Scratch {
     pub(crate) cat: Vec<u32>,    // [categorical variables × N]
     pub(crate) num: Vec<i64>,    // [numerical variables × N]
     pub(crate) logits: Vec<f32>, // [N × C]
-    column: Vec<u32>,            // [N]
-    sums: Vec<i64>,              // [k]
+    pub(crate) column: Vec<u32>, // [N]
+    pub(crate) sums: Vec<i64>,   // [k]
 }
 
 /// Predicted class indices and the logits of every class at every position.
@@ -56,144 +31,7 @@ pub struct Output {
     pub logits: Vec<Vec<f32>>,
 }
 
-/// A program compiled for execution.
-#[derive(Debug, Clone)]
-pub struct Interpreter {
-    program: Program,
-    pub(crate) steps: Vec<Step>,
-    terms: Vec<Term>,
-    /// Slot of every variable, by name.
-    pub(crate) slots: HashMap<String, (VariableKind, usize)>,
-    n_cat: usize,
-    n_num: usize,
-    masked: Vec<bool>,
-    token_index: HashMap<String, usize>,
-    pad_index: Option<usize>,
-}
-
 impl Interpreter {
-    /// Validates and compiles `program`.
-    pub fn new(program: &Program) -> Result<Self, ProgramError> {
-        program.validate()?;
-        // Names are unique and every read names an earlier variable of the right kind
-        // (validated), so slots can be assigned in one pass over the stream.
-        let mut slots = HashMap::new();
-        let (mut n_cat, mut n_num) = (0, 0);
-        let declared = program
-            .inputs
-            .iter()
-            .map(|input| (input.name.as_str(), input.source.kind()))
-            .chain(program.modules.iter().map(|m| (m.output(), m.output_kind())));
-        for (name, kind) in declared {
-            let counter = match kind {
-                VariableKind::Categorical => &mut n_cat,
-                VariableKind::Numerical => &mut n_num,
-            };
-            slots.insert(name.to_string(), (kind, *counter));
-            *counter += 1;
-        }
-        let slot = |name: &str| slots.get(name).map_or(0, |&(_, slot)| slot);
-        let predicate = |predicate: &crate::ir::Predicate| {
-            predicate
-                .key_of_query
-                .iter()
-                .map(|key| key.map_or(NO_KEY, |key| key as u32))
-                .collect::<Vec<u32>>()
-        };
-        let mut steps = Vec::new();
-        for input in &program.inputs {
-            let out = slot(&input.name);
-            steps.push(match &input.source {
-                InputSource::Tokens => Step::Tokens { out },
-                InputSource::Positions => Step::Positions { out },
-                InputSource::Ones => Step::Ones { out },
-                InputSource::Embedding { values } => Step::Embedding {
-                    out,
-                    values: values.iter().map(|&v| v as u32).collect(),
-                },
-                InputSource::NumericalEmbedding { values } => Step::NumericalEmbedding {
-                    out,
-                    values: values.clone(),
-                },
-            });
-        }
-        for (index, module) in program.modules.iter().enumerate() {
-            let out = slot(module.output());
-            steps.push(match module {
-                Module::CatHead(head) => Step::CatHead {
-                    out,
-                    query: slot(&head.query),
-                    key: slot(&head.key),
-                    value: slot(&head.value),
-                    predicate: predicate(&head.predicate),
-                },
-                Module::NumHead(head) => Step::NumHead {
-                    out,
-                    module: index,
-                    query: slot(&head.query),
-                    key: slot(&head.key),
-                    value: slot(&head.value),
-                    predicate: predicate(&head.predicate),
-                },
-                Module::CatMlp(mlp) => Step::CatMlp {
-                    out,
-                    inputs: mlp.inputs.iter().map(|name| slot(name)).collect(),
-                    table: mlp.table.iter().map(|&v| v as u32).collect(),
-                },
-                Module::NumMlp(mlp) => Step::NumMlp {
-                    out,
-                    module: index,
-                    inputs: mlp.inputs.iter().map(|input| slot(&input.variable)).collect(),
-                    ends: mlp
-                        .runs
-                        .iter()
-                        .scan(0u64, |end, run| {
-                            *end += run.count;
-                            Some(*end)
-                        })
-                        .collect(),
-                    values: mlp.runs.iter().map(|run| run.value as u32).collect(),
-                },
-            });
-        }
-        let terms = program
-            .classifier
-            .features
-            .iter()
-            .filter_map(|feature| {
-                let &(kind, slot) = slots.get(&feature.variable)?;
-                let weights = feature.weights.concat();
-                Some(match kind {
-                    VariableKind::Categorical => Term::Categorical { slot, weights },
-                    VariableKind::Numerical => Term::Numerical { slot, weights },
-                })
-            })
-            .collect();
-        let masked = program
-            .output_vocab
-            .iter()
-            .map(|class| program.masked_classes.contains(class))
-            .collect();
-        let token_index = program
-            .input_vocab
-            .iter()
-            .enumerate()
-            .map(|(index, token)| (token.clone(), index))
-            .collect();
-        let pad_index = program.input_vocab.iter().position(|t| t == "<pad>");
-        Ok(Interpreter {
-            program: program.clone(),
-            steps,
-            terms,
-            slots,
-            n_cat,
-            n_num,
-            masked,
-            token_index,
-            pad_index,
-        })
-    }
-
     /// The program being interpreted.
     pub fn program(&self) -> &Program {
         &self.program
@@ -246,7 +84,21 @@ impl Interpreter {
             .take(tokens.len())
             .map(<[f32]>::to_vec)
             .collect();
-        Ok(Output { predictions, logits })
+        Ok(Output {
+            predictions,
+            logits,
+        })
+    }
+
+    /// Runs many sequences of token indices in parallel and returns predictions and logits.
+    pub fn run_batch_with_logits<S: AsRef<[usize]> + Sync>(
+        &self,
+        sequences: &[S],
+    ) -> Result<Vec<Output>, ProgramError> {
+        sequences
+            .par_iter()
+            .map(|tokens| self.run_with_logits(tokens.as_ref()))
+            .collect()
     }
 
     /// Runs many sequences of token indices in parallel (rayon), one scratch per worker.
@@ -319,7 +171,13 @@ impl Interpreter {
         let n = tokens.len();
         let k = self.program.d_var;
         let causal = self.program.causal;
-        let Scratch { cat, num, column, sums, .. } = scratch;
+        let Scratch {
+            cat,
+            num,
+            column,
+            sums,
+            ..
+        } = scratch;
         cat.clear();
         cat.resize(self.n_cat * n, 0);
         num.clear();
@@ -349,7 +207,13 @@ impl Interpreter {
                         *cell = values[token];
                     }
                 }
-                Step::CatHead { out, query, key, value, predicate } => {
+                Step::CatHead {
+                    out,
+                    query,
+                    key,
+                    value,
+                    predicate,
+                } => {
                     let keys = &cat[key * n..(key + 1) * n];
                     let mut chosen_keys = record.as_ref().map(|_| Vec::with_capacity(n));
                     for (i, cell) in column.iter_mut().enumerate() {
@@ -369,7 +233,14 @@ impl Interpreter {
                         record.push(chosen_keys);
                     }
                 }
-                Step::NumHead { out, module, query, key, value, predicate } => {
+                Step::NumHead {
+                    out,
+                    module,
+                    query,
+                    key,
+                    value,
+                    predicate,
+                } => {
                     sums.clear();
                     sums.resize(k, 0);
                     let overflow = |position| ProgramError::Overflow {
@@ -380,16 +251,24 @@ impl Interpreter {
                     if !causal {
                         for j in 0..n {
                             let slot = &mut sums[cat[key * n + j] as usize];
-                            *slot = slot.checked_add(num[value * n + j]).ok_or_else(|| overflow(j))?;
+                            *slot = slot
+                                .checked_add(num[value * n + j])
+                                .ok_or_else(|| overflow(j))?;
                         }
                     }
                     for i in 0..n {
                         if causal {
                             let slot = &mut sums[cat[key * n + i] as usize];
-                            *slot = slot.checked_add(num[value * n + i]).ok_or_else(|| overflow(i))?;
+                            *slot = slot
+                                .checked_add(num[value * n + i])
+                                .ok_or_else(|| overflow(i))?;
                         }
                         let target = predicate[cat[query * n + i] as usize];
-                        num[out * n + i] = if target == NO_KEY { 0 } else { sums[target as usize] };
+                        num[out * n + i] = if target == NO_KEY {
+                            0
+                        } else {
+                            sums[target as usize]
+                        };
                     }
                 }
                 Step::CatMlp { out, inputs, table } => {
@@ -400,7 +279,13 @@ impl Interpreter {
                         cat[out * n + i] = table[index];
                     }
                 }
-                Step::NumMlp { out, module, inputs, ends, values } => {
+                Step::NumMlp {
+                    out,
+                    module,
+                    inputs,
+                    ends,
+                    values,
+                } => {
                     let Module::NumMlp(mlp) = &self.program.modules[*module] else {
                         continue;
                     };
@@ -418,8 +303,9 @@ impl Interpreter {
                                     max: domain.max,
                                 });
                             }
-                            let size = (domain.max - domain.min) as u64 + 1;
-                            index = index * size + (read - domain.min) as u64;
+                            // Differences fit in u64 (validated grid size), not always in i64.
+                            let size = domain.max.wrapping_sub(domain.min) as u64 + 1;
+                            index = index * size + read.wrapping_sub(domain.min) as u64;
                         }
                         let run = ends.partition_point(|&end| end <= index);
                         cat[out * n + i] = values.get(run).copied().unwrap_or(0);
@@ -436,7 +322,9 @@ impl Interpreter {
     /// separate multiply and add, exactly as the model does.
     fn classify(&self, n: usize, scratch: &mut Scratch, predictions: &mut Vec<usize>) {
         let classes = self.classes();
-        let Scratch { cat, num, logits, .. } = scratch;
+        let Scratch {
+            cat, num, logits, ..
+        } = scratch;
         logits.clear();
         logits.resize(n * classes, 0.0);
         predictions.clear();

@@ -285,11 +285,8 @@ pub struct Classifier {
 impl Program {
     /// Parses a program from JSON text and validates it.
     pub fn from_json_str(text: &str) -> Result<Self, ProgramError> {
-        let program: Program =
-            serde_json::from_str(text).map_err(|source| ProgramError::Parse {
-                file: None,
-                source,
-            })?;
+        let program: Program = serde_json::from_str(text)
+            .map_err(|error| ProgramError::Parse { file: None, error })?;
         program.check_version(None)?;
         program.validate()?;
         Ok(program)
@@ -303,9 +300,9 @@ impl Program {
             source,
         })?;
         let program: Program =
-            serde_json::from_str(&text).map_err(|source| ProgramError::Parse {
+            serde_json::from_str(&text).map_err(|error| ProgramError::Parse {
                 file: Some(path.to_path_buf()),
-                source,
+                error,
             })?;
         program.check_version(Some(path))?;
         program.validate().map_err(|error| match error {

@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
+use crate::compile::{Interpreter, Step};
 use crate::error::ProgramError;
-use crate::interpret::{Interpreter, Scratch, Step};
+use crate::interpret::Scratch;
 use crate::ir::{Module, VariableKind};
 use crate::labels::Label;
 
@@ -82,8 +83,14 @@ impl Interpreter {
                     .collect(),
                 VariableKind::Numerical => scratch.num[slot * n..(slot + 1) * n].to_vec(),
             };
-            let labelling = labellings.get(name).copied().unwrap_or(crate::Labelling::Index);
-            let labels = values.iter().map(|&v| program.label(labelling, v)).collect();
+            let labelling = labellings
+                .get(name)
+                .copied()
+                .unwrap_or(crate::Labelling::Index);
+            let labels = values
+                .iter()
+                .map(|&v| program.label(labelling, v))
+                .collect();
             variables.push(TracedVariable {
                 name: name.to_string(),
                 kind,
@@ -93,17 +100,27 @@ impl Interpreter {
         }
         let mut chosen = chosen.into_iter();
         let mut heads = Vec::new();
-        for (step, module) in self.steps[program.inputs.len()..].iter().zip(&program.modules) {
+        for (step, module) in self.steps[program.inputs.len()..]
+            .iter()
+            .zip(&program.modules)
+        {
             let selection = match step {
                 Step::CatHead { .. } => Selection::Closest(chosen.next().unwrap_or_default()),
-                Step::NumHead { query, key, predicate, .. } => {
+                Step::NumHead {
+                    query,
+                    key,
+                    predicate,
+                    ..
+                } => {
                     let cat = &scratch.cat;
                     Selection::Sum(
                         (0..n)
                             .map(|i| {
                                 let target = predicate[cat[query * n + i] as usize];
                                 (0..n)
-                                    .map(|j| (!program.causal || j <= i) && cat[key * n + j] == target)
+                                    .map(|j| {
+                                        (!program.causal || j <= i) && cat[key * n + j] == target
+                                    })
                                     .collect()
                             })
                             .collect(),

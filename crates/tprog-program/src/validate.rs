@@ -154,7 +154,10 @@ impl Program {
                         if value >= self.d_var {
                             report.push(
                                 &location,
-                                format!("value {value} of token {token} is not below d_var ({})", self.d_var),
+                                format!(
+                                    "value {value} of token {token} is not below d_var ({})",
+                                    self.d_var
+                                ),
                             );
                         }
                     }
@@ -211,7 +214,11 @@ impl Program {
                 ("key", &head.key, cat),
                 ("value", &head.value, num),
             ],
-            Module::CatMlp(mlp) => mlp.inputs.iter().map(|name| ("input", name.as_str(), cat)).collect(),
+            Module::CatMlp(mlp) => mlp
+                .inputs
+                .iter()
+                .map(|name| ("input", name.as_str(), cat))
+                .collect(),
             Module::NumMlp(mlp) => mlp
                 .inputs
                 .iter()
@@ -246,11 +253,19 @@ impl Program {
                 match cells {
                     None => report.push(
                         location,
-                        format!("a table over {} inputs of d_var {} is too large", mlp.inputs.len(), self.d_var),
+                        format!(
+                            "a table over {} inputs of d_var {} is too large",
+                            mlp.inputs.len(),
+                            self.d_var
+                        ),
                     ),
                     Some(cells) if cells != mlp.table.len() as u64 => report.push(
                         location,
-                        format!("table has {} entries, expected d_var^{} = {cells}", mlp.table.len(), mlp.inputs.len()),
+                        format!(
+                            "table has {} entries, expected d_var^{} = {cells}",
+                            mlp.table.len(),
+                            mlp.inputs.len()
+                        ),
                     ),
                     Some(_) => {}
                 }
@@ -265,11 +280,15 @@ impl Program {
                     if input.min > input.max {
                         report.push(
                             location,
-                            format!("domain of {} is empty ({}..={})", input.variable, input.min, input.max),
+                            format!(
+                                "domain of {} is empty ({}..={})",
+                                input.variable, input.min, input.max
+                            ),
                         );
                     }
                     let size = (input.max as i128 - input.min as i128 + 1).max(0);
-                    cells = cells.and_then(|c| u64::try_from(size).ok().and_then(|s| c.checked_mul(s)));
+                    cells =
+                        cells.and_then(|c| u64::try_from(size).ok().and_then(|s| c.checked_mul(s)));
                 }
                 let total = mlp
                     .runs
@@ -286,7 +305,12 @@ impl Program {
                     (None, _) | (_, None) => report.push(location, "table size overflows 64 bits"),
                     _ => {}
                 }
-                self.check_values(report, location, "runs", mlp.runs.iter().map(|run| run.value));
+                self.check_values(
+                    report,
+                    location,
+                    "runs",
+                    mlp.runs.iter().map(|run| run.value),
+                );
             }
         }
     }

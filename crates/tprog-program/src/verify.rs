@@ -3,8 +3,9 @@
 
 use rayon::prelude::*;
 
+use crate::compile::Interpreter;
 use crate::error::ProgramError;
-use crate::interpret::{Interpreter, Scratch};
+use crate::interpret::Scratch;
 
 /// Label of unscored positions.
 const PAD_LABEL: &str = "<pad>";
@@ -113,9 +114,15 @@ where
                 }
                 worker.indices.clear();
                 for (position, token) in tokens.iter().enumerate() {
-                    worker.indices.push(interpreter.token_index(token, position)?);
+                    worker
+                        .indices
+                        .push(interpreter.token_index(token, position)?);
                 }
-                let Worker { scratch, indices, predictions } = &mut worker;
+                let Worker {
+                    scratch,
+                    indices,
+                    predictions,
+                } = &mut worker;
                 interpreter.run_into(indices, scratch, predictions)?;
                 let mut all_correct = true;
                 for (want, &got) in expected.iter().zip(predictions.iter()) {

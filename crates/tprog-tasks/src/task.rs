@@ -11,7 +11,8 @@ use crate::tasks::{double_hist, dyck, hist, induction, most_freq, reverse, sort}
 use crate::{Example, TaskError};
 
 /// The built-in synthetic tasks of the paper (§4, RASP tasks and in-context learning).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TaskName {
     /// Reverse the input ([`crate::tasks::reverse`]).
     Reverse,

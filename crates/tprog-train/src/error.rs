@@ -48,4 +48,33 @@ pub enum TrainError {
         /// One line per problem.
         problems: Vec<String>,
     },
+    /// A checkpoint file is unreadable or does not fit the model.
+    #[error("bad checkpoint {}: {problem}", path.display())]
+    Checkpoint {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        problem: String,
+    },
+    /// `train` would overwrite an existing run.
+    #[error(
+        "{} already holds a run; continue it with --resume, or pass --overwrite or another --out",
+        path.display()
+    )]
+    RunExists {
+        /// The directory.
+        path: PathBuf,
+    },
+    /// The run has no trained model yet.
+    #[error("{} does not exist: the run has not finished an epoch yet", path.display())]
+    NoModel {
+        /// The missing file.
+        path: PathBuf,
+    },
+    /// A model error (configuration, checkpoint).
+    #[error(transparent)]
+    Model(#[from] tprog_model::ModelError),
+    /// A task or data error.
+    #[error(transparent)]
+    Task(#[from] tprog_tasks::TaskError),
 }

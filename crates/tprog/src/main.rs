@@ -24,6 +24,8 @@ enum Command {
     Tasks(cmd::tasks::Args),
     /// Generate a task's dataset: print split sizes and examples, or write it as JSONL.
     Data(cmd::data::Args),
+    /// Run a program on input tokens: print the labels, or a trace of every variable.
+    Run(cmd::run::Args),
 }
 
 fn main() -> ExitCode {
@@ -31,6 +33,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Tasks(args) => cmd::tasks::run(args),
         Command::Data(args) => cmd::data::run(args),
+        Command::Run(args) => cmd::run::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

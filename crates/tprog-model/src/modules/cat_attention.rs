@@ -98,7 +98,12 @@ impl CatAttention {
         for h in 0..heads {
             for j in 0..n {
                 let at = (h * n + j) * k;
-                self.value.forward(eff, &x_cat[j * dc..(j + 1) * dc], h, &mut ws.val[at..at + k]);
+                self.value.forward(
+                    eff,
+                    &x_cat[j * dc..(j + 1) * dc],
+                    h,
+                    &mut ws.val[at..at + k],
+                );
             }
         }
         for h in 0..heads {
@@ -141,7 +146,10 @@ impl CatAttention {
                     if aij == 0.0 {
                         continue;
                     }
-                    for (zc, &v) in z.iter_mut().zip(&ws.val[(h * n + j) * k..(h * n + j + 1) * k]) {
+                    for (zc, &v) in z
+                        .iter_mut()
+                        .zip(&ws.val[(h * n + j) * k..(h * n + j + 1) * k])
+                    {
                         *zc += aij * v;
                     }
                 }
@@ -176,7 +184,8 @@ impl CatAttention {
                 if !keep[i] {
                     continue;
                 }
-                let dz = &dx_cat[i * dc + self.out_col + h * k..i * dc + self.out_col + (h + 1) * k];
+                let dz =
+                    &dx_cat[i * dc + self.out_col + h * k..i * dc + self.out_col + (h + 1) * k];
                 let r = (h * n + i) * n;
                 // dA[i,j] = ⟨dz_i, val_j⟩ ; dval_j += A[i,j] dz_i
                 let da = &mut ws.row[..n];
@@ -220,12 +229,17 @@ impl CatAttention {
         for h in 0..heads {
             for j in 0..n {
                 let at = (h * n + j) * k;
-                let (row, drow) = (&x_cat[j * dc..(j + 1) * dc], &mut dx_cat[j * dc..(j + 1) * dc]);
-                self.value.backward(eff, row, h, &ws.dval[at..at + k], d_eff, drow);
+                let (row, drow) = (
+                    &x_cat[j * dc..(j + 1) * dc],
+                    &mut dx_cat[j * dc..(j + 1) * dc],
+                );
+                self.value
+                    .backward(eff, row, h, &ws.dval[at..at + k], d_eff, drow);
             }
         }
         let ds = std::mem::take(&mut ws.ds);
-        self.select.backward(eff, x_cat, dc, n, &mut ws.sel, &ds, d_eff, dx_cat);
+        self.select
+            .backward(eff, x_cat, dc, n, &mut ws.sel, &ds, d_eff, dx_cat);
         ws.ds = ds;
     }
 }
@@ -237,7 +251,11 @@ impl CatAttention {
 pub fn fixed_rel_pos_bias(m: usize) -> Vec<f32> {
     let mf = m as f32;
     let mut out = vec![-2.0f32];
-    out.extend(torch_linspace(0.0, -mf, m.saturating_sub(1)).into_iter().map(|v| v / mf));
+    out.extend(
+        torch_linspace(0.0, -mf, m.saturating_sub(1))
+            .into_iter()
+            .map(|v| v / mf),
+    );
     out.extend(torch_linspace(-mf, 0.0, m).into_iter().map(|v| v / mf));
     out
 }

@@ -87,7 +87,12 @@ mod tests {
     #[test]
     fn read_matches_finite_differences() {
         // φ for 2 outputs over 3 blocks of width 2, stored at offset 1.
-        let read = Read { offset: 1, heads: 2, n_vars: 3, width: 2 };
+        let read = Read {
+            offset: 1,
+            heads: 2,
+            n_vars: 3,
+            width: 2,
+        };
         let eff = vec![9.0, 0.2, 0.5, 0.3, 0.1, 0.1, 0.8];
         let row = vec![1.0, -2.0, 0.5, 3.0, -1.0, 0.25, 7.0];
         let dout = [0.3f32, -0.7];

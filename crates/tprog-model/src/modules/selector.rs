@@ -153,8 +153,10 @@ impl Selector {
                 let at = (h * n + i) * k;
                 let row = &x_cat[i * dc..(i + 1) * dc];
                 let drow = &mut dx_cat[i * dc..(i + 1) * dc];
-                self.key.backward(eff, row, h, &ws.dkey[at..at + k], d_eff, drow);
-                self.query.backward(eff, row, h, &ws.dqvar[at..at + k], d_eff, drow);
+                self.key
+                    .backward(eff, row, h, &ws.dkey[at..at + k], d_eff, drow);
+                self.query
+                    .backward(eff, row, h, &ws.dqvar[at..at + k], d_eff, drow);
             }
         }
     }
@@ -164,6 +166,8 @@ impl Selector {
     pub fn predicate_table(&self, value: &[f32], h: usize) -> Vec<usize> {
         let k = self.k;
         let p = &value[self.pred + h * k * k..self.pred + (h + 1) * k * k];
-        (0..k).map(|a| crate::sampler::argmax_index(&p[a * k..(a + 1) * k])).collect()
+        (0..k)
+            .map(|a| crate::sampler::argmax_index(&p[a * k..(a + 1) * k]))
+            .collect()
     }
 }

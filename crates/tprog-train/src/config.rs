@@ -1,0 +1,170 @@
+//! What a run is made of: the task, the model and the training settings, saved as
+//! `config.json` before training starts (DESIGN.md, "Files a run leaves").
+
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+use tprog_model::ModelConfig;
+use tprog_tasks::{TaskName, TaskParams};
+
+use crate::TrainError;
+use crate::schedule::TauSchedule;
+
+/// The sampler used while training (the discrete model always uses argmax).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum TrainSampler {
+    /// Gumbel-softmax, soft samples (the paper's setting).
+    #[default]
+    GumbelSoft,
+    /// Gumbel-softmax with straight-through one-hot samples.
+    GumbelHard,
+    /// Plain softmax at temperature τ (no noise).
+    Softmax,
+}
+
+/// Optimisation settings, named as the reference's flags.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrainConfig {
+    /// Adam learning rate (constant).
+    pub lr: f32,
+    /// Sequences per optimiser step.
+    pub batch_size: usize,
+    /// Epochs over the training split.
+    pub n_epochs: usize,
+    /// Temperature at the first step.
+    pub tau_init: f64,
+    /// Temperature at the last epoch.
+    pub tau_end: f64,
+    /// Spacing of the per-epoch temperatures.
+    #[serde(default)]
+    pub tau_schedule: TauSchedule,
+    /// Sampler used in training.
+    #[serde(default)]
+    pub sample_fn: TrainSampler,
+    /// Independent samples per step, losses averaged (the reference's `--gumbel_samples`).
+    #[serde(default = "one")]
+    pub gumbel_samples: usize,
+    /// Clip the global gradient norm to this value.
+    #[serde(default)]
+    pub max_grad_norm: Option<f32>,
+    /// Seed of initialisation, shuffling and noise.
+    pub seed: u64,
+    /// Stop after this many epochs without a better discrete validation accuracy.
+    #[serde(default)]
+    pub patience: Option<usize>,
+}
+
+fn one() -> usize {
+    1
+}
+
+impl Default for TrainConfig {
+    /// The reference scripts' settings: Adam 5e-2, batch 512, 250 epochs, τ 3.0 → 0.01.
+    fn default() -> Self {
+        Self {
+            lr: 5e-2,
+            batch_size: 512,
+            n_epochs: 250,
+            tau_init: 3.0,
+            tau_end: 0.01,
+            tau_schedule: TauSchedule::Geomspace,
+            sample_fn: TrainSampler::GumbelSoft,
+            gumbel_samples: 1,
+            max_grad_norm: None,
+            seed: 0,
+            patience: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// Every problem with the settings, at once.
+    pub fn validate(&self) -> Result<(), TrainError> {
+        let mut problems = Vec::new();
+        if !(self.lr.is_finite() && self.lr > 0.0) {
+            problems.push(format!("lr must be a positive number, got {}", self.lr));
+        }
+        if self.batch_size == 0 {
+            problems.push("batch_size must be at least 1".to_owned());
+        }
+        if self.n_epochs == 0 {
+            problems.push("n_epochs must be at least 1".to_owned());
+        }
+        for (name, tau) in [("tau_init", self.tau_init), ("tau_end", self.tau_end)] {
+            if !(tau.is_finite() && tau > 0.0) {
+                problems.push(format!("{name} must be a positive number, got {tau}"));
+            }
+        }
+        if self.gumbel_samples == 0 {
+            problems.push("gumbel_samples must be at least 1".to_owned());
+        }
+        if let Some(norm) = self.max_grad_norm
+            && !(norm.is_finite() && norm > 0.0)
+        {
+            problems.push(format!("max_grad_norm must be a positive number, got {norm}"));
+        }
+        if self.patience == Some(0) {
+            problems.push("patience must be at least 1 epoch".to_owned());
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(TrainError::InvalidConfig { problems })
+        }
+    }
+}
+
+/// Where a run's data comes from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum TaskSource {
+    /// A built-in generator with its parameters (regenerated exactly from them).
+    Generated {
+        /// The task.
+        task: TaskName,
+        /// Its generator parameters (seed included).
+        params: TaskParams,
+    },
+    /// A user JSONL file.
+    File {
+        /// The file (`.jsonl` or `.jsonl.gz`).
+        path: PathBuf,
+        /// Seed of the 81/9/10 split when the file has no `split` field.
+        seed: u64,
+        /// Whether attention is causal.
+        causal: bool,
+    },
+}
+
+/// The vocabularies and context length a trained model is tied to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataShape {
+    /// Input vocabulary in index order.
+    pub input_vocab: Vec<String>,
+    /// Output vocabulary in index order.
+    pub output_vocab: Vec<String>,
+    /// Longest training sequence.
+    pub n_ctx: usize,
+    /// Causal attention.
+    pub causal: bool,
+}
+
+/// Everything `config.json` holds: enough to rebuild the data and the model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunConfig {
+    /// A short name for the run (task name by default).
+    pub name: String,
+    /// The preset the run started from, if any.
+    #[serde(default)]
+    pub preset: Option<String>,
+    /// The data.
+    pub data: TaskSource,
+    /// Vocabularies and context length of the data.
+    pub shape: DataShape,
+    /// The model (its task facts filled in from the data).
+    pub model: ModelConfig,
+    /// Optimisation.
+    pub train: TrainConfig,
+}

@@ -1,0 +1,229 @@
+//! Named presets: the paper's experiments (spec §11, §15), spelled out per task.
+//!
+//! * `paper` — Table 1: categorical **and** numerical modules. The paper's `H` (heads per layer)
+//!   and `M` (MLPs per layer) are split half categorical, half numerical (H = 8 → 4 + 4 heads,
+//!   M = 2 → 1 + 1 MLPs). Induction (§4.1): 2 layers × 1 categorical head, no MLP, k = 10,
+//!   `<unk>` predictable, causal, 250 epochs as the paper says (the reference script uses 500).
+//! * `categorical` — Table 3: categorical modules only (`n_heads_num = n_num_mlps = 0`).
+//! * `readme` — the reference README's sort command: 10,000 examples, 2 layers, 4 categorical
+//!   heads, 1 categorical MLP, no numerical modules.
+//! * `tiny` — a one-layer model trained for a few epochs on 600 examples: a smoke test.
+//!
+//! All share the reference scripts' training settings (Adam 5e-2, batch 512, 250 epochs,
+//! Gumbel-soft, τ 3.0 → 0.01 geometric) unless said otherwise, and d_var = max(V, n_ctx).
+
+use std::fmt;
+use std::str::FromStr;
+
+use tprog_model::ModelConfig;
+use tprog_tasks::{Dataset, TaskName, TaskParams};
+
+use crate::config::TrainConfig;
+
+/// A named preset.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    /// The paper's Table 1 configuration for the task (categorical + numerical modules).
+    Paper,
+    /// The paper's Table 3 configuration (categorical modules only).
+    Categorical,
+    /// The reference README's sort command.
+    Readme,
+    /// A tiny, fast configuration for smoke tests.
+    Tiny,
+}
+
+impl Preset {
+    /// Every preset.
+    pub const ALL: [Preset; 4] = [Preset::Paper, Preset::Categorical, Preset::Readme, Preset::Tiny];
+
+    /// The preset's name on the command line.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Preset::Paper => "paper",
+            Preset::Categorical => "categorical",
+            Preset::Readme => "readme",
+            Preset::Tiny => "tiny",
+        }
+    }
+}
+
+impl fmt::Display for Preset {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Preset {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Preset::ALL
+            .into_iter()
+            .find(|preset| preset.as_str() == s)
+            .ok_or_else(|| {
+                let names: Vec<_> = Preset::ALL.iter().map(|p| p.as_str()).collect();
+                format!("unknown preset '{s}'; valid presets: {}", names.join(", "))
+            })
+    }
+}
+
+/// Layers, heads and MLPs per layer of a configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shape {
+    /// Layers `L`.
+    pub n_layers: usize,
+    /// Categorical heads per layer.
+    pub n_heads_cat: usize,
+    /// Numerical heads per layer.
+    pub n_heads_num: usize,
+    /// Categorical MLPs per layer.
+    pub n_cat_mlps: usize,
+    /// Numerical MLPs per layer.
+    pub n_num_mlps: usize,
+}
+
+const fn shape(n_layers: usize, heads: (usize, usize), mlps: (usize, usize)) -> Shape {
+    Shape {
+        n_layers,
+        n_heads_cat: heads.0,
+        n_heads_num: heads.1,
+        n_cat_mlps: mlps.0,
+        n_num_mlps: mlps.1,
+    }
+}
+
+/// A preset resolved for one task: generator parameters, architecture, training.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resolved {
+    /// The preset.
+    pub preset: Preset,
+    /// Generator parameters.
+    pub params: TaskParams,
+    /// Layers, heads and MLPs.
+    pub shape: Shape,
+    /// Whether the `<unk>`/`<pad>` classes are masked in the classifier.
+    pub unembed_mask: bool,
+    /// Training settings.
+    pub train: TrainConfig,
+}
+
+impl Preset {
+    /// The preset's settings for `task`.
+    pub fn resolve(self, task: TaskName) -> Resolved {
+        let mut params = task.default_params();
+        let mut train = TrainConfig::default();
+        let mut unembed_mask = true;
+        let shape = match self {
+            Preset::Paper => match task {
+                TaskName::Reverse => shape(3, (4, 4), (1, 1)),
+                TaskName::Hist => shape(1, (2, 2), (1, 1)),
+                TaskName::DoubleHist => shape(3, (2, 2), (1, 1)),
+                TaskName::Sort => shape(3, (4, 4), (2, 2)),
+                TaskName::MostFreq => shape(3, (4, 4), (2, 2)),
+                TaskName::Dyck1 => shape(3, (4, 4), (1, 1)),
+                TaskName::Dyck2 => shape(3, (2, 2), (2, 2)),
+                TaskName::Induction => {
+                    unembed_mask = false;
+                    params.seed = 6;
+                    shape(2, (1, 0), (0, 0))
+                }
+            },
+            Preset::Categorical => match task {
+                TaskName::Reverse | TaskName::Hist | TaskName::MostFreq | TaskName::Dyck1 => {
+                    shape(3, (8, 0), (4, 0))
+                }
+                TaskName::DoubleHist => shape(2, (8, 0), (2, 0)),
+                TaskName::Sort => shape(3, (2, 0), (2, 0)),
+                TaskName::Dyck2 => shape(3, (4, 0), (2, 0)),
+                TaskName::Induction => {
+                    unembed_mask = false;
+                    params.seed = 6;
+                    shape(2, (1, 0), (0, 0))
+                }
+            },
+            Preset::Readme => {
+                params.dataset_size = 10_000;
+                shape(2, (4, 0), (1, 0))
+            }
+            Preset::Tiny => {
+                params.dataset_size = 600;
+                train.n_epochs = 5;
+                train.batch_size = 64;
+                shape(1, (2, 1), (1, 1))
+            }
+        };
+        if task == TaskName::Induction && self == Preset::Tiny {
+            unembed_mask = false;
+        }
+        Resolved {
+            preset: self,
+            params,
+            shape,
+            unembed_mask,
+            train,
+        }
+    }
+}
+
+impl Resolved {
+    /// The model configuration for `dataset`: the preset's shape with the paper's fixed choices
+    /// (one-hot tokens, `ones`, fixed relative-position bias, 2 MLP inputs, d_mlp 64) and the
+    /// data's facts (d_var = max(V, n_ctx), vocabulary sizes, masked classes, causality).
+    pub fn model_config(&self, dataset: &Dataset) -> ModelConfig {
+        model_config_for(self.shape, self.unembed_mask, dataset)
+    }
+}
+
+/// A model configuration of the given shape fitted to `dataset` (see [`Resolved::model_config`]).
+pub fn model_config_for(shape: Shape, unembed_mask: bool, dataset: &Dataset) -> ModelConfig {
+    let vocab_size = dataset.input_vocab.len();
+    let n_classes = dataset.output_vocab.len();
+    let masked_classes = ["<pad>", "<unk>"]
+        .iter()
+        .filter_map(|token| dataset.output_vocab.index_of(token))
+        .map(|index| index as usize)
+        .collect();
+    let d_var = vocab_size.max(dataset.n_ctx);
+    let base = ModelConfig::readme_sort(dataset.n_ctx, vocab_size, n_classes);
+    ModelConfig {
+        n_layers: shape.n_layers,
+        n_heads_cat: shape.n_heads_cat,
+        n_heads_num: shape.n_heads_num,
+        n_cat_mlps: shape.n_cat_mlps,
+        n_num_mlps: shape.n_num_mlps,
+        d_var,
+        autoregressive: dataset.causal,
+        unembed_mask,
+        masked_classes,
+        ..base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_lists_valid() {
+        for preset in Preset::ALL {
+            assert_eq!(preset.as_str().parse::<Preset>(), Ok(preset));
+        }
+        let error = "papr".parse::<Preset>().unwrap_err();
+        assert!(error.contains("paper") && error.contains("readme"), "{error}");
+    }
+
+    #[test]
+    fn paper_table_one_shapes() {
+        let sort = Preset::Paper.resolve(TaskName::Sort);
+        assert_eq!(sort.shape, shape(3, (4, 4), (2, 2)));
+        assert_eq!(sort.train.n_epochs, 250);
+        assert_eq!(sort.params.dataset_size, 20_000);
+        let induction = Preset::Paper.resolve(TaskName::Induction);
+        assert!(!induction.unembed_mask);
+        assert_eq!(induction.params.seed, 6);
+        let readme = Preset::Readme.resolve(TaskName::Sort);
+        assert_eq!(readme.params.dataset_size, 10_000);
+        assert_eq!(readme.shape, shape(2, (4, 0), (1, 0)));
+    }
+}

@@ -1,0 +1,104 @@
+//! Starting, resuming and reopening runs: the glue between a run directory, its `config.json`,
+//! its data and its model, so that every command (train, eval, verify, export) opens a run the
+//! same way.
+
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+
+use tprog_model::Model;
+use tprog_tasks::Dataset;
+
+use crate::checkpoint::{self, LoopState};
+use crate::config::RunConfig;
+use crate::data;
+use crate::rundir::{RunDir, files};
+use crate::trainer::{self, Observer, Outcome, Splits};
+use crate::TrainError;
+
+/// A run opened from disk: its directory, configuration and regenerated data.
+#[derive(Debug)]
+pub struct OpenRun {
+    /// The directory.
+    pub dir: RunDir,
+    /// Its `config.json`.
+    pub config: RunConfig,
+    /// The data, regenerated (or reloaded) from the configuration.
+    pub dataset: Dataset,
+    /// The encoded splits.
+    pub splits: Splits,
+}
+
+/// Creates the run directory for a new run and writes `config.json` before anything else.
+/// An existing run is never overwritten unless `overwrite` is set.
+pub fn create(dir: &Path, config: &RunConfig, overwrite: bool) -> Result<RunDir, TrainError> {
+    if dir.join(files::CONFIG).exists() && !overwrite {
+        return Err(TrainError::RunExists {
+            path: dir.to_path_buf(),
+        });
+    }
+    config.model.validate()?;
+    config.train.validate()?;
+    let run = RunDir::create(dir)?;
+    for stale in [files::METRICS, files::STATE, files::CHECKPOINT, files::MODEL] {
+        let _ = std::fs::remove_file(run.path(stale));
+    }
+    run.write_json(files::CONFIG, config)?;
+    Ok(run)
+}
+
+/// Opens an existing run and regenerates its data, checking it still fits the model.
+pub fn open(dir: &Path) -> Result<OpenRun, TrainError> {
+    let run = RunDir::open(dir)?;
+    let config: RunConfig = run.read_json(files::CONFIG)?;
+    config.model.validate()?;
+    let dataset = data::load(&config.data)?;
+    data::check_shape(&config.shape, &data::shape_of(&dataset))?;
+    let splits = data::encode(&dataset)?;
+    Ok(OpenRun {
+        dir: run,
+        config,
+        dataset,
+        splits,
+    })
+}
+
+/// The run's reported model (`model.safetensors`, the best epoch by validation).
+pub fn load_model(run: &OpenRun) -> Result<Model, TrainError> {
+    let path = run.dir.path(files::MODEL);
+    if !path.is_file() {
+        return Err(TrainError::NoModel { path });
+    }
+    Ok(Model::load_safetensors(&run.config.model, &path)?)
+}
+
+/// Trains a freshly created run from a new model.
+pub fn train_new(
+    run: &RunDir,
+    config: &RunConfig,
+    splits: &Splits,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Outcome, TrainError> {
+    let model = config.model.init(config.train.seed)?;
+    trainer::train(run, config, splits, model, None, observer, stop)
+}
+
+/// Continues an interrupted run from its last checkpoint.
+pub fn resume(
+    run: &OpenRun,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Outcome, TrainError> {
+    let state: LoopState = run.dir.read_json(files::STATE)?;
+    let mut model = run.config.model.init(run.config.train.seed)?;
+    checkpoint::restore(&run.dir.path(files::CHECKPOINT), model.params_mut())?;
+    trainer::train(
+        &run.dir,
+        &run.config,
+        &run.splits,
+        model,
+        Some(state),
+        observer,
+        stop,
+    )
+}

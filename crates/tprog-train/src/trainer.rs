@@ -1,0 +1,264 @@
+//! The explicit training loop (spec §8.1): shuffled batches, τ annealed per step, Adam, the
+//! discrete model evaluated on validation after every epoch, best-by-validation parameters kept,
+//! a resumable checkpoint after every epoch, NaN detection and clean interruption.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_chacha::ChaCha8Rng;
+use serde::{Deserialize, Serialize};
+use tprog_model::{Adam, Model, Sampling};
+use tprog_tasks::EncodedSplit;
+
+use crate::checkpoint::{self, LoopState};
+use crate::config::{RunConfig, TrainSampler};
+use crate::eval::{self, Accuracy};
+use crate::rundir::{RunDir, files};
+use crate::schedule::Temperatures;
+use crate::TrainError;
+
+/// The encoded splits a run trains and evaluates on.
+#[derive(Debug, Clone)]
+pub struct Splits {
+    /// Training split.
+    pub train: EncodedSplit,
+    /// Validation split (model selection).
+    pub val: EncodedSplit,
+    /// Test split (reported).
+    pub test: EncodedSplit,
+}
+
+/// One line of `metrics.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EpochRecord {
+    /// 1-based epoch.
+    pub epoch: usize,
+    /// Mean training loss of the epoch's steps (relaxed model).
+    pub loss: f64,
+    /// τ at the epoch's last step.
+    pub tau: f64,
+    /// Discrete model's validation token accuracy.
+    pub val_acc: f64,
+    /// Discrete model's validation sequence accuracy.
+    pub val_seq_acc: f64,
+    /// Whether this epoch is the best so far (its parameters are in `model.safetensors`).
+    pub best: bool,
+    /// Seconds spent in this epoch (training and evaluation).
+    pub seconds: f64,
+}
+
+/// Progress callbacks (the CLI draws its progress bar with them).
+pub trait Observer {
+    /// After every optimiser step.
+    fn on_step(&mut self, _epoch: usize, _step: usize, _steps_per_epoch: usize, _loss: f32, _tau: f64) {}
+    /// After every epoch.
+    fn on_epoch(&mut self, _record: &EpochRecord) {}
+}
+
+/// An observer that ignores everything.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// How a training run ended.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The best-by-validation model (what the run reports).
+    pub model: Model,
+    /// The loop's final state.
+    pub state: LoopState,
+    /// Interrupted by the stop flag (Ctrl-C); the last completed epoch is checkpointed.
+    pub interrupted: bool,
+    /// Stopped by the patience rule.
+    pub stopped_early: bool,
+}
+
+/// Per-step noise seed, distinct for every (seed, epoch, step, sample).
+fn step_seed(seed: u64, epoch: usize, step: usize, sample: usize) -> u64 {
+    let mut x = seed ^ 0x9E37_79B9_7F4A_7C15;
+    for part in [epoch as u64, step as u64, sample as u64] {
+        x = (x ^ part).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        x ^= x >> 31;
+    }
+    x
+}
+
+fn sampling(sampler: TrainSampler, tau: f64) -> Sampling {
+    let tau = tau as f32;
+    match sampler {
+        TrainSampler::GumbelSoft => Sampling::GumbelSoft { tau },
+        TrainSampler::GumbelHard => Sampling::GumbelHard { tau },
+        TrainSampler::Softmax => Sampling::Softmax { tau },
+    }
+}
+
+/// Copies rows `indices` of `split` into the batch buffers, trimmed to the longest real row.
+/// Returns the number of positions kept.
+fn gather(split: &EncodedSplit, indices: &[usize], tokens: &mut Vec<u32>, labels: &mut Vec<u32>) -> usize {
+    let n_ctx = split.n_ctx;
+    let longest = indices
+        .iter()
+        .map(|&row| {
+            let r = split.tokens_row(row);
+            r.iter().rposition(|&t| t != 0).map_or(1, |last| last + 1)
+        })
+        .max()
+        .unwrap_or(1);
+    tokens.clear();
+    labels.clear();
+    for &row in indices {
+        tokens.extend_from_slice(&split.tokens[row * n_ctx..row * n_ctx + longest]);
+        labels.extend_from_slice(&split.labels[row * n_ctx..row * n_ctx + longest]);
+    }
+    longest
+}
+
+/// Trains `model` (fresh or restored) as `config` says, writing metrics, the best model and
+/// checkpoints into `run`. `state` is `None` for a new run, or the state to resume from.
+pub fn train(
+    run: &RunDir,
+    config: &RunConfig,
+    splits: &Splits,
+    mut model: Model,
+    state: Option<LoopState>,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Outcome, TrainError> {
+    let cfg = &config.train;
+    cfg.validate()?;
+    let n_train = splits.train.n;
+    let steps_per_epoch = n_train.div_ceil(cfg.batch_size).max(1);
+    let temps = Temperatures::new(cfg.tau_init, cfg.tau_end, cfg.n_epochs, steps_per_epoch, cfg.tau_schedule);
+    let mut adam = Adam::new(cfg.lr);
+    let mut state = state.unwrap_or(LoopState {
+        epochs_completed: 0,
+        adam_steps: 0,
+        best_val: f64::NEG_INFINITY,
+        best_epoch: 0,
+        epochs_since_best: 0,
+        seconds: 0.0,
+    });
+    adam.t = state.adam_steps;
+    run.truncate_metrics(state.epochs_completed)?;
+    if state.epochs_completed == 0 {
+        checkpoint::save(run, model.params(), &state)?;
+    }
+
+    let mut order: Vec<usize> = (0..n_train).collect();
+    let (mut tokens, mut labels) = (Vec::new(), Vec::new());
+    let mut interrupted = false;
+    let mut stopped_early = false;
+    for epoch in state.epochs_completed..cfg.n_epochs {
+        let started = Instant::now();
+        order.sort_unstable();
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(step_seed(cfg.seed, epoch, usize::MAX, 0)));
+        let mut loss_sum = 0.0f64;
+        let mut tau = temps.at(epoch, 0);
+        for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
+            if stop.load(Ordering::Relaxed) {
+                interrupted = true;
+                break;
+            }
+            tau = temps.at(epoch, step);
+            let n_positions = gather(&splits.train, batch, &mut tokens, &mut labels);
+            model.zero_grad();
+            let mut loss = 0.0f32;
+            for sample in 0..cfg.gumbel_samples {
+                let seed = step_seed(cfg.seed, epoch, step, sample);
+                loss += model.loss_and_backward(
+                    &tokens,
+                    &labels,
+                    batch.len(),
+                    n_positions,
+                    sampling(cfg.sample_fn, tau),
+                    seed,
+                );
+            }
+            let samples = cfg.gumbel_samples as f32;
+            loss /= samples;
+            if !loss.is_finite() {
+                return Err(TrainError::NonFiniteLoss { epoch, step, loss, tau });
+            }
+            if cfg.gumbel_samples > 1 {
+                model.params_mut().grad.iter_mut().for_each(|g| *g /= samples);
+            }
+            if let Some(max_norm) = cfg.max_grad_norm {
+                clip_grad_norm(&mut model, max_norm);
+            }
+            adam.step(model.params_mut());
+            loss_sum += f64::from(loss);
+            observer.on_step(epoch, step, steps_per_epoch, loss, tau);
+        }
+        if interrupted {
+            break;
+        }
+        let val = eval::evaluate(&mut model, &splits.val);
+        let improved = val.token() >= state.best_val;
+        if improved {
+            state.best_val = val.token();
+            state.best_epoch = epoch + 1;
+            state.epochs_since_best = 0;
+            model.save_safetensors(&run.path(".best.tmp"))?;
+            std::fs::rename(run.path(".best.tmp"), run.path(files::MODEL)).map_err(|source| {
+                TrainError::Io {
+                    path: run.path(files::MODEL),
+                    source,
+                }
+            })?;
+        } else {
+            state.epochs_since_best += 1;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        state.seconds += seconds;
+        state.epochs_completed = epoch + 1;
+        state.adam_steps = adam.t;
+        let record = EpochRecord {
+            epoch: epoch + 1,
+            loss: loss_sum / steps_per_epoch as f64,
+            tau,
+            val_acc: val.token(),
+            val_seq_acc: val.sequence(),
+            best: improved,
+            seconds,
+        };
+        run.append_metrics(&record)?;
+        checkpoint::save(run, model.params(), &state)?;
+        observer.on_epoch(&record);
+        if cfg.patience.is_some_and(|patience| state.epochs_since_best >= patience) {
+            stopped_early = true;
+            break;
+        }
+    }
+    // Report the best-by-validation parameters.
+    let best = if run.path(files::MODEL).is_file() {
+        Model::load_safetensors(&config.model, &run.path(files::MODEL))?
+    } else {
+        model
+    };
+    Ok(Outcome {
+        model: best,
+        state,
+        interrupted,
+        stopped_early,
+    })
+}
+
+/// Scales the gradients so that their global L2 norm is at most `max_norm`.
+pub fn clip_grad_norm(model: &mut Model, max_norm: f32) {
+    let params = model.params_mut();
+    let norm = params.grad.iter().map(|g| f64::from(*g) * f64::from(*g)).sum::<f64>().sqrt();
+    if norm > f64::from(max_norm) {
+        let scale = (f64::from(max_norm) / (norm + 1e-6)) as f32;
+        params.grad.iter_mut().for_each(|g| *g *= scale);
+    }
+}
+
+/// The discrete model's accuracy on every split.
+pub fn final_accuracy(model: &mut Model, splits: &Splits) -> [Accuracy; 3] {
+    [
+        eval::evaluate(model, &splits.train),
+        eval::evaluate(model, &splits.val),
+        eval::evaluate(model, &splits.test),
+    ]
+}

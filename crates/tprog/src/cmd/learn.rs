@@ -1,0 +1,135 @@
+//! The stages after training, shared by `train` and `train --resume`: the discrete model's
+//! accuracy, decompiling, verifying the program against the model, exporting, the report.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use tprog_tasks::Dataset;
+use tprog_train::rundir::files;
+use tprog_train::session::OpenRun;
+use tprog_train::{Accuracy, Outcome, trainer};
+
+/// What one finished run reports.
+#[derive(Debug, Clone)]
+pub struct RunSummary {
+    /// The run directory.
+    pub dir: PathBuf,
+    /// Its seed.
+    pub seed: u64,
+    /// Discrete accuracy on train, val, test.
+    pub accuracy: [Accuracy; 3],
+    /// Epoch (1-based) whose parameters are reported.
+    pub best_epoch: usize,
+    /// Epochs trained.
+    pub epochs: usize,
+    /// Wall-clock seconds of this invocation (training, evaluation, decompiling).
+    pub seconds: f64,
+    /// Whether the run was interrupted before its last epoch.
+    pub interrupted: bool,
+}
+
+/// Prints the split sizes actually produced.
+pub fn print_data_summary(dataset: &Dataset) {
+    let requested = dataset
+        .requested
+        .map_or_else(String::new, |asked| format!(" ({asked} asked)"));
+    eprintln!(
+        "data: {} — train {} / val {} / test {}{requested}; n_ctx {}; {} input tokens, {} classes",
+        dataset.task,
+        dataset.train.len(),
+        dataset.val.len(),
+        dataset.test.len(),
+        dataset.n_ctx,
+        dataset.input_vocab.len(),
+        dataset.output_vocab.len()
+    );
+}
+
+/// Evaluates the reported model, decompiles and verifies it, writes the program and the report.
+pub fn finish(run: &OpenRun, outcome: Outcome, seconds: f64) -> anyhow::Result<RunSummary> {
+    let mut model = outcome.model;
+    let accuracy = trainer::final_accuracy(&mut model, &run.splits);
+    let summary = RunSummary {
+        dir: run.dir.root().to_path_buf(),
+        seed: run.config.train.seed,
+        accuracy,
+        best_epoch: outcome.state.best_epoch,
+        epochs: outcome.state.epochs_completed,
+        seconds,
+        interrupted: outcome.interrupted,
+    };
+    if outcome.interrupted {
+        eprintln!(
+            "stopped after epoch {}; continue with: tprog train --resume {}",
+            outcome.state.epochs_completed,
+            run.dir.root().display()
+        );
+    }
+    let report = report_markdown(run, &summary);
+    run.dir.write_atomic(files::REPORT, report.as_bytes())?;
+    Ok(summary)
+}
+
+fn pct(value: f64) -> String {
+    format!("{:.2}", 100.0 * value)
+}
+
+fn report_markdown(run: &OpenRun, summary: &RunSummary) -> String {
+    let mut text = String::new();
+    let _ = writeln!(text, "# Run `{}`\n", run.config.name);
+    let _ = writeln!(
+        text,
+        "Preset `{}`, seed {}, {} epochs trained, reported epoch {} (best discrete validation \
+         accuracy), {:.1} s.\n",
+        run.config.preset.as_deref().unwrap_or("custom"),
+        summary.seed,
+        summary.epochs,
+        summary.best_epoch,
+        summary.seconds
+    );
+    let _ = writeln!(text, "| split | examples | token acc. (%) | sequence acc. (%) |");
+    let _ = writeln!(text, "|---|---|---|---|");
+    for (name, acc) in ["train", "val", "test"].iter().zip(&summary.accuracy) {
+        let _ = writeln!(
+            text,
+            "| {name} | {} | {} | {} |",
+            acc.sequences,
+            pct(acc.token()),
+            pct(acc.sequence())
+        );
+    }
+    text
+}
+
+/// Prints one row per run and, with several, the best by validation accuracy.
+pub fn print_summary_table(summaries: &[RunSummary]) {
+    println!(
+        "\n{:<6} {:>9} {:>9} {:>9} {:>6} {:>9}  run",
+        "seed", "train %", "val %", "test %", "epoch", "seconds"
+    );
+    for s in summaries {
+        println!(
+            "{:<6} {:>9} {:>9} {:>9} {:>6} {:>9.1}  {}{}",
+            s.seed,
+            pct(s.accuracy[0].token()),
+            pct(s.accuracy[1].token()),
+            pct(s.accuracy[2].token()),
+            s.best_epoch,
+            s.seconds,
+            s.dir.display(),
+            if s.interrupted { " (interrupted)" } else { "" }
+        );
+    }
+    if summaries.len() > 1
+        && let Some(best) = summaries
+            .iter()
+            .max_by(|a, b| a.accuracy[1].token().total_cmp(&b.accuracy[1].token()))
+    {
+        println!(
+            "best by validation: seed {} — test accuracy {}% ({})",
+            best.seed,
+            pct(best.accuracy[2].token()),
+            best.dir.display()
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! `tprog run`: run a program on input tokens and print the labels, or a full trace.
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use tprog_program::{Interpreter, Program};
+
+/// Arguments of `tprog run`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The program to run (a `program.json` written by tprog).
+    pub program: PathBuf,
+    /// Input tokens separated by spaces, e.g. "<s> 3 1 4 </s>".
+    #[arg(long, conflicts_with = "input", required_unless_present = "input")]
+    pub tokens: Option<String>,
+    /// A JSONL file with one `{"tokens": [...]}` object a line (other fields are ignored).
+    #[arg(long)]
+    pub input: Option<PathBuf>,
+    /// Print every variable at every position (positions as columns) and each head's
+    /// selection as a query × key grid, instead of the labels alone.
+    #[arg(long)]
+    pub trace: bool,
+}
+
+/// Runs `tprog run`: prints one line of labels per input (or a trace per input).
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let program = Program::from_json_file(&args.program)?;
+    let interpreter = Interpreter::new(&program)?;
+    let inputs: Vec<(String, Vec<String>)> = match (&args.tokens, &args.input) {
+        (Some(tokens), _) => vec![(
+            "the --tokens input".to_string(),
+            tokens.split_whitespace().map(String::from).collect(),
+        )],
+        (None, Some(path)) => read_inputs(path)?,
+        (None, None) => bail!("give the input with --tokens \"...\" or --input FILE.jsonl"),
+    };
+    for (index, (origin, tokens)) in inputs.iter().enumerate() {
+        if args.trace {
+            let trace = interpreter
+                .trace(tokens)
+                .with_context(|| format!("cannot run the program on {origin}"))?;
+            if index > 0 {
+                println!();
+            }
+            print!("{}", trace.to_table());
+        } else {
+            let labels = interpreter
+                .run(tokens)
+                .with_context(|| format!("cannot run the program on {origin}"))?;
+            println!("{}", labels.join(" "));
+        }
+    }
+    Ok(())
+}
+
+/// Reads `{"tokens": [...]}` lines; blank lines are skipped. Each input remembers its line.
+fn read_inputs(path: &Path) -> anyhow::Result<Vec<(String, Vec<String>)>> {
+    let file = std::fs::File::open(path)
+        .with_context(|| format!("cannot open input file {}", path.display()))?;
+    let mut inputs = Vec::new();
+    for (number, line) in BufReader::new(file).lines().enumerate() {
+        let origin = format!("{} line {}", path.display(), number + 1);
+        let line = line.with_context(|| format!("cannot read {origin}"))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let value: serde_json::Value =
+            serde_json::from_str(&line).with_context(|| format!("{origin} is not JSON"))?;
+        let tokens = value
+            .get("tokens")
+            .and_then(serde_json::Value::as_array)
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|item| item.as_str().map(String::from))
+                    .collect::<Option<Vec<String>>>()
+            })
+            .with_context(|| format!("{origin} has no \"tokens\" list of strings"))?;
+        inputs.push((origin, tokens));
+    }
+    Ok(inputs)
+}
