@@ -18,7 +18,7 @@ pub struct LoopState {
     pub epochs_completed: usize,
     /// Adam steps taken (bias correction).
     pub adam_steps: u64,
-    /// Best discrete validation token accuracy so far.
+    /// Best discrete validation token accuracy so far (−1 before the first epoch).
     pub best_val: f64,
     /// Epoch (1-based) of the best validation accuracy; 0 if none yet.
     pub best_epoch: usize,
@@ -53,7 +53,11 @@ pub fn checkpoint_bytes(params: &Params) -> Result<Vec<u8>, TrainError> {
         for part_name in PARTS {
             let data = &part(params, part_name)[spec.offset..spec.offset + spec.len];
             let raw: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
-            bytes.push((format!("{part_name}.{}", spec.name), spec.shape.clone(), raw));
+            bytes.push((
+                format!("{part_name}.{}", spec.name),
+                spec.shape.clone(),
+                raw,
+            ));
         }
     }
     let mut views = Vec::with_capacity(bytes.len());
@@ -93,7 +97,10 @@ pub fn restore(path: &Path, params: &mut Params) -> Result<(), TrainError> {
     let mut found: HashMap<String, Vec<f32>> = HashMap::new();
     for (name, view) in tensors.tensors() {
         if view.dtype() != Dtype::F32 {
-            return Err(error(format!("tensor {name} is {:?}, expected F32", view.dtype())));
+            return Err(error(format!(
+                "tensor {name} is {:?}, expected F32",
+                view.dtype()
+            )));
         }
         let values = view
             .data()

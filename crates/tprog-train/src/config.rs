@@ -103,7 +103,9 @@ impl TrainConfig {
         if let Some(norm) = self.max_grad_norm
             && !(norm.is_finite() && norm > 0.0)
         {
-            problems.push(format!("max_grad_norm must be a positive number, got {norm}"));
+            problems.push(format!(
+                "max_grad_norm must be a positive number, got {norm}"
+            ));
         }
         if self.patience == Some(0) {
             problems.push("patience must be at least 1 epoch".to_owned());

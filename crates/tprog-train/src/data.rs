@@ -67,7 +67,10 @@ pub fn check_shape(expected: &DataShape, found: &DataShape) -> Result<(), TrainE
         ));
     }
     if expected.n_ctx != found.n_ctx {
-        problems.push(format!("n_ctx changed: run has {}, data has {}", expected.n_ctx, found.n_ctx));
+        problems.push(format!(
+            "n_ctx changed: run has {}, data has {}",
+            expected.n_ctx, found.n_ctx
+        ));
     }
     if problems.is_empty() {
         Ok(())

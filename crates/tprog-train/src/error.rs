@@ -74,6 +74,9 @@ pub enum TrainError {
     /// A model error (configuration, checkpoint).
     #[error(transparent)]
     Model(#[from] tprog_model::ModelError),
+    /// A reference checkpoint could not be read.
+    #[error(transparent)]
+    Import(#[from] tprog_model::torch_import::TorchImportError),
     /// A task or data error.
     #[error(transparent)]
     Task(#[from] tprog_tasks::TaskError),

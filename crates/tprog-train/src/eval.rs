@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use tprog_model::Model;
 use tprog_tasks::EncodedSplit;
 
+use crate::TrainError;
+
 /// Sequences per forward pass when evaluating.
 pub const EVAL_BATCH: usize = 1024;
 
@@ -42,16 +44,16 @@ impl Accuracy {
 }
 
 /// The discrete model's predicted class at every position of `split` (`[n, n_ctx]`).
-pub fn predict_split(model: &mut Model, split: &EncodedSplit) -> Vec<u32> {
+pub fn predict_split(model: &mut Model, split: &EncodedSplit) -> Result<Vec<u32>, TrainError> {
     let mut predictions = Vec::with_capacity(split.n * split.n_ctx);
     let mut start = 0;
     while start < split.n {
         let end = (start + EVAL_BATCH).min(split.n);
         let tokens = &split.tokens[start * split.n_ctx..end * split.n_ctx];
-        predictions.extend_from_slice(&model.predict(tokens, end - start, split.n_ctx));
+        predictions.extend_from_slice(&model.predict(tokens, end - start, split.n_ctx)?);
         start = end;
     }
-    predictions
+    Ok(predictions)
 }
 
 /// Accuracy of `predictions` (`[n, n_ctx]`) against the split's labels.
@@ -83,9 +85,9 @@ pub fn score(split: &EncodedSplit, predictions: &[u32]) -> Accuracy {
 }
 
 /// Accuracy of the discrete model on `split`.
-pub fn evaluate(model: &mut Model, split: &EncodedSplit) -> Accuracy {
-    let predictions = predict_split(model, split);
-    score(split, &predictions)
+pub fn evaluate(model: &mut Model, split: &EncodedSplit) -> Result<Accuracy, TrainError> {
+    let predictions = predict_split(model, split)?;
+    Ok(score(split, &predictions))
 }
 
 #[cfg(test)]

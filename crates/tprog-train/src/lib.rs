@@ -6,6 +6,7 @@ pub mod config;
 pub mod data;
 mod error;
 pub mod eval;
+pub mod import;
 pub mod presets;
 pub mod rundir;
 pub mod schedule;
@@ -14,8 +15,8 @@ pub mod trainer;
 
 pub use config::{DataShape, RunConfig, TaskSource, TrainConfig, TrainSampler};
 pub use error::TrainError;
+pub use eval::Accuracy;
 pub use presets::{Preset, Resolved, Shape};
 pub use rundir::RunDir;
 pub use schedule::{TauSchedule, Temperatures};
-pub use eval::Accuracy;
 pub use trainer::{EpochRecord, Observer, Outcome, Silent, Splits, train};

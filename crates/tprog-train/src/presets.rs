@@ -35,7 +35,12 @@ pub enum Preset {
 
 impl Preset {
     /// Every preset.
-    pub const ALL: [Preset; 4] = [Preset::Paper, Preset::Categorical, Preset::Readme, Preset::Tiny];
+    pub const ALL: [Preset; 4] = [
+        Preset::Paper,
+        Preset::Categorical,
+        Preset::Readme,
+        Preset::Tiny,
+    ];
 
     /// The preset's name on the command line.
     pub fn as_str(self) -> &'static str {
@@ -210,7 +215,10 @@ mod tests {
             assert_eq!(preset.as_str().parse::<Preset>(), Ok(preset));
         }
         let error = "papr".parse::<Preset>().unwrap_err();
-        assert!(error.contains("paper") && error.contains("readme"), "{error}");
+        assert!(
+            error.contains("paper") && error.contains("readme"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -172,11 +172,13 @@ mod tests {
     #[test]
     fn json_round_trip_metrics_and_truncation() {
         let dir = RunDir::create(temp_dir("rt")).unwrap();
-        dir.write_json(files::CONFIG, &serde_json::json!({"a": 1})).unwrap();
+        dir.write_json(files::CONFIG, &serde_json::json!({"a": 1}))
+            .unwrap();
         let back: serde_json::Value = dir.read_json(files::CONFIG).unwrap();
         assert_eq!(back["a"], 1);
         for epoch in 0..5 {
-            dir.append_metrics(&serde_json::json!({ "epoch": epoch })).unwrap();
+            dir.append_metrics(&serde_json::json!({ "epoch": epoch }))
+                .unwrap();
         }
         dir.truncate_metrics(2).unwrap();
         let text = fs::read_to_string(dir.path(files::METRICS)).unwrap();

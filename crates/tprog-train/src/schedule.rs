@@ -125,7 +125,10 @@ mod tests {
 
     #[test]
     fn linspace_and_degenerate_sizes() {
-        assert_eq!(spaced(1.0, 0.0, 3, TauSchedule::Linspace), vec![1.0, 0.5, 0.0]);
+        assert_eq!(
+            spaced(1.0, 0.0, 3, TauSchedule::Linspace),
+            vec![1.0, 0.5, 0.0]
+        );
         assert!(spaced(1.0, 0.5, 0, TauSchedule::Geomspace).is_empty());
         let one = Temperatures::new(3.0, 0.01, 1, 10, TauSchedule::Geomspace);
         assert_eq!(one.at(0, 5), 0.01);

@@ -8,12 +8,12 @@ use std::sync::atomic::AtomicBool;
 use tprog_model::Model;
 use tprog_tasks::Dataset;
 
+use crate::TrainError;
 use crate::checkpoint::{self, LoopState};
 use crate::config::RunConfig;
 use crate::data;
 use crate::rundir::{RunDir, files};
 use crate::trainer::{self, Observer, Outcome, Splits};
-use crate::TrainError;
 
 /// A run opened from disk: its directory, configuration and regenerated data.
 #[derive(Debug)]
@@ -39,7 +39,12 @@ pub fn create(dir: &Path, config: &RunConfig, overwrite: bool) -> Result<RunDir,
     config.model.validate()?;
     config.train.validate()?;
     let run = RunDir::create(dir)?;
-    for stale in [files::METRICS, files::STATE, files::CHECKPOINT, files::MODEL] {
+    for stale in [
+        files::METRICS,
+        files::STATE,
+        files::CHECKPOINT,
+        files::MODEL,
+    ] {
         let _ = std::fs::remove_file(run.path(stale));
     }
     run.write_json(files::CONFIG, config)?;
@@ -68,7 +73,9 @@ pub fn load_model(run: &OpenRun) -> Result<Model, TrainError> {
     if !path.is_file() {
         return Err(TrainError::NoModel { path });
     }
-    Ok(Model::load_safetensors(&run.config.model, &path)?)
+    let mut model = run.config.model.init(run.config.train.seed)?;
+    model.load_safetensors(&path)?;
+    Ok(model)
 }
 
 /// Trains a freshly created run from a new model.

@@ -12,12 +12,12 @@ use serde::{Deserialize, Serialize};
 use tprog_model::{Adam, Model, Sampling};
 use tprog_tasks::EncodedSplit;
 
+use crate::TrainError;
 use crate::checkpoint::{self, LoopState};
 use crate::config::{RunConfig, TrainSampler};
 use crate::eval::{self, Accuracy};
 use crate::rundir::{RunDir, files};
 use crate::schedule::Temperatures;
-use crate::TrainError;
 
 /// The encoded splits a run trains and evaluates on.
 #[derive(Debug, Clone)]
@@ -52,7 +52,15 @@ pub struct EpochRecord {
 /// Progress callbacks (the CLI draws its progress bar with them).
 pub trait Observer {
     /// After every optimiser step.
-    fn on_step(&mut self, _epoch: usize, _step: usize, _steps_per_epoch: usize, _loss: f32, _tau: f64) {}
+    fn on_step(
+        &mut self,
+        _epoch: usize,
+        _step: usize,
+        _steps_per_epoch: usize,
+        _loss: f32,
+        _tau: f64,
+    ) {
+    }
     /// After every epoch.
     fn on_epoch(&mut self, _record: &EpochRecord) {}
 }
@@ -95,7 +103,12 @@ fn sampling(sampler: TrainSampler, tau: f64) -> Sampling {
 
 /// Copies rows `indices` of `split` into the batch buffers, trimmed to the longest real row.
 /// Returns the number of positions kept.
-fn gather(split: &EncodedSplit, indices: &[usize], tokens: &mut Vec<u32>, labels: &mut Vec<u32>) -> usize {
+fn gather(
+    split: &EncodedSplit,
+    indices: &[usize],
+    tokens: &mut Vec<u32>,
+    labels: &mut Vec<u32>,
+) -> usize {
     let n_ctx = split.n_ctx;
     let longest = indices
         .iter()
@@ -129,12 +142,18 @@ pub fn train(
     cfg.validate()?;
     let n_train = splits.train.n;
     let steps_per_epoch = n_train.div_ceil(cfg.batch_size).max(1);
-    let temps = Temperatures::new(cfg.tau_init, cfg.tau_end, cfg.n_epochs, steps_per_epoch, cfg.tau_schedule);
+    let temps = Temperatures::new(
+        cfg.tau_init,
+        cfg.tau_end,
+        cfg.n_epochs,
+        steps_per_epoch,
+        cfg.tau_schedule,
+    );
     let mut adam = Adam::new(cfg.lr);
     let mut state = state.unwrap_or(LoopState {
         epochs_completed: 0,
         adam_steps: 0,
-        best_val: f64::NEG_INFINITY,
+        best_val: -1.0,
         best_epoch: 0,
         epochs_since_best: 0,
         seconds: 0.0,
@@ -152,7 +171,12 @@ pub fn train(
     for epoch in state.epochs_completed..cfg.n_epochs {
         let started = Instant::now();
         order.sort_unstable();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(step_seed(cfg.seed, epoch, usize::MAX, 0)));
+        order.shuffle(&mut ChaCha8Rng::seed_from_u64(step_seed(
+            cfg.seed,
+            epoch,
+            usize::MAX,
+            0,
+        )));
         let mut loss_sum = 0.0f64;
         let mut tau = temps.at(epoch, 0);
         for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
@@ -173,27 +197,36 @@ pub fn train(
                     n_positions,
                     sampling(cfg.sample_fn, tau),
                     seed,
-                );
+                )?;
             }
             let samples = cfg.gumbel_samples as f32;
             loss /= samples;
             if !loss.is_finite() {
-                return Err(TrainError::NonFiniteLoss { epoch, step, loss, tau });
+                return Err(TrainError::NonFiniteLoss {
+                    epoch,
+                    step,
+                    loss,
+                    tau,
+                });
             }
             if cfg.gumbel_samples > 1 {
-                model.params_mut().grad.iter_mut().for_each(|g| *g /= samples);
+                model
+                    .params_mut()
+                    .grad
+                    .iter_mut()
+                    .for_each(|g| *g /= samples);
             }
             if let Some(max_norm) = cfg.max_grad_norm {
-                clip_grad_norm(&mut model, max_norm);
+                model.clip_grad_norm(max_norm);
             }
-            adam.step(model.params_mut());
+            adam.step(&mut model);
             loss_sum += f64::from(loss);
             observer.on_step(epoch, step, steps_per_epoch, loss, tau);
         }
         if interrupted {
             break;
         }
-        let val = eval::evaluate(&mut model, &splits.val);
+        let val = eval::evaluate(&mut model, &splits.val)?;
         let improved = val.token() >= state.best_val;
         if improved {
             state.best_val = val.token();
@@ -225,14 +258,19 @@ pub fn train(
         run.append_metrics(&record)?;
         checkpoint::save(run, model.params(), &state)?;
         observer.on_epoch(&record);
-        if cfg.patience.is_some_and(|patience| state.epochs_since_best >= patience) {
+        if cfg
+            .patience
+            .is_some_and(|patience| state.epochs_since_best >= patience)
+        {
             stopped_early = true;
             break;
         }
     }
     // Report the best-by-validation parameters.
     let best = if run.path(files::MODEL).is_file() {
-        Model::load_safetensors(&config.model, &run.path(files::MODEL))?
+        let mut best = config.model.init(cfg.seed)?;
+        best.load_safetensors(&run.path(files::MODEL))?;
+        best
     } else {
         model
     };
@@ -244,21 +282,11 @@ pub fn train(
     })
 }
 
-/// Scales the gradients so that their global L2 norm is at most `max_norm`.
-pub fn clip_grad_norm(model: &mut Model, max_norm: f32) {
-    let params = model.params_mut();
-    let norm = params.grad.iter().map(|g| f64::from(*g) * f64::from(*g)).sum::<f64>().sqrt();
-    if norm > f64::from(max_norm) {
-        let scale = (f64::from(max_norm) / (norm + 1e-6)) as f32;
-        params.grad.iter_mut().for_each(|g| *g *= scale);
-    }
-}
-
 /// The discrete model's accuracy on every split.
-pub fn final_accuracy(model: &mut Model, splits: &Splits) -> [Accuracy; 3] {
-    [
-        eval::evaluate(model, &splits.train),
-        eval::evaluate(model, &splits.val),
-        eval::evaluate(model, &splits.test),
-    ]
+pub fn final_accuracy(model: &mut Model, splits: &Splits) -> Result<[Accuracy; 3], TrainError> {
+    Ok([
+        eval::evaluate(model, &splits.train)?,
+        eval::evaluate(model, &splits.val)?,
+        eval::evaluate(model, &splits.test)?,
+    ])
 }

@@ -24,6 +24,12 @@ enum Command {
     Tasks(cmd::tasks::Args),
     /// Generate a task's dataset: print split sizes and examples, or write it as JSONL.
     Data(cmd::data::Args),
+    /// Learn a program for a task: train, decompile, verify, export (or --resume a run).
+    Train(cmd::train::Args),
+    /// Accuracy of a run's discrete model on its splits or on a JSONL file.
+    Eval(cmd::eval::Args),
+    /// Import a checkpoint saved by the reference implementation (model.pt + args.json).
+    ImportReference(cmd::import::Args),
     /// Run a program on input tokens: print the labels, or a trace of every variable.
     Run(cmd::run::Args),
 }
@@ -34,6 +40,9 @@ fn main() -> ExitCode {
         Command::Tasks(args) => cmd::tasks::run(args),
         Command::Data(args) => cmd::data::run(args),
         Command::Run(args) => cmd::run::run(args),
+        Command::Train(args) => cmd::train::run(args),
+        Command::Eval(args) => cmd::eval::run(args),
+        Command::ImportReference(args) => cmd::import::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,7 +48,7 @@ pub fn print_data_summary(dataset: &Dataset) {
 /// Evaluates the reported model, decompiles and verifies it, writes the program and the report.
 pub fn finish(run: &OpenRun, outcome: Outcome, seconds: f64) -> anyhow::Result<RunSummary> {
     let mut model = outcome.model;
-    let accuracy = trainer::final_accuracy(&mut model, &run.splits);
+    let accuracy = trainer::final_accuracy(&mut model, &run.splits)?;
     let summary = RunSummary {
         dir: run.dir.root().to_path_buf(),
         seed: run.config.train.seed,
@@ -87,7 +87,10 @@ fn report_markdown(run: &OpenRun, summary: &RunSummary) -> String {
         summary.best_epoch,
         summary.seconds
     );
-    let _ = writeln!(text, "| split | examples | token acc. (%) | sequence acc. (%) |");
+    let _ = writeln!(
+        text,
+        "| split | examples | token acc. (%) | sequence acc. (%) |"
+    );
     let _ = writeln!(text, "|---|---|---|---|");
     for (name, acc) in ["train", "val", "test"].iter().zip(&summary.accuracy) {
         let _ = writeln!(

@@ -1,5 +1,10 @@
 //! One module per subcommand.
 
 pub mod data;
+pub mod eval;
+pub mod import;
+pub mod learn;
+pub mod progress;
 pub mod run;
 pub mod tasks;
+pub mod train;

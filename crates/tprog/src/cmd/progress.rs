@@ -42,9 +42,11 @@ impl ProgressBarObserver {
 impl Observer for ProgressBarObserver {
     fn on_step(&mut self, epoch: usize, step: usize, steps_per_epoch: usize, loss: f32, tau: f64) {
         if self.bar.length() == Some(0) {
-            self.bar.set_length((self.n_epochs * steps_per_epoch) as u64);
+            self.bar
+                .set_length((self.n_epochs * steps_per_epoch) as u64);
         }
-        self.bar.set_position((epoch * steps_per_epoch + step + 1) as u64);
+        self.bar
+            .set_position((epoch * steps_per_epoch + step + 1) as u64);
         let val = self
             .last_val
             .map_or_else(|| "–".to_owned(), |v| format!("{:.2}%", 100.0 * v));

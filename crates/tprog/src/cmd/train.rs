@@ -111,15 +111,25 @@ fn parse_sampler(text: &str) -> Result<TrainSampler, String> {
 /// Parses `a..b` (inclusive) or a comma-separated list of seeds.
 pub fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
     let seeds: Vec<u64> = if let Some((from, to)) = text.split_once("..") {
-        let from: u64 = from.trim().parse().with_context(|| format!("bad seed range '{text}'"))?;
-        let to: u64 = to.trim().parse().with_context(|| format!("bad seed range '{text}'"))?;
+        let from: u64 = from
+            .trim()
+            .parse()
+            .with_context(|| format!("bad seed range '{text}'"))?;
+        let to: u64 = to
+            .trim()
+            .parse()
+            .with_context(|| format!("bad seed range '{text}'"))?;
         if to < from {
             bail!("seed range '{text}' is empty");
         }
         (from..=to).collect()
     } else {
         text.split(',')
-            .map(|s| s.trim().parse::<u64>().with_context(|| format!("bad seed '{s}'")))
+            .map(|s| {
+                s.trim()
+                    .parse::<u64>()
+                    .with_context(|| format!("bad seed '{s}'"))
+            })
             .collect::<anyhow::Result<_>>()?
     };
     if seeds.is_empty() {
@@ -164,7 +174,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(&seed) = seeds.first() {
             config.train.seed = seed;
         }
-        let dir = args.out.clone().unwrap_or_else(|| default_dir(&config, None));
+        let dir = args
+            .out
+            .clone()
+            .unwrap_or_else(|| default_dir(&config, None));
         let summary = train_one(&dir, &config, &dataset, &splits, &args, &stop)?;
         learn::print_summary_table(&[summary]);
         return Ok(());
@@ -279,7 +292,13 @@ fn base_config(args: &Args) -> anyhow::Result<(RunConfig, tprog_tasks::Dataset)>
         (Some(path), _) => {
             let name = path
                 .file_name()
-                .map(|n| n.to_string_lossy().split('.').next().unwrap_or("data").to_owned())
+                .map(|n| {
+                    n.to_string_lossy()
+                        .split('.')
+                        .next()
+                        .unwrap_or("data")
+                        .to_owned()
+                })
                 .unwrap_or_else(|| "data".to_owned());
             (
                 TaskSource::File {
