@@ -1,0 +1,181 @@
+//! `tprog train`, `tprog eval`, `tprog import-reference`: a whole tiny run end to end, and clear
+//! errors with a non-zero exit for bad input.
+
+#![allow(clippy::unwrap_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn tprog(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tprog"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn success(args: &[&str]) -> String {
+    let output = tprog(args);
+    assert!(
+        output.status.success(),
+        "{args:?} failed: {}",
+        text(&output.stderr)
+    );
+    text(&output.stdout)
+}
+
+fn failure(args: &[&str]) -> String {
+    let output = tprog(args);
+    let stderr = text(&output.stderr);
+    assert!(!output.status.success(), "{args:?} succeeded");
+    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
+    stderr
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("tprog-cli-train")
+        .join(name);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
+    dir
+}
+
+fn reference(file: &str) -> String {
+    format!(
+        "{}/../../../shared/reference/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+#[test]
+fn tiny_run_end_to_end_then_eval_and_resume() {
+    let dir = temp_dir("tiny");
+    let out = dir.to_str().unwrap();
+    let stdout = success(&[
+        "train", "--task", "sort", "--preset", "tiny", "--out", out, "--quiet",
+    ]);
+    assert!(
+        stdout.contains("train %") && stdout.contains(out),
+        "{stdout}"
+    );
+    for file in [
+        "config.json",
+        "model.safetensors",
+        "metrics.jsonl",
+        "report.md",
+    ] {
+        assert!(dir.join(file).is_file(), "{file} missing");
+    }
+    // Never overwrite a run by accident.
+    let stderr = failure(&["train", "--task", "sort", "--preset", "tiny", "--out", out]);
+    assert!(stderr.contains("--resume"), "{stderr}");
+    // Eval prints every split.
+    let stdout = success(&["eval", out]);
+    for split in ["train", "val", "test"] {
+        assert!(stdout.contains(split), "{stdout}");
+    }
+    // Resuming a finished run trains nothing more and reports again.
+    let stdout = success(&["train", "--resume", out, "--quiet"]);
+    assert!(stdout.contains("test %"), "{stdout}");
+
+    // Eval on a file with a token the run never saw names it.
+    let bad = dir.join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"tokens\": [\"<s>\", \"1\", \"</s>\"], \"labels\": [\"<pad>\", \"1\", \"<pad>\"]}\n\
+         {\"tokens\": [\"<s>\", \"9\", \"</s>\"], \"labels\": [\"<pad>\", \"1\", \"<pad>\"]}\n",
+    )
+    .unwrap();
+    let stderr = failure(&["eval", out, "--data", bad.to_str().unwrap()]);
+    assert!(
+        stderr.contains('9') && stderr.contains("bad.jsonl:2"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn several_seeds_report_each_and_the_best() {
+    let dir = temp_dir("seeds");
+    let stdout = success(&[
+        "train",
+        "--task",
+        "hist",
+        "--preset",
+        "tiny",
+        "--epochs",
+        "2",
+        "--seeds",
+        "0..1",
+        "--out",
+        dir.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(stdout.contains("best by validation"), "{stdout}");
+    assert!(dir.join("seed0/model.safetensors").is_file());
+    assert!(dir.join("seed1/model.safetensors").is_file());
+}
+
+#[test]
+fn bad_input_is_a_clear_error() {
+    let stderr = failure(&["train", "--task", "sorting"]);
+    assert!(
+        stderr.contains("reverse") && stderr.contains("induction"),
+        "{stderr}"
+    );
+    let stderr = failure(&["train", "--task", "sort", "--preset", "papers"]);
+    assert!(
+        stderr.contains("paper") && stderr.contains("readme"),
+        "{stderr}"
+    );
+    let stderr = failure(&["train", "--task", "sort", "--seeds", "3..1"]);
+    assert!(stderr.contains("empty"), "{stderr}");
+    let dir = temp_dir("badcfg");
+    let stderr = failure(&[
+        "train",
+        "--task",
+        "sort",
+        "--preset",
+        "tiny",
+        "--lr=-1",
+        "--batch-size",
+        "0",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        stderr.contains("lr") && stderr.contains("batch_size"),
+        "{stderr}"
+    );
+    let stderr = failure(&["eval", "/nonexistent/run"]);
+    assert!(stderr.contains("not a tprog run directory"), "{stderr}");
+    // A corrupted checkpoint file.
+    let corrupt = temp_dir("corrupt.pt");
+    std::fs::write(&corrupt, b"PK\x03\x04 definitely not a zip").unwrap();
+    let out = temp_dir("corrupt-run");
+    let stderr = failure(&[
+        "import-reference",
+        corrupt.to_str().unwrap(),
+        &reference("trained_sort_readme.args.json"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(stderr.contains("corrupt.pt"), "{stderr}");
+}
+
+#[test]
+fn import_reference_reproduces_the_reference_accuracy() {
+    let out = temp_dir("imported");
+    let stdout = success(&[
+        "import-reference",
+        &reference("trained_sort_readme.model.pt"),
+        &reference("trained_sort_readme.args.json"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let test_row = stdout.lines().find(|l| l.starts_with("test")).unwrap();
+    assert!(test_row.contains("97.90"), "{stdout}");
+}
