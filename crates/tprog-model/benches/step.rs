@@ -1,12 +1,19 @@
 //! Milliseconds per training step (forward + backward + Adam, Gumbel-soft, batch 512) for the
-//! README sort configuration and the paper's RASP configuration (k = 8, N = 8; k = 16, N = 16).
-//! Run with `cargo bench -p tprog-model --bench step`.
+//! README sort configuration and the paper's RASP configuration (k = 8, N = 8; k = 16, N = 16),
+//! with 1 and 2 threads: the median of repeated timings after a warm-up.
+//!
+//! `cargo bench -p tprog-model --bench step` runs every config; arguments filter it:
+//! `-- paper_k8 --threads 2 --steps 20` (the step count makes runs under `valgrind
+//! --tool=callgrind` short; a config name matching nothing prints the list).
 
 use std::hint::black_box;
+use std::time::Instant;
 
-use criterion::{Criterion, criterion_main};
 use tprog_model::{Adam, ModelConfig, Sampling};
 
+const BATCH: usize = 512;
+
+/// A deterministic batch of `b` sequences of `n` positions with random lengths and labels.
 fn batch(b: usize, n: usize, vocab: u32, classes: u32) -> (Vec<u32>, Vec<u32>) {
     let mut s = 7u64;
     let mut next = || {
@@ -31,40 +38,98 @@ fn batch(b: usize, n: usize, vocab: u32, classes: u32) -> (Vec<u32>, Vec<u32>) {
     (x, y)
 }
 
-fn step(c: &mut Criterion) {
+/// Command-line options: config filter, thread counts, timed steps.
+struct Options {
+    filter: Option<String>,
+    threads: Vec<usize>,
+    steps: Option<usize>,
+}
+
+fn options() -> Options {
+    let mut o = Options {
+        filter: None,
+        threads: vec![1, 2],
+        steps: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        match a.as_str() {
+            "--threads" => {
+                if let Some(t) = args.next().and_then(|v| v.parse().ok()) {
+                    o.threads = vec![t];
+                }
+            }
+            "--steps" => o.steps = args.next().and_then(|v| v.parse().ok()),
+            s if s.starts_with("--") => {} // `cargo bench` passes `--bench`.
+            s => o.filter = Some(s.to_string()),
+        }
+    }
+    o
+}
+
+fn main() {
+    let opts = options();
     let configs = [
         ("readme_sort_k8_n8", ModelConfig::readme_sort(8, 8, 6), 8),
         ("paper_k8_n8", ModelConfig::paper_rasp(8, 8, 8, 6), 8),
         ("paper_k16_n16", ModelConfig::paper_rasp(16, 16, 4, 4), 16),
     ];
-    let mut group = c.benchmark_group("train_step_b512");
-    group.sample_size(10);
-    for (name, config, n) in configs {
-        let mut model = config.init(0).expect("valid preset");
-        let (x, y) = batch(512, n, config.vocab_size as u32, config.n_classes as u32);
-        let mut adam = Adam::new(0.05);
-        let mut seed = 0;
-        group.bench_function(name, |bench| {
-            bench.iter(|| {
+    let selected: Vec<_> = configs
+        .iter()
+        .filter(|(name, _, _)| opts.filter.as_deref().is_none_or(|f| name.contains(f)))
+        .collect();
+    if selected.is_empty() {
+        let names: Vec<_> = configs.iter().map(|c| c.0).collect();
+        println!("no config matches; configs: {names:?}");
+        return;
+    }
+    for &(name, ref config, n) in selected {
+        for &threads in &opts.threads {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("thread pool");
+            let mut model = config.init(0).expect("valid preset");
+            let (x, y) = batch(BATCH, n, config.vocab_size as u32, config.n_classes as u32);
+            let mut adam = Adam::new(0.05);
+            let mut seed = 0;
+            let mut step = || {
                 seed += 1;
                 model.zero_grad();
                 let loss = model
-                    .loss_and_backward(&x, &y, 512, n, Sampling::GumbelSoft { tau: 1.0 }, seed)
+                    .loss_and_backward(&x, &y, BATCH, n, Sampling::GumbelSoft { tau: 1.0 }, seed)
                     .expect("valid batch");
                 adam.step(&mut model);
-                black_box(loss)
-            })
-        });
+                black_box(loss);
+            };
+            pool.install(|| {
+                if let Some(steps) = opts.steps {
+                    (0..steps).for_each(|_| step());
+                    println!("{name} threads={threads}: {steps} steps");
+                    return;
+                }
+                // Warm up for ~0.5 s, then time batches of steps for ~3 s.
+                let start = Instant::now();
+                while start.elapsed().as_secs_f64() < 0.5 {
+                    step();
+                }
+                let mut times = Vec::new();
+                let start = Instant::now();
+                while times.len() < 5 || start.elapsed().as_secs_f64() < 3.0 {
+                    let t = Instant::now();
+                    step();
+                    times.push(t.elapsed().as_secs_f64() * 1e3);
+                }
+                times.sort_by(f64::total_cmp);
+                let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
+                println!(
+                    "{name:>18} threads={threads}: median {:7.2} ms/step (p10 {:.2}, p90 {:.2}, {} steps)",
+                    q(0.5),
+                    q(0.1),
+                    q(0.9),
+                    times.len()
+                );
+            });
+        }
     }
-    group.finish();
 }
-
-/// The criterion entry points (the macros generate undocumented functions).
-mod entry {
-    #![allow(missing_docs)]
-    use super::step;
-    use criterion::criterion_group;
-    criterion_group!(benches, step);
-}
-
-criterion_main!(entry::benches);

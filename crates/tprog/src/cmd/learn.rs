@@ -67,7 +67,56 @@ pub fn finish(run: &OpenRun, outcome: Outcome, seconds: f64) -> anyhow::Result<R
     }
     let report = report_markdown(run, &summary);
     run.dir.write_atomic(files::REPORT, report.as_bytes())?;
+    run.dir
+        .write_json(SUMMARY, &summary_json(run, &summary, &outcome.state))?;
     Ok(summary)
+}
+
+/// Machine-readable results of a run (read by `scripts/results_table.py`).
+pub const SUMMARY: &str = "summary.json";
+
+fn summary_json(
+    run: &OpenRun,
+    summary: &RunSummary,
+    state: &tprog_train::checkpoint::LoopState,
+) -> serde_json::Value {
+    let split = |acc: &Accuracy| {
+        serde_json::json!({
+            "examples": acc.sequences,
+            "token_acc": acc.token(),
+            "sequence_acc": acc.sequence(),
+        })
+    };
+    serde_json::json!({
+        "name": run.config.name,
+        "preset": run.config.preset,
+        "seed": summary.seed,
+        "train": split(&summary.accuracy[0]),
+        "val": split(&summary.accuracy[1]),
+        "test": split(&summary.accuracy[2]),
+        "best_epoch": summary.best_epoch,
+        "epochs": summary.epochs,
+        "train_seconds": state.seconds,
+        "seconds_per_epoch": state.seconds / state.epochs_completed.max(1) as f64,
+        "wall_seconds": summary.seconds,
+        "threads": rayon::current_num_threads(),
+        "machine": machine(),
+    })
+}
+
+/// The CPU model and core count, for result tables.
+fn machine() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| {
+            info.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
+    format!("{cpu}, {cores} cores")
 }
 
 fn pct(value: f64) -> String {

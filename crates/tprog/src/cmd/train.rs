@@ -31,7 +31,7 @@ pub struct Args {
     /// sort command), tiny (smoke test).
     #[arg(long, default_value = "paper")]
     pub preset: Preset,
-    /// Run directory (default: runs/<task>-<preset>[-seed<N>]).
+    /// Run directory (default: runs/<task>-<preset>, or -2, -3, ... if that exists).
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Replace an existing run in the output directory.
@@ -174,15 +174,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         if let Some(&seed) = seeds.first() {
             config.train.seed = seed;
         }
-        let dir = args
-            .out
-            .clone()
-            .unwrap_or_else(|| default_dir(&config, None));
+        let dir = args.out.clone().unwrap_or_else(|| default_dir(&config));
         let summary = train_one(&dir, &config, &dataset, &splits, &args, &stop)?;
         learn::print_summary_table(&[summary]);
         return Ok(());
     }
-    let root = args.out.clone().unwrap_or_else(|| default_dir(&base, None));
+    let root = args.out.clone().unwrap_or_else(|| default_dir(&base));
     let mut summaries = Vec::new();
     for &seed in &seeds {
         let mut config = base.clone();
@@ -232,13 +229,21 @@ fn resume(run: OpenRun, args: &Args, stop: &AtomicBool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn default_dir(config: &RunConfig, seed: Option<u64>) -> PathBuf {
+/// `runs/<name>-<preset>`, or the first of `…-2`, `…-3`, … that does not exist yet, so that
+/// running the same command twice never collides with a finished run.
+fn default_dir(config: &RunConfig) -> PathBuf {
     let preset = config.preset.as_deref().unwrap_or("custom");
-    let mut name = format!("{}-{preset}", config.name);
-    if let Some(seed) = seed {
-        name.push_str(&format!("-seed{seed}"));
-    }
-    PathBuf::from("runs").join(name)
+    let base = PathBuf::from("runs").join(format!("{}-{preset}", config.name));
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                PathBuf::from(format!("{}-{n}", base.display()))
+            }
+        })
+        .find(|dir| !dir.exists())
+        .unwrap_or(base)
 }
 
 /// The run configuration from the preset and the flags, and the dataset it trains on.

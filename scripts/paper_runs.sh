@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The paper's accuracy runs: every task with its preset, seeds 0..4, one after another.
+# Restartable: finished runs (summary.json present) are skipped, interrupted ones resumed.
+# Results: scripts/results_table.py runs/paper > docs/results-paper.md
+#
+# Usage: scripts/paper_runs.sh [PRESET] [SEEDS] [TASK ...]
+#   PRESET  paper (default) or categorical
+#   SEEDS   e.g. "0 1 2 3 4" (default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:-paper}
+seeds=${2:-"0 1 2 3 4"}
+shift $(( $# > 2 ? 2 : $# )) || true
+tasks=("$@")
+if [ ${#tasks[@]} -eq 0 ]; then
+    tasks=(reverse hist double_hist sort most_freq dyck1 dyck2 induction)
+fi
+cargo build --release -p tprog
+bin=target/release/tprog
+for task in "${tasks[@]}"; do
+    for seed in $seeds; do
+        dir="runs/$preset/$task/seed$seed"
+        if [ -f "$dir/summary.json" ]; then
+            echo "== $dir done"
+            continue
+        fi
+        if [ -f "$dir/state.json" ]; then
+            echo "== $dir resuming"
+            "$bin" train --resume "$dir" --quiet
+        else
+            echo "== $dir"
+            "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite --quiet
+        fi
+    done
+done
