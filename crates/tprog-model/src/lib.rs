@@ -28,6 +28,7 @@ mod checkpoint;
 mod config;
 mod error;
 mod inspect;
+mod kernels;
 mod model;
 mod modules;
 mod params;

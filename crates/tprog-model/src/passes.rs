@@ -3,6 +3,7 @@
 //! §8.1), and gradients reduced over a fixed number of chunks in a fixed order, so a run is
 //! deterministic for a seed whatever the thread count.
 
+use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::ModelError;
@@ -13,7 +14,9 @@ use crate::workspace::ExampleWs;
 /// Gradients are accumulated in at most this many per-chunk buffers.
 const MAX_CHUNKS: usize = 16;
 
-/// Forward of one example through every module; fills `ws.logits` (`[N, C]`).
+/// Forward of one example through every module; fills `ws.logits` (`[N, C]`). Compiled twice,
+/// for the baseline target and for AVX2, and dispatched at run time (the kernels are inlined).
+#[multiversion(targets("x86_64+avx2+fma"))]
 fn example_forward(
     net: &Net,
     eff: &[f32],
@@ -125,7 +128,8 @@ fn example_loss(net: &Net, labels: &[u32], n: usize, batch_size: usize, ws: &mut
 }
 
 /// Backward of one example from `ws.dlogits`; parameter gradients (w.r.t. the effective
-/// values) are added to `d_eff`.
+/// values) are added to `d_eff`. Dispatched at run time like [`example_forward`].
+#[multiversion(targets("x86_64+avx2+fma"))]
 fn example_backward(
     net: &Net,
     eff: &[f32],

@@ -6,6 +6,7 @@
 
 use super::read::Read;
 use super::selector::{Selector, SelectorWs};
+use crate::kernels::{axpy, dot};
 use crate::sampler::{NoiseRng, Sampling, sample_backward, sample_forward};
 
 /// Masked attention logits.
@@ -72,15 +73,18 @@ fn bos_default(s: f32) -> (f32, bool) {
 }
 
 impl CatAttention {
-    #[inline]
+    /// The bias of query `i` and key `j`: `b[(j − i) mod 2·n_ctx]`.
+    #[inline(always)]
     fn bias(&self, i: usize, j: usize) -> f32 {
         let m2 = self.rel_bias.len();
-        self.rel_bias[(j + m2 - i) % m2]
+        let idx = if j >= i { j - i } else { j + m2 - i };
+        self.rel_bias.get(idx).copied().unwrap_or(0.0)
     }
 
     /// Forward for one example: reads `x_cat` (stride `dc`), writes the heads' outputs into
     /// their columns. `mask` is `[N, N]`; noise is drawn only for unmasked entries.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn forward(
         &self,
         eff: &[f32],
@@ -94,18 +98,15 @@ impl CatAttention {
     ) {
         let k = self.select.k;
         let heads = self.select.heads;
+        let noise = sampling.uses_noise();
         self.select.forward(eff, x_cat, dc, n, &mut ws.sel);
         for h in 0..heads {
-            for j in 0..n {
-                let at = (h * n + j) * k;
-                self.value.forward(
-                    eff,
-                    &x_cat[j * dc..(j + 1) * dc],
-                    h,
-                    &mut ws.val[at..at + k],
-                );
+            let val = &mut ws.val[h * n * k..(h + 1) * n * k]; // [N, K]
+            for (row, v) in x_cat.chunks_exact(dc).zip(val.chunks_exact_mut(k)).take(n) {
+                self.value.forward(eff, row, h, v);
             }
         }
+        let x = &mut ws.row[..n];
         for h in 0..heads {
             for i in 0..n {
                 let r = (h * n + i) * n;
@@ -121,15 +122,14 @@ impl CatAttention {
                 let sp = &mut ws.sp[r..r + n];
                 sp.copy_from_slice(s);
                 sp[0] += bos_default(sum).0;
-                let x = &mut ws.row[..n];
-                for j in 0..n {
-                    x[j] = if mrow[j] {
-                        ((sp[j] + 1e-20).ln() + self.bias(i, j)) / self.att_temp
+                for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
+                    *xj = if m {
+                        ((spj + 1e-20).ln() + self.bias(i, j)) / self.att_temp
                     } else {
                         MASKED / self.att_temp
                     };
-                    if mrow[j] && sampling.uses_noise() {
-                        x[j] += rng.gumbel();
+                    if m && noise {
+                        *xj += rng.gumbel();
                     }
                 }
                 sample_forward(sampling, x, &mut ws.probs[r..r + n], &mut ws.soft[r..r + n]);
@@ -139,18 +139,12 @@ impl CatAttention {
         for i in 0..n {
             let out = &mut x_cat[i * dc + self.out_col..i * dc + self.out_col + heads * k];
             out.fill(0.0);
-            for h in 0..heads {
+            for (h, z) in out.chunks_exact_mut(k).enumerate() {
                 let a = &ws.probs[(h * n + i) * n..(h * n + i + 1) * n];
-                let z = &mut out[h * k..(h + 1) * k];
-                for (j, &aij) in a.iter().enumerate() {
-                    if aij == 0.0 {
-                        continue;
-                    }
-                    for (zc, &v) in z
-                        .iter_mut()
-                        .zip(&ws.val[(h * n + j) * k..(h * n + j + 1) * k])
-                    {
-                        *zc += aij * v;
+                let val = &ws.val[h * n * k..(h + 1) * n * k]; // [N, K]
+                for (&aij, vj) in a.iter().zip(val.chunks_exact(k)) {
+                    if aij != 0.0 {
+                        axpy(aij, vj, z);
                     }
                 }
             }
@@ -161,6 +155,7 @@ impl CatAttention {
     /// parameter gradients into `d_eff` and input gradients into `dx_cat`. Rows of padded
     /// queries (`keep[i]` false) carry no gradient and are skipped.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn backward(
         &self,
         eff: &[f32],
@@ -179,7 +174,10 @@ impl CatAttention {
         let hnn = heads * n * n;
         ws.dval[..heads * n * k].fill(0.0);
         ws.ds[..hnn].fill(0.0);
+        let inv_temp = 1.0 / self.att_temp;
         for h in 0..heads {
+            let val = &ws.val[h * n * k..(h + 1) * n * k]; // [N, K]
+            let dval = &mut ws.dval[h * n * k..(h + 1) * n * k]; // [N, K]
             for i in 0..n {
                 if !keep[i] {
                     continue;
@@ -189,27 +187,25 @@ impl CatAttention {
                 let r = (h * n + i) * n;
                 // dA[i,j] = ⟨dz_i, val_j⟩ ; dval_j += A[i,j] dz_i
                 let da = &mut ws.row[..n];
-                for j in 0..n {
-                    let vj = (h * n + j) * k;
-                    let mut acc = 0.0f32;
-                    for (d, v) in dz.iter().zip(&ws.val[vj..vj + k]) {
-                        acc += d * v;
-                    }
-                    da[j] = acc;
-                    let aij = ws.probs[r + j];
+                let probs = &ws.probs[r..r + n];
+                for (((daj, vj), dvj), &aij) in da
+                    .iter_mut()
+                    .zip(val.chunks_exact(k))
+                    .zip(dval.chunks_exact_mut(k))
+                    .zip(probs)
+                {
+                    *daj = dot(dz, vj);
                     if aij != 0.0 {
-                        for (dv, d) in ws.dval[vj..vj + k].iter_mut().zip(dz) {
-                            *dv += aij * d;
-                        }
+                        axpy(aij, dz, dvj);
                     }
                 }
                 // Through the sampler, the temperature, the mask, the log and the BOS default.
                 let dsrow = &mut ws.ds[r..r + n];
                 sample_backward(sampling, &ws.soft[r..r + n], da, dsrow);
                 let mrow = &mask[i * n..(i + 1) * n];
-                for j in 0..n {
-                    dsrow[j] = if mrow[j] {
-                        dsrow[j] / self.att_temp / (ws.sp[r + j] + 1e-20)
+                for ((d, &m), &spj) in dsrow.iter_mut().zip(mrow).zip(&ws.sp[r..r + n]) {
+                    *d = if m {
+                        *d * inv_temp / (spj + 1e-20)
                     } else {
                         0.0
                     };
@@ -218,23 +214,19 @@ impl CatAttention {
                 if bos_default(s).1 {
                     let e = s + 1e-10;
                     let dsum = -dsrow[0] * (1.0 / e - s / (e * e));
-                    for j in 0..n {
-                        if mrow[j] {
-                            dsrow[j] += dsum;
+                    for (d, &m) in dsrow.iter_mut().zip(mrow) {
+                        if m {
+                            *d += dsum;
                         }
                     }
                 }
             }
         }
         for h in 0..heads {
-            for j in 0..n {
-                let at = (h * n + j) * k;
-                let (row, drow) = (
-                    &x_cat[j * dc..(j + 1) * dc],
-                    &mut dx_cat[j * dc..(j + 1) * dc],
-                );
-                self.value
-                    .backward(eff, row, h, &ws.dval[at..at + k], d_eff, drow);
+            let dval = &ws.dval[h * n * k..(h + 1) * n * k]; // [N, K]
+            let rows = x_cat.chunks_exact(dc).zip(dx_cat.chunks_exact_mut(dc));
+            for ((row, drow), dv) in rows.zip(dval.chunks_exact(k)).take(n) {
+                self.value.backward(eff, row, h, dv, d_eff, drow);
             }
         }
         let ds = std::mem::take(&mut ws.ds);

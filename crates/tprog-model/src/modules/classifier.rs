@@ -4,6 +4,8 @@
 //! order, one multiply then one add per term (no FMA, no blocking), so a program interpreter
 //! that sums the same weights in the same order reproduces the discrete model's logits exactly.
 
+use crate::kernels::{axpy, dot};
+
 /// Logit given to masked classes.
 pub const MASKED_LOGIT: f32 = -1e30;
 
@@ -20,11 +22,21 @@ pub(crate) struct Classifier {
 
 impl Classifier {
     /// Logits of one position from its categorical features `xc` then numerical features `xn`.
+    #[inline(always)]
     pub fn forward_row(&self, eff: &[f32], xc: &[f32], xn: &[f32], out: &mut [f32]) {
         let c = self.n_classes;
+        let w_u = &eff[self.w_u..self.w_u + (xc.len() + xn.len()) * c]; // [D_U, C]
+        let (w_cat, w_num) = w_u.split_at(xc.len() * c);
         out.fill(0.0);
-        for (d, &x) in xc.iter().chain(xn).enumerate() {
-            let w = &eff[self.w_u + d * c..self.w_u + (d + 1) * c];
+        // Strictly in stream order, one multiply then one add per term (vectorised across
+        // classes only, which keeps every class's sum in order).
+        for (&x, w) in xc.iter().zip(w_cat.chunks_exact(c)) {
+            for (o, &wv) in out.iter_mut().zip(w) {
+                let term = x * wv;
+                *o += term;
+            }
+        }
+        for (&x, w) in xn.iter().zip(w_num.chunks_exact(c)) {
             for (o, &wv) in out.iter_mut().zip(w) {
                 let term = x * wv;
                 *o += term;
@@ -40,6 +52,7 @@ impl Classifier {
     /// Backward of one position: `dW_U += x ⊗ dlogits`, `dx += W_U · dlogits` (masked classes
     /// carry no gradient).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn backward_row(
         &self,
         eff: &[f32],
@@ -51,23 +64,30 @@ impl Classifier {
         dxn: &mut [f32],
     ) {
         let c = self.n_classes;
-        let dc = xc.len();
-        for d in 0..dc + xn.len() {
-            let x = if d < dc { xc[d] } else { xn[d - dc] };
-            let o = self.w_u + d * c;
-            let mut acc = 0.0f32;
-            for cl in 0..c {
-                if self.masked[cl] {
-                    continue;
-                }
-                d_eff[o + cl] += x * dlogits[cl];
-                acc += eff[o + cl] * dlogits[cl];
-            }
-            if d < dc {
-                dxc[d] += acc;
-            } else {
-                dxn[d - dc] += acc;
-            }
+        // Masked classes' gradients are dropped up front (at most 64 classes on the stack).
+        let mut dl_buf = [0.0f32; 64];
+        let mut dl_vec = Vec::new();
+        let dl: &mut [f32] = if c <= dl_buf.len() {
+            &mut dl_buf[..c]
+        } else {
+            dl_vec.resize(c, 0.0);
+            &mut dl_vec
+        };
+        for ((d, &g), &m) in dl.iter_mut().zip(dlogits).zip(&self.masked) {
+            *d = if m { 0.0 } else { g };
+        }
+        let d_u = xc.len() + xn.len();
+        let w_u = &eff[self.w_u..self.w_u + d_u * c]; // [D_U, C]
+        let dw_u = &mut d_eff[self.w_u..self.w_u + d_u * c]; // [D_U, C]
+        let xs = xc.iter().chain(xn.iter());
+        let dxs = dxc.iter_mut().chain(dxn.iter_mut());
+        for (((&x, dx), w), dw) in xs
+            .zip(dxs)
+            .zip(w_u.chunks_exact(c))
+            .zip(dw_u.chunks_exact_mut(c))
+        {
+            axpy(x, dl, dw);
+            *dx += dot(w, dl);
         }
     }
 }

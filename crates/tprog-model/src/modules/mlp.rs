@@ -8,6 +8,7 @@
 //! Dimension letters: N positions, K output values, D hidden width (`d_mlp`), U = `ℓ·w` inputs.
 
 use super::read::Read;
+use crate::kernels::{axpy, dot, transpose};
 use crate::sampler::{NoiseRng, Sampling, sample_backward, sample_forward, sample_in_place};
 
 /// One MLP and where its parameters live in the flat buffers.
@@ -46,6 +47,8 @@ pub(crate) struct MlpWs {
     pub dlogp: Vec<f32>,
     pub dh: Vec<f32>,
     pub du: Vec<f32>,
+    /// `W_inᵀ` `[U, D]`, copied once per forward of an example (relaxed samplers only).
+    pub w_in_t: Vec<f32>,
 }
 
 impl MlpWs {
@@ -61,6 +64,7 @@ impl MlpWs {
             dlogp: vec![0.0; mlp.k],
             dh: vec![0.0; mlp.d_mlp],
             du: vec![0.0; u],
+            w_in_t: vec![0.0; u * mlp.d_mlp],
         }
     }
 }
@@ -136,9 +140,60 @@ impl Mlp {
         }
     }
 
+    /// Hidden layer, `log_softmax` and sample of one position for the relaxed samplers, with
+    /// vectorised (reassociated) sums. The argmax model goes through
+    /// [`Mlp::forward_position`] instead, so it matches the decompiler's tables bit for bit.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
+    fn forward_position_fast(
+        &self,
+        eff: &[f32],
+        sampling: Sampling,
+        w_in_t: &[f32],
+        u: &[f32],
+        h: &mut [f32],
+        logp: &mut [f32],
+        y: &mut [f32],
+        soft: &mut [f32],
+        rng: &mut NoiseRng,
+    ) {
+        let (d, k) = (self.d_mlp, self.k);
+        // h = relu(b_in + Σ_e u[e]·W_inᵀ[e, :])
+        h.copy_from_slice(&eff[self.b_in..self.b_in + d]);
+        for (&ue, w_e) in u.iter().zip(w_in_t.chunks_exact(d)) {
+            if ue != 0.0 {
+                axpy(ue, w_e, h);
+            }
+        }
+        for hm in h.iter_mut() {
+            *hm = hm.max(0.0);
+        }
+        let w_out = &eff[self.w_out..self.w_out + k * d]; // [K, D]
+        let b_out = &eff[self.b_out..self.b_out + k];
+        let mut max = f32::NEG_INFINITY;
+        for ((o, w_c), &b) in logp.iter_mut().zip(w_out.chunks_exact(d)).zip(b_out) {
+            *o = dot(w_c, h) + b;
+            max = max.max(*o);
+        }
+        let sum: f32 = logp.iter().map(|&o| (o - max).exp()).sum();
+        let shift = max + sum.ln();
+        for o in logp.iter_mut() {
+            *o -= shift;
+        }
+        if sampling.uses_noise() {
+            for (yc, &o) in y.iter_mut().zip(logp.iter()) {
+                *yc = o + rng.gumbel();
+            }
+            sample_in_place(sampling, y, soft);
+        } else {
+            sample_forward(sampling, logp, y, soft);
+        }
+    }
+
     /// Batched forward for one example: gathers inputs from `input` (stride `di`), computes
     /// every position, and writes the outputs into `x_cat` (stride `dc`) at `out_col`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn forward(
         &self,
         eff: &[f32],
@@ -151,6 +206,10 @@ impl Mlp {
         rng: &mut NoiseRng,
     ) {
         let (du, d, k) = (self.d_u(), self.d_mlp, self.k);
+        let fast = !matches!(sampling, Sampling::Argmax);
+        if fast {
+            transpose(&eff[self.w_in..self.w_in + d * du], d, du, &mut ws.w_in_t);
+        }
         for i in 0..n {
             {
                 let (src, stride): (&[f32], usize) = match input {
@@ -163,24 +222,26 @@ impl Mlp {
                     &mut ws.u[i * du..(i + 1) * du],
                 );
             }
-            self.forward_position(
-                eff,
-                sampling,
-                &ws.u[i * du..(i + 1) * du],
-                &mut ws.h[i * d..(i + 1) * d],
+            let (u, h) = (&ws.u[i * du..(i + 1) * du], &mut ws.h[i * d..(i + 1) * d]);
+            let (logp, y, soft) = (
                 &mut ws.logp[i * k..(i + 1) * k],
                 &mut ws.probs[i * k..(i + 1) * k],
                 &mut ws.soft[i * k..(i + 1) * k],
-                Some(rng),
             );
-            x_cat[i * dc + self.out_col..i * dc + self.out_col + k]
-                .copy_from_slice(&ws.probs[i * k..(i + 1) * k]);
+            if fast {
+                let w_in_t = &ws.w_in_t;
+                self.forward_position_fast(eff, sampling, w_in_t, u, h, logp, y, soft, rng);
+            } else {
+                self.forward_position(eff, sampling, u, h, logp, y, soft, Some(rng));
+            }
+            x_cat[i * dc + self.out_col..i * dc + self.out_col + k].copy_from_slice(y);
         }
     }
 
     /// Backward for one example. `dy` (`[N, K]`) is the gradient of the outputs; the input
     /// gradient goes to `d_input` (the stream the MLP reads, same stride as `input`).
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn backward(
         &self,
         eff: &[f32],
@@ -195,6 +256,8 @@ impl Mlp {
         d_eff: &mut [f32],
     ) {
         let (du, d, k) = (self.d_u(), self.d_mlp, self.k);
+        let w_in = &eff[self.w_in..self.w_in + d * du]; // [D, U]
+        let w_out = &eff[self.w_out..self.w_out + k * d]; // [K, D]
         for i in 0..n {
             if !keep[i] {
                 continue;
@@ -209,32 +272,33 @@ impl Mlp {
             for (g, &lp) in dlogp.iter_mut().zip(logp) {
                 *g -= lp.exp() * total;
             }
+            // dW_out[c,:] += g_c·h ; db_out += g ; dh = Σ_c g_c·W_out[c,:].
             let h = &ws.h[i * d..(i + 1) * d];
             let dh = &mut ws.dh;
             dh.fill(0.0);
-            for c in 0..k {
-                let g = dlogp[c];
+            for (&g, (w_c, c)) in dlogp.iter().zip(w_out.chunks_exact(d).zip(0..k)) {
                 d_eff[self.b_out + c] += g;
-                let wrow = self.w_out + c * d;
-                for m in 0..d {
-                    d_eff[wrow + m] += g * h[m];
-                    dh[m] += g * eff[wrow + m];
-                }
+                let at = self.w_out + c * d;
+                axpy(g, h, &mut d_eff[at..at + d]);
+                axpy(g, w_c, dh);
             }
+            // Through the ReLU: dW_in[m,:] += dh_m·u ; db_in += dh ; du = Σ_m dh_m·W_in[m,:].
             let u = &ws.u[i * du..(i + 1) * du];
             let dui = &mut ws.du;
             dui.fill(0.0);
-            for m in 0..d {
-                if h[m] <= 0.0 {
+            for (m, ((&hm, &g), w_m)) in h
+                .iter()
+                .zip(dh.iter())
+                .zip(w_in.chunks_exact(du))
+                .enumerate()
+            {
+                if hm <= 0.0 {
                     continue;
                 }
-                let g = dh[m];
                 d_eff[self.b_in + m] += g;
-                let wrow = self.w_in + m * du;
-                for e in 0..du {
-                    d_eff[wrow + e] += g * u[e];
-                    dui[e] += g * eff[wrow + e];
-                }
+                let at = self.w_in + m * du;
+                axpy(g, u, &mut d_eff[at..at + du]);
+                axpy(g, w_m, dui);
             }
             let w = self.read.width;
             let (row, drow) = (

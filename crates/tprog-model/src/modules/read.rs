@@ -2,6 +2,8 @@
 //! (width `w`) at the start of a stream row, with weights `π = sample(φ)`, `φ ∈ R^{R×n}`.
 //! At test time `π` is one-hot, so a read copies exactly one variable.
 
+use crate::kernels::{axpy, dot};
+
 /// One read module; `offset` locates `φ` (`[heads, n_vars]`) in the flat parameter buffers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Read {
@@ -24,22 +26,19 @@ impl Read {
     }
 
     /// `out[c] = Σ_b π[r,b] · row[b·w + c]` for one stream row. `out`: `[w]`.
-    #[inline]
+    #[inline(always)]
     pub fn forward(&self, eff: &[f32], row: &[f32], r: usize, out: &mut [f32]) {
         let w = self.width;
         out.fill(0.0);
-        for (b, &p) in self.pi(eff, r).iter().enumerate() {
-            if p == 0.0 {
-                continue;
-            }
-            for (o, &x) in out.iter_mut().zip(&row[b * w..(b + 1) * w]) {
-                *o += p * x;
+        for (&p, block) in self.pi(eff, r).iter().zip(row.chunks_exact(w)) {
+            if p != 0.0 {
+                axpy(p, block, out);
             }
         }
     }
 
     /// Backward of [`Read::forward`]: `dπ[r,b] += ⟨dout, row_b⟩`, `drow_b += π[r,b] · dout`.
-    #[inline]
+    #[inline(always)]
     pub fn backward(
         &self,
         eff: &[f32],
@@ -53,18 +52,11 @@ impl Read {
         let o = self.offset + r * self.n_vars;
         let pi = &eff[o..o + self.n_vars];
         let dpi = &mut d_eff[o..o + self.n_vars];
-        for b in 0..self.n_vars {
-            let x = &row[b * w..(b + 1) * w];
-            let mut acc = 0.0f32;
-            for (d, xv) in dout.iter().zip(x) {
-                acc += d * xv;
-            }
-            dpi[b] += acc;
-            let p = pi[b];
+        let blocks = row.chunks_exact(w).zip(drow.chunks_exact_mut(w));
+        for ((&p, dp), (x, dx)) in pi.iter().zip(dpi.iter_mut()).zip(blocks) {
+            *dp += dot(dout, x);
             if p != 0.0 {
-                for (dx, d) in drow[b * w..(b + 1) * w].iter_mut().zip(dout) {
-                    *dx += p * d;
-                }
+                axpy(p, dout, dx);
             }
         }
     }

@@ -5,6 +5,7 @@
 //! Dimension letters: H heads, N positions, K values per variable (`k = d_var`).
 
 use super::read::Read;
+use crate::kernels::{axpy, dot};
 
 /// Key read, query read and predicate of all heads of one attention module.
 #[derive(Debug, Clone, Copy)]
@@ -56,36 +57,35 @@ impl SelectorWs {
 impl Selector {
     /// Computes `key`, `qvar`, `q` and the raw scores `S` for `n` positions of `x_cat`
     /// (row stride `dc`).
+    #[inline(always)]
     pub fn forward(&self, eff: &[f32], x_cat: &[f32], dc: usize, n: usize, ws: &mut SelectorWs) {
         let k = self.k;
+        let nk = n * k;
         for h in 0..self.heads {
             let p = &eff[self.pred + h * k * k..self.pred + (h + 1) * k * k]; // [K, K]
-            for i in 0..n {
-                let row = &x_cat[i * dc..(i + 1) * dc];
-                let at = (h * n + i) * k;
-                self.key.forward(eff, row, h, &mut ws.key[at..at + k]);
-                self.query.forward(eff, row, h, &mut ws.qvar[at..at + k]);
+            let key = &mut ws.key[h * nk..(h + 1) * nk]; // [N, K]
+            let qvar = &mut ws.qvar[h * nk..(h + 1) * nk]; // [N, K]
+            let q = &mut ws.q[h * nk..(h + 1) * nk]; // [N, K]
+            let rows = x_cat.chunks_exact(dc).take(n);
+            let outs = key
+                .chunks_exact_mut(k)
+                .zip(qvar.chunks_exact_mut(k))
+                .zip(q.chunks_exact_mut(k));
+            for (row, ((key_i, qvar_i), q_i)) in rows.zip(outs) {
+                self.key.forward(eff, row, h, key_i);
+                self.query.forward(eff, row, h, qvar_i);
                 // q[c] = Σ_a qvar[a] P[a, c]
-                let q = &mut ws.q[at..at + k];
-                q.fill(0.0);
-                for (a, &qa) in ws.qvar[at..at + k].iter().enumerate() {
-                    if qa == 0.0 {
-                        continue;
-                    }
-                    for (qc, &pac) in q.iter_mut().zip(&p[a * k..(a + 1) * k]) {
-                        *qc += qa * pac;
+                q_i.fill(0.0);
+                for (&qa, p_a) in qvar_i.iter().zip(p.chunks_exact(k)) {
+                    if qa != 0.0 {
+                        axpy(qa, p_a, q_i);
                     }
                 }
             }
-            for i in 0..n {
-                let q = &ws.q[(h * n + i) * k..(h * n + i + 1) * k];
-                for j in 0..n {
-                    let key = &ws.key[(h * n + j) * k..(h * n + j + 1) * k];
-                    let mut acc = 0.0f32;
-                    for (a, b) in q.iter().zip(key) {
-                        acc += a * b;
-                    }
-                    ws.s[(h * n + i) * n + j] = acc;
+            let s = &mut ws.s[h * n * n..(h + 1) * n * n]; // [N, N]
+            for (q_i, s_i) in q.chunks_exact(k).zip(s.chunks_exact_mut(n)) {
+                for (key_j, s_ij) in key.chunks_exact(k).zip(s_i.iter_mut()) {
+                    *s_ij = dot(q_i, key_j);
                 }
             }
         }
@@ -94,6 +94,7 @@ impl Selector {
     /// Backward from `ds` (`[H, N, N]`, gradient of the raw scores): accumulates `dψ` (as the
     /// gradient of the sampled `P`), the read weights' gradients, and `dx_cat`.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn backward(
         &self,
         eff: &[f32],
@@ -106,57 +107,53 @@ impl Selector {
         dx_cat: &mut [f32],
     ) {
         let k = self.k;
-        let hnk = self.heads * n * k;
-        ws.dkey[..hnk].fill(0.0);
-        ws.dq[..hnk].fill(0.0);
+        let nk = n * k;
         for h in 0..self.heads {
-            for i in 0..n {
-                let dsi = &ds[(h * n + i) * n..(h * n + i + 1) * n];
-                let q = &ws.q[(h * n + i) * k..(h * n + i + 1) * k];
-                for (j, &g) in dsi.iter().enumerate() {
-                    if g == 0.0 {
-                        continue;
-                    }
-                    let key = &ws.key[(h * n + j) * k..(h * n + j + 1) * k];
-                    let dq = &mut ws.dq[(h * n + i) * k..(h * n + i + 1) * k];
-                    for (d, &kv) in dq.iter_mut().zip(key) {
-                        *d += g * kv;
-                    }
-                    let dkey = &mut ws.dkey[(h * n + j) * k..(h * n + j + 1) * k];
-                    for (d, &qv) in dkey.iter_mut().zip(q) {
-                        *d += g * qv;
+            let key = &ws.key[h * nk..(h + 1) * nk]; // [N, K]
+            let q = &ws.q[h * nk..(h + 1) * nk]; // [N, K]
+            let qvar = &ws.qvar[h * nk..(h + 1) * nk]; // [N, K]
+            let dkey = &mut ws.dkey[h * nk..(h + 1) * nk]; // [N, K]
+            let dq = &mut ws.dq[h * nk..(h + 1) * nk]; // [N, K]
+            let dqvar = &mut ws.dqvar[h * nk..(h + 1) * nk]; // [N, K]
+            dkey.fill(0.0);
+            dq.fill(0.0);
+            let ds_h = &ds[h * n * n..(h + 1) * n * n]; // [N, N]
+            for ((ds_i, q_i), dq_i) in ds_h
+                .chunks_exact(n)
+                .zip(q.chunks_exact(k))
+                .zip(dq.chunks_exact_mut(k))
+            {
+                for ((&g, key_j), dkey_j) in ds_i
+                    .iter()
+                    .zip(key.chunks_exact(k))
+                    .zip(dkey.chunks_exact_mut(k))
+                {
+                    if g != 0.0 {
+                        axpy(g, key_j, dq_i);
+                        axpy(g, q_i, dkey_j);
                     }
                 }
             }
             // q = Pᵀ qvar  ⇒  dqvar[a] = Σ_c P[a,c] dq[c],  dP[a,c] += qvar[a] dq[c].
             let po = self.pred + h * k * k;
-            for i in 0..n {
-                let at = (h * n + i) * k;
-                let dq = &ws.dq[at..at + k];
-                let qvar = &ws.qvar[at..at + k];
-                let p = &eff[po..po + k * k];
-                for a in 0..k {
-                    let mut acc = 0.0f32;
-                    for (pac, d) in p[a * k..(a + 1) * k].iter().zip(dq) {
-                        acc += pac * d;
-                    }
-                    ws.dqvar[at + a] = acc;
-                }
-                let dp = &mut d_eff[po..po + k * k];
-                for (a, &qa) in qvar.iter().enumerate() {
-                    for (d, &g) in dp[a * k..(a + 1) * k].iter_mut().zip(dq) {
-                        *d += qa * g;
-                    }
+            let p = &eff[po..po + k * k]; // [K, K]
+            for (dq_i, dqvar_i) in dq.chunks_exact(k).zip(dqvar.chunks_exact_mut(k)) {
+                for (p_a, dqv) in p.chunks_exact(k).zip(dqvar_i.iter_mut()) {
+                    *dqv = dot(p_a, dq_i);
                 }
             }
-            for i in 0..n {
-                let at = (h * n + i) * k;
-                let row = &x_cat[i * dc..(i + 1) * dc];
-                let drow = &mut dx_cat[i * dc..(i + 1) * dc];
+            let dp = &mut d_eff[po..po + k * k]; // [K, K]
+            for (qvar_i, dq_i) in qvar.chunks_exact(k).zip(dq.chunks_exact(k)) {
+                for (&qa, dp_a) in qvar_i.iter().zip(dp.chunks_exact_mut(k)) {
+                    axpy(qa, dq_i, dp_a);
+                }
+            }
+            let rows = x_cat.chunks_exact(dc).zip(dx_cat.chunks_exact_mut(dc));
+            for (i, (row, drow)) in rows.take(n).enumerate() {
+                let at = i * k..(i + 1) * k;
                 self.key
-                    .backward(eff, row, h, &ws.dkey[at..at + k], d_eff, drow);
-                self.query
-                    .backward(eff, row, h, &ws.dqvar[at..at + k], d_eff, drow);
+                    .backward(eff, row, h, &dkey[at.clone()], d_eff, drow);
+                self.query.backward(eff, row, h, &dqvar[at], d_eff, drow);
             }
         }
     }
