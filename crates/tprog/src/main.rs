@@ -28,6 +28,11 @@ enum Command {
     Train(cmd::train::Args),
     /// Accuracy of a run's discrete model on its splits or on a JSONL file.
     Eval(cmd::eval::Args),
+    /// Check that a run's program equals its discrete model; --exhaustive: exact accuracy on
+    /// every input of the task.
+    Verify(cmd::verify::Args),
+    /// Write a run's program as Python or JSON.
+    Export(cmd::export::Args),
     /// Import a checkpoint saved by the reference implementation (model.pt + args.json).
     ImportReference(cmd::import::Args),
     /// Run a program on input tokens: print the labels, or a trace of every variable.
@@ -43,6 +48,8 @@ fn main() -> ExitCode {
         Command::Train(args) => cmd::train::run(args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::ImportReference(args) => cmd::import::run(args),
+        Command::Verify(args) => cmd::verify::run(args),
+        Command::Export(args) => cmd::export::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -9,6 +9,8 @@ use tprog_train::rundir::files;
 use tprog_train::session::OpenRun;
 use tprog_train::{Accuracy, Outcome, trainer};
 
+use crate::cmd::program;
+
 /// What one finished run reports.
 #[derive(Debug, Clone)]
 pub struct RunSummary {
@@ -46,9 +48,15 @@ pub fn print_data_summary(dataset: &Dataset) {
 }
 
 /// Evaluates the reported model, decompiles and verifies it, writes the program and the report.
-pub fn finish(run: &OpenRun, outcome: Outcome, seconds: f64) -> anyhow::Result<RunSummary> {
+pub fn finish(
+    run: &OpenRun,
+    outcome: Outcome,
+    seconds: f64,
+    print_program: bool,
+) -> anyhow::Result<RunSummary> {
     let mut model = outcome.model;
     let accuracy = trainer::final_accuracy(&mut model, &run.splits)?;
+    let (program, agreement, program_seconds) = program::program_stage(run, &mut model)?;
     let summary = RunSummary {
         dir: run.dir.root().to_path_buf(),
         seed: run.config.train.seed,
@@ -65,10 +73,31 @@ pub fn finish(run: &OpenRun, outcome: Outcome, seconds: f64) -> anyhow::Result<R
             run.dir.root().display()
         );
     }
-    let report = report_markdown(run, &summary);
+    let faithful = Faithful {
+        all_agree: agreement.iter().all(|(_, a)| a.is_exact()),
+        positions: agreement.iter().map(|(_, a)| a.positions).sum(),
+        positions_agreeing: agreement.iter().map(|(_, a)| a.positions_agreeing).sum(),
+        modules: program.modules.len(),
+        python_lines: std::fs::read_to_string(run.dir.path(files::PROGRAM_PY))
+            .map_or(0, |text| text.lines().count()),
+        decompile_seconds: program_seconds,
+    };
+    let report = report_markdown(run, &summary, &faithful);
     run.dir.write_atomic(files::REPORT, report.as_bytes())?;
-    run.dir
-        .write_json(SUMMARY, &summary_json(run, &summary, &outcome.state))?;
+    let mut json = summary_json(run, &summary, &outcome.state);
+    json["faithful"] = serde_json::to_value(&faithful)?;
+    run.dir.write_json(SUMMARY, &json)?;
+    if print_program && let Ok(text) = std::fs::read_to_string(run.dir.path(files::PROGRAM_PY)) {
+        println!("{text}");
+    }
+    program::report_agreement(&agreement)?;
+    eprintln!(
+        "program: {} modules, {} lines of Python → {} and {}",
+        faithful.modules,
+        faithful.python_lines,
+        run.dir.path(files::PROGRAM_JSON).display(),
+        run.dir.path(files::PROGRAM_PY).display()
+    );
     Ok(summary)
 }
 
@@ -123,7 +152,24 @@ fn pct(value: f64) -> String {
     format!("{:.2}", 100.0 * value)
 }
 
-fn report_markdown(run: &OpenRun, summary: &RunSummary) -> String {
+/// Whether the decompiled program equals the discrete model, and its size.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Faithful {
+    /// Program == model at every real position of every split.
+    pub all_agree: bool,
+    /// Real positions compared over train, val and test.
+    pub positions: usize,
+    /// Of which agreeing.
+    pub positions_agreeing: usize,
+    /// Modules (heads and MLPs) in the program.
+    pub modules: usize,
+    /// Lines of the Python export.
+    pub python_lines: usize,
+    /// Seconds to decompile, verify and export.
+    pub decompile_seconds: f64,
+}
+
+fn report_markdown(run: &OpenRun, summary: &RunSummary, faithful: &Faithful) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "# Run `{}`\n", run.config.name);
     let _ = writeln!(
@@ -150,6 +196,22 @@ fn report_markdown(run: &OpenRun, summary: &RunSummary) -> String {
             pct(acc.sequence())
         );
     }
+    let _ = writeln!(
+        text,
+        "\nFaithfulness: the program {} the discrete model on {}/{} real positions of the three \
+         splits. Program: {} modules, {} lines of Python (`program.py`), decompiled and verified \
+         in {:.2} s.",
+        if faithful.all_agree {
+            "equals"
+        } else {
+            "DIFFERS FROM"
+        },
+        faithful.positions_agreeing,
+        faithful.positions,
+        faithful.modules,
+        faithful.python_lines,
+        faithful.decompile_seconds
+    );
     text
 }
 

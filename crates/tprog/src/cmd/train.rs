@@ -175,7 +175,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             config.train.seed = seed;
         }
         let dir = args.out.clone().unwrap_or_else(|| default_dir(&config));
-        let summary = train_one(&dir, &config, &dataset, &splits, &args, &stop)?;
+        let summary = train_one(&dir, &config, &dataset, &splits, &args, &stop, !args.quiet)?;
         learn::print_summary_table(&[summary]);
         return Ok(());
     }
@@ -186,7 +186,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         config.train.seed = seed;
         let dir = root.join(format!("seed{seed}"));
         eprintln!("\n== seed {seed} → {}", dir.display());
-        summaries.push(train_one(&dir, &config, &dataset, &splits, &args, &stop)?);
+        summaries.push(train_one(
+            &dir, &config, &dataset, &splits, &args, &stop, false,
+        )?);
         if stop.load(Ordering::Relaxed) {
             break;
         }
@@ -202,6 +204,7 @@ fn train_one(
     splits: &Splits,
     args: &Args,
     stop: &AtomicBool,
+    print_program: bool,
 ) -> anyhow::Result<learn::RunSummary> {
     let run = session::create(dir, config, args.overwrite)?;
     let started = Instant::now();
@@ -215,7 +218,12 @@ fn train_one(
         dataset: dataset.clone(),
         splits: splits.clone(),
     };
-    learn::finish(&open, outcome, started.elapsed().as_secs_f64())
+    learn::finish(
+        &open,
+        outcome,
+        started.elapsed().as_secs_f64(),
+        print_program,
+    )
 }
 
 fn resume(run: OpenRun, args: &Args, stop: &AtomicBool) -> anyhow::Result<()> {
@@ -224,7 +232,7 @@ fn resume(run: OpenRun, args: &Args, stop: &AtomicBool) -> anyhow::Result<()> {
     let outcome = session::resume(&run, &mut observer, stop);
     observer.finish();
     let outcome = outcome.with_context(|| format!("resuming {}", run.dir.root().display()))?;
-    let summary = learn::finish(&run, outcome, started.elapsed().as_secs_f64())?;
+    let summary = learn::finish(&run, outcome, started.elapsed().as_secs_f64(), !args.quiet)?;
     learn::print_summary_table(&[summary]);
     Ok(())
 }
