@@ -25,12 +25,15 @@ pub fn decompile_run(run: &OpenRun, model: &Model) -> anyhow::Result<Program> {
         .with_context(|| format!("decompiling the model of {}", run.dir.root().display()))
 }
 
+/// Agreement of program and model per named split.
+pub type SplitAgreement = Vec<(&'static str, Agreement)>;
+
 /// Program versus discrete model on the train, val and test splits.
 pub fn verify_splits(
     run: &OpenRun,
     model: &mut Model,
     program: &Program,
-) -> anyhow::Result<Vec<(&'static str, Agreement)>> {
+) -> anyhow::Result<SplitAgreement> {
     let mut rows = Vec::new();
     for (name, split) in [
         ("train", &run.splits.train),
@@ -92,7 +95,7 @@ pub fn write_exports(run: &OpenRun, program: &Program) -> anyhow::Result<()> {
 pub fn program_stage(
     run: &OpenRun,
     model: &mut Model,
-) -> anyhow::Result<(Program, Vec<(&'static str, Agreement)>, f64)> {
+) -> anyhow::Result<(Program, SplitAgreement, f64)> {
     let started = Instant::now();
     let program = decompile_run(run, model)?;
     let rows = verify_splits(run, model, &program)?;
