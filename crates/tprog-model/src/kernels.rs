@@ -13,7 +13,20 @@ const LANES: usize = 8;
 #[inline(always)]
 pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
     let len = a.len().min(b.len());
-    let (a, b) = (&a[..len], &b[..len]);
+    // Fixed-length paths for the common block widths k = 8 and 16: the same arithmetic as the
+    // general loop below (bit-identical), but fully unrolled into whole-register operations.
+    if let (Ok(x), Ok(y)) = (<&[f32; 16]>::try_from(a), <&[f32; 16]>::try_from(b)) {
+        return dot16(x, y);
+    }
+    if let (Ok(x), Ok(y)) = (<&[f32; 8]>::try_from(a), <&[f32; 8]>::try_from(b)) {
+        return dot8(x, y);
+    }
+    dot_any(&a[..len], &b[..len])
+}
+
+/// The general [`dot`] over equal-length slices: 8 partial sums, a pairwise reduction, the tail.
+#[inline(always)]
+fn dot_any(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
     let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ar, br) = (ac.remainder(), bc.remainder());
@@ -38,9 +51,60 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 /// `y[i] += alpha · x[i]` over the common length.
 #[inline(always)]
 pub(crate) fn axpy(alpha: f32, x: &[f32], y: &mut [f32]) {
+    // Fixed-length paths for k = 8 and 16 (one or two whole registers, no loop).
+    if let (Ok(xa), Ok(ya)) = (
+        <&[f32; 16]>::try_from(x),
+        <&mut [f32; 16]>::try_from(&mut *y),
+    ) {
+        for l in 0..16 {
+            ya[l] += alpha * xa[l];
+        }
+        return;
+    }
+    if let (Ok(xa), Ok(ya)) = (<&[f32; 8]>::try_from(x), <&mut [f32; 8]>::try_from(&mut *y)) {
+        for l in 0..8 {
+            ya[l] += alpha * xa[l];
+        }
+        return;
+    }
     for (yv, &xv) in y.iter_mut().zip(x) {
         *yv += alpha * xv;
     }
+}
+
+/// [`dot`] of two 8-vectors: `acc[l] = 0 + a[l]·b[l]`, then the same pairwise reduction.
+#[inline(always)]
+fn dot8(a: &[f32; 8], b: &[f32; 8]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    for l in 0..LANES {
+        acc[l] += a[l] * b[l];
+    }
+    reduce8(&acc)
+}
+
+/// [`dot`] of two 16-vectors: two chunks of 8 lanes, then the same pairwise reduction.
+#[inline(always)]
+fn dot16(a: &[f32; 16], b: &[f32; 16]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    for l in 0..LANES {
+        acc[l] += a[l] * b[l];
+    }
+    for l in 0..LANES {
+        acc[l] += a[LANES + l] * b[LANES + l];
+    }
+    reduce8(&acc)
+}
+
+/// The pairwise reduction of [`dot`]'s partial sums (its tail is 0 for whole chunks).
+#[inline(always)]
+fn reduce8(acc: &[f32; LANES]) -> f32 {
+    let s4 = [
+        acc[0] + acc[4],
+        acc[1] + acc[5],
+        acc[2] + acc[6],
+        acc[3] + acc[7],
+    ];
+    (s4[0] + s4[2]) + (s4[1] + s4[3]) + 0.0
 }
 
 /// Writes the transpose of the row-major `[rows, cols]` matrix `a` into `t` (`[cols, rows]`).
@@ -72,6 +136,23 @@ mod tests {
         transpose(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], 2, 3, &mut t);
         assert_eq!(t, [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]);
         assert_eq!(dot(&[1.0, 2.0, 3.0], &[4.0, 5.0]), 14.0);
+    }
+
+    #[test]
+    fn fixed_length_dots_are_bit_identical_to_the_general_loop() {
+        for len in [8usize, 16] {
+            for seed in 0..20 {
+                let a: Vec<f32> = (0..len).map(|i| ((i + seed) as f32 * 1.37).sin()).collect();
+                let b: Vec<f32> = (0..len).map(|i| ((i * seed) as f32 * 0.71).cos()).collect();
+                assert_eq!(
+                    dot(&a, &b).to_bits(),
+                    dot_any(&a, &b).to_bits(),
+                    "len {len}"
+                );
+            }
+            let z = vec![-0.0f32; len];
+            assert_eq!(dot(&z, &z).to_bits(), dot_any(&z, &z).to_bits());
+        }
     }
 
     #[test]
