@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use tprog_model::Model;
-use tprog_tasks::Dataset;
+use tprog_tasks::jsonl::read_with_vocab;
+use tprog_tasks::{Dataset, EncodedSplit, Vocab, encode_examples};
 
 use crate::TrainError;
 use crate::checkpoint::{self, LoopState};
@@ -65,6 +66,21 @@ pub fn open(dir: &Path) -> Result<OpenRun, TrainError> {
         dataset,
         splits,
     })
+}
+
+/// Reads a JSONL file against the run's vocabularies and encodes it like the run's splits;
+/// an unknown token is an error naming the file, line and token.
+pub fn encode_file(run: &OpenRun, path: &Path) -> Result<EncodedSplit, TrainError> {
+    let input = Vocab::new(run.config.shape.input_vocab.clone())?;
+    let output = Vocab::new(run.config.shape.output_vocab.clone())?;
+    let examples = read_with_vocab(path, &input, &output)?;
+    Ok(encode_examples(
+        &examples,
+        &path.display().to_string(),
+        &input,
+        &output,
+        run.config.shape.n_ctx,
+    )?)
 }
 
 /// The run's reported model (`model.safetensors`, the best epoch by validation).

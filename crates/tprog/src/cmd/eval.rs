@@ -2,9 +2,6 @@
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use tprog_tasks::jsonl::read_with_vocab;
-use tprog_tasks::{Vocab, encode_examples};
 use tprog_train::eval::evaluate;
 use tprog_train::session;
 
@@ -28,15 +25,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "split", "examples", "token acc %", "sequence %"
     );
     let rows: Vec<(String, tprog_tasks::EncodedSplit)> = match &args.data {
-        Some(path) => {
-            let input = Vocab::new(run.config.shape.input_vocab.clone())?;
-            let output = Vocab::new(run.config.shape.output_vocab.clone())?;
-            let examples = read_with_vocab(path, &input, &output)?;
-            let encoded =
-                encode_examples(&examples, "file", &input, &output, run.config.shape.n_ctx)
-                    .with_context(|| format!("encoding {}", path.display()))?;
-            vec![(path.display().to_string(), encoded)]
-        }
+        Some(path) => vec![(
+            path.display().to_string(),
+            session::encode_file(&run, path)?,
+        )],
         None => vec![
             ("train".to_owned(), run.splits.train.clone()),
             ("val".to_owned(), run.splits.val.clone()),

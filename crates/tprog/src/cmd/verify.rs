@@ -4,10 +4,9 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
-use anyhow::{Context, bail};
+use anyhow::bail;
 use tprog_decompile::{Examples, verify, verify_exhaustive};
-use tprog_tasks::jsonl::read_with_vocab;
-use tprog_tasks::{Task, Vocab, encode_examples};
+use tprog_tasks::Task;
 use tprog_train::TaskSource;
 use tprog_train::session;
 
@@ -72,12 +71,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     let rows = match &args.data {
         Some(path) => {
-            let input = Vocab::new(run.config.shape.input_vocab.clone())?;
-            let output = Vocab::new(run.config.shape.output_vocab.clone())?;
-            let examples = read_with_vocab(path, &input, &output)?;
-            let encoded =
-                encode_examples(&examples, "file", &input, &output, run.config.shape.n_ctx)
-                    .with_context(|| format!("encoding {}", path.display()))?;
+            let encoded = session::encode_file(&run, path)?;
             let agreement = verify(&mut model, &program, &Examples::from_split(&encoded))?;
             vec![(path.display().to_string(), agreement)]
         }
