@@ -102,9 +102,7 @@ impl CatAttention {
         self.select.forward(eff, x_cat, dc, n, &mut ws.sel);
         for h in 0..heads {
             let val = &mut ws.val[h * n * k..(h + 1) * n * k]; // [N, K]
-            for (row, v) in x_cat.chunks_exact(dc).zip(val.chunks_exact_mut(k)).take(n) {
-                self.value.forward(eff, row, h, v);
-            }
+            self.value.forward_rows(eff, x_cat, dc, n, h, val);
         }
         let x = &mut ws.row[..n];
         for h in 0..heads {
@@ -224,10 +222,8 @@ impl CatAttention {
         }
         for h in 0..heads {
             let dval = &ws.dval[h * n * k..(h + 1) * n * k]; // [N, K]
-            let rows = x_cat.chunks_exact(dc).zip(dx_cat.chunks_exact_mut(dc));
-            for ((row, drow), dv) in rows.zip(dval.chunks_exact(k)).take(n) {
-                self.value.backward(eff, row, h, dv, d_eff, drow);
-            }
+            self.value
+                .backward_rows(eff, x_cat, dc, n, h, dval, d_eff, dx_cat);
         }
         let ds = std::mem::take(&mut ws.ds);
         self.select

@@ -66,14 +66,9 @@ impl Selector {
             let key = &mut ws.key[h * nk..(h + 1) * nk]; // [N, K]
             let qvar = &mut ws.qvar[h * nk..(h + 1) * nk]; // [N, K]
             let q = &mut ws.q[h * nk..(h + 1) * nk]; // [N, K]
-            let rows = x_cat.chunks_exact(dc).take(n);
-            let outs = key
-                .chunks_exact_mut(k)
-                .zip(qvar.chunks_exact_mut(k))
-                .zip(q.chunks_exact_mut(k));
-            for (row, ((key_i, qvar_i), q_i)) in rows.zip(outs) {
-                self.key.forward(eff, row, h, key_i);
-                self.query.forward(eff, row, h, qvar_i);
+            self.key.forward_rows(eff, x_cat, dc, n, h, key);
+            self.query.forward_rows(eff, x_cat, dc, n, h, qvar);
+            for (qvar_i, q_i) in qvar.chunks_exact(k).zip(q.chunks_exact_mut(k)).take(n) {
                 // q[c] = Σ_a qvar[a] P[a, c]
                 q_i.fill(0.0);
                 for (&qa, p_a) in qvar_i.iter().zip(p.chunks_exact(k)) {
@@ -148,13 +143,10 @@ impl Selector {
                     axpy(qa, dq_i, dp_a);
                 }
             }
-            let rows = x_cat.chunks_exact(dc).zip(dx_cat.chunks_exact_mut(dc));
-            for (i, (row, drow)) in rows.take(n).enumerate() {
-                let at = i * k..(i + 1) * k;
-                self.key
-                    .backward(eff, row, h, &dkey[at.clone()], d_eff, drow);
-                self.query.backward(eff, row, h, &dqvar[at], d_eff, drow);
-            }
+            self.key
+                .backward_rows(eff, x_cat, dc, n, h, dkey, d_eff, dx_cat);
+            self.query
+                .backward_rows(eff, x_cat, dc, n, h, dqvar, d_eff, dx_cat);
         }
     }
 
