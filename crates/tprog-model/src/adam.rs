@@ -42,13 +42,7 @@ impl Adam {
         let bc2_sqrt = bc2.sqrt() as f32;
         let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
         let p = model.params_mut();
-        let specs: Vec<(usize, usize)> = p
-            .specs()
-            .iter()
-            .filter(|s| s.trainable)
-            .map(|s| (s.offset, s.len))
-            .collect();
-        for (o, len) in specs {
+        for (o, len) in p.trainable_ranges() {
             for i in o..o + len {
                 let g = p.grad[i];
                 p.adam_m[i] = b1 * p.adam_m[i] + (1.0 - b1) * g;
@@ -82,13 +76,7 @@ impl Model {
         let coef = max_norm / (norm + 1e-6);
         if coef < 1.0 {
             let p = self.params_mut();
-            let specs: Vec<(usize, usize)> = p
-                .specs()
-                .iter()
-                .filter(|s| s.trainable)
-                .map(|s| (s.offset, s.len))
-                .collect();
-            for (o, len) in specs {
+            for (o, len) in p.trainable_ranges() {
                 p.grad[o..o + len].iter_mut().for_each(|g| *g *= coef);
             }
         }

@@ -169,6 +169,20 @@ impl ModelConfig {
             );
             p.spec(id).offset
         };
+        // Key, query and predicate of a head module (`{module}` = `blocks.{l}.cat_attn` or
+        // `blocks.{l}.num_attn`), created in the reference's order.
+        let selector = |p: &mut Params, rng: &mut Normal, module: &str, heads: usize, n: usize| {
+            let key = read(p, rng, format!("{module}.W_K.W"), heads, n, k);
+            let query = read(p, rng, format!("{module}.W_Q.W"), heads, n, k);
+            let pred = pred(p, rng, format!("{module}.W_pred.W"), heads);
+            Selector {
+                heads,
+                k,
+                key,
+                query,
+                pred,
+            }
+        };
         let rel_bias = fixed_rel_pos_bias(c.n_ctx);
         let mut layers = Vec::new();
         for l in 0..c.n_layers {
@@ -177,23 +191,7 @@ impl ModelConfig {
             let pre = format!("blocks.{l}");
             let cat_attn = (c.n_heads_cat > 0).then(|| {
                 let h = c.n_heads_cat;
-                let key = read(
-                    &mut p,
-                    &mut rng,
-                    format!("{pre}.cat_attn.W_K.W"),
-                    h,
-                    n_cat,
-                    k,
-                );
-                let query = read(
-                    &mut p,
-                    &mut rng,
-                    format!("{pre}.cat_attn.W_Q.W"),
-                    h,
-                    n_cat,
-                    k,
-                );
-                let pr = pred(&mut p, &mut rng, format!("{pre}.cat_attn.W_pred.W"), h);
+                let select = selector(&mut p, &mut rng, &format!("{pre}.cat_attn"), h, n_cat);
                 let value = read(
                     &mut p,
                     &mut rng,
@@ -203,13 +201,7 @@ impl ModelConfig {
                     k,
                 );
                 CatAttention {
-                    select: Selector {
-                        heads: h,
-                        k,
-                        key,
-                        query,
-                        pred: pr,
-                    },
+                    select,
                     value,
                     out_col: layout.cat_head_block(l, 0) * k,
                     att_temp: c.attention_temperature(),
@@ -218,23 +210,7 @@ impl ModelConfig {
             });
             let num_attn = (c.n_heads_num > 0).then(|| {
                 let h = c.n_heads_num;
-                let key = read(
-                    &mut p,
-                    &mut rng,
-                    format!("{pre}.num_attn.W_K.W"),
-                    h,
-                    n_cat,
-                    k,
-                );
-                let query = read(
-                    &mut p,
-                    &mut rng,
-                    format!("{pre}.num_attn.W_Q.W"),
-                    h,
-                    n_cat,
-                    k,
-                );
-                let pr = pred(&mut p, &mut rng, format!("{pre}.num_attn.W_pred.W"), h);
+                let select = selector(&mut p, &mut rng, &format!("{pre}.num_attn"), h, n_cat);
                 let value = read(
                     &mut p,
                     &mut rng,
@@ -256,13 +232,7 @@ impl ModelConfig {
                     p.set_trainable(id, false);
                 }
                 NumAttention {
-                    select: Selector {
-                        heads: h,
-                        k,
-                        key,
-                        query,
-                        pred: pr,
-                    },
+                    select,
                     value,
                     out_col: layout.num_head_index(l, 0),
                 }

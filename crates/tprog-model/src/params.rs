@@ -121,6 +121,15 @@ impl Params {
         id
     }
 
+    /// `(offset, len)` of every trainable parameter in the flat buffers.
+    pub fn trainable_ranges(&self) -> Vec<(usize, usize)> {
+        self.specs
+            .iter()
+            .filter(|s| s.trainable)
+            .map(|s| (s.offset, s.len))
+            .collect()
+    }
+
     /// Every parameter, in creation order.
     pub fn specs(&self) -> &[ParamSpec] {
         &self.specs
