@@ -3,9 +3,13 @@
 # Restartable: finished runs (summary.json present) are skipped, interrupted ones resumed.
 # Results: scripts/results_table.py runs/paper > docs/results-paper.md
 #
+# Seeds are the outer loop: every task gets seed 0 before any task gets seed 1.
+#
 # Usage: scripts/paper_runs.sh [PRESET] [SEEDS] [TASK ...]
 #   PRESET  paper (default) or categorical
 #   SEEDS   e.g. "0 1 2 3 4" (default)
+# Environment: TPROG_BIN (a prebuilt binary; default: build target/release/tprog),
+#   TPROG_THREADS (threads per run; default: all cores).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-paper}
@@ -15,10 +19,18 @@ tasks=("$@")
 if [ ${#tasks[@]} -eq 0 ]; then
     tasks=(reverse hist double_hist sort most_freq dyck1 dyck2 induction)
 fi
-cargo build --release -p tprog
-bin=target/release/tprog
-for task in "${tasks[@]}"; do
-    for seed in $seeds; do
+if [ -n "${TPROG_BIN:-}" ]; then
+    bin=$TPROG_BIN
+else
+    cargo build --release -p tprog
+    bin=target/release/tprog
+fi
+threads=()
+if [ -n "${TPROG_THREADS:-}" ]; then
+    threads=(--threads "$TPROG_THREADS")
+fi
+for seed in $seeds; do
+    for task in "${tasks[@]}"; do
         dir="runs/$preset/$task/seed$seed"
         if [ -f "$dir/summary.json" ]; then
             echo "== $dir done"
@@ -26,10 +38,10 @@ for task in "${tasks[@]}"; do
         fi
         if [ -f "$dir/state.json" ]; then
             echo "== $dir resuming"
-            "$bin" train --resume "$dir" --quiet
+            "$bin" train --resume "$dir" --quiet "${threads[@]}"
         else
             echo "== $dir"
-            "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite --quiet
+            "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite --quiet "${threads[@]}"
         fi
     done
 done

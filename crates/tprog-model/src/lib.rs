@@ -29,6 +29,7 @@ mod config;
 mod error;
 mod inspect;
 mod kernels;
+mod lanes;
 mod model;
 mod modules;
 mod params;

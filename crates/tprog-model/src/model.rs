@@ -65,6 +65,8 @@ pub struct Model {
     pub(crate) ws: Vec<ExampleWs>,
     pub(crate) logits: Vec<f32>,
     pub(crate) grad_chunks: Vec<Vec<f32>>,
+    pub(crate) lane_chunks: Vec<crate::lanes::LaneChunk>,
+    pub(crate) lane_losses: Vec<f32>,
     pub(crate) last_sampling: Sampling,
 }
 
@@ -356,6 +358,8 @@ impl ModelConfig {
             ws: Vec::new(),
             logits: Vec::new(),
             grad_chunks: Vec::new(),
+            lane_chunks: Vec::new(),
+            lane_losses: Vec::new(),
             last_sampling: Sampling::Argmax,
         })
     }

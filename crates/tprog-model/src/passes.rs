@@ -410,6 +410,33 @@ impl Model {
         sampling: Sampling,
         seed: u64,
     ) -> Result<f32, ModelError> {
+        if matches!(sampling, Sampling::Argmax) {
+            return self.loss_and_backward_per_example(
+                tokens,
+                labels,
+                batch_size,
+                n_positions,
+                sampling,
+                seed,
+            );
+        }
+        self.check_batch(tokens, Some(labels), batch_size, n_positions)?;
+        Ok(self.loss_and_backward_lanes(tokens, labels, batch_size, n_positions, sampling, seed))
+    }
+
+    /// [`Model::loss_and_backward`] computed one example at a time with the per-example kernels
+    /// (the path `forward` and `predict` use). Training uses the lane-parallel path; this one
+    /// is kept to check it against.
+    #[doc(hidden)]
+    pub fn loss_and_backward_per_example(
+        &mut self,
+        tokens: &[u32],
+        labels: &[u32],
+        batch_size: usize,
+        n_positions: usize,
+        sampling: Sampling,
+        seed: u64,
+    ) -> Result<f32, ModelError> {
         let loss = self.loss(tokens, labels, batch_size, n_positions, sampling, seed)?;
         if batch_size == 0 {
             return Ok(loss);

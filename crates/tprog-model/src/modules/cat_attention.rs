@@ -75,7 +75,7 @@ fn bos_default(s: f32) -> (f32, bool) {
 impl CatAttention {
     /// The bias of query `i` and key `j`: `b[(j − i) mod 2·n_ctx]`.
     #[inline(always)]
-    fn bias(&self, i: usize, j: usize) -> f32 {
+    pub(crate) fn bias(&self, i: usize, j: usize) -> f32 {
         let m2 = self.rel_bias.len();
         let idx = if j >= i { j - i } else { j + m2 - i };
         self.rel_bias.get(idx).copied().unwrap_or(0.0)

@@ -1,0 +1,443 @@
+//! The training step (forward, loss and backward of a batch under a relaxed sampler) computed
+//! for groups of [`L`] = 8 examples at once, one example per SIMD lane.
+//!
+//! The model's arithmetic is made of many short rows (attention rows of `N ≤ 16` keys,
+//! distributions over `k` values, `k × k` predicates), so vectorising *within* an example
+//! leaves most of a vector register idle and spends its time in horizontal sums, row-by-row
+//! `exp`/`ln` calls and loop overhead. Here every scalar of the per-example kernels
+//! (`crate::modules`) becomes a [`V`] of eight examples: every operation is a full-width vector
+//! operation, `exp` and `ln` are vector polynomials, and no horizontal sum is needed until the
+//! parameter gradients of a chunk are reduced.
+//!
+//! Work is cut into a fixed number of chunks of groups, whatever the thread count; each chunk
+//! accumulates its parameter gradients lane-wise and reduces them once; chunks are summed in
+//! order. A step is therefore deterministic for a seed at any thread count. Each example draws
+//! its Gumbel noise from the same stream, in the same order, as in the per-example passes, so
+//! the two paths differ only by floating-point rounding (a test checks that they agree).
+//!
+//! The discrete (argmax) model never comes here: prediction and the decompiler use the
+//! per-example passes, whose classifier sums are the program's, bit for bit.
+
+mod modules;
+mod v;
+
+use multiversion::multiversion;
+use rayon::prelude::*;
+
+use crate::model::{Model, Net};
+use crate::sampler::{NoiseRng, Sampling};
+use modules::{CatAttnLanes, MlpLanes, NumAttnLanes};
+pub(crate) use v::{L, V};
+
+/// Chunks of groups a batch is cut into (each a unit of parallel work with its own gradient
+/// accumulator); fixed, so results do not depend on the thread count.
+const LANE_CHUNKS: usize = 8;
+
+/// Lane-wise activations of one block.
+#[derive(Debug, Clone)]
+struct LayerLanes {
+    cat: Option<CatAttnLanes>,
+    num: Option<NumAttnLanes>,
+    cat_mlps: Vec<MlpLanes>,
+    num_mlps: Vec<MlpLanes>,
+}
+
+/// Everything one group needs during its forward and backward pass (sized for `n_ctx`), and
+/// its chunk's gradient accumulators.
+#[derive(Debug, Clone)]
+pub(crate) struct LaneChunk {
+    /// Tokens and labels `[N][L]`.
+    tokens: Vec<[u32; L]>,
+    labels: Vec<[u32; L]>,
+    /// Non-pad positions `[N]` and the attention mask `[N, N]` (1/0 per lane).
+    keep: Vec<V>,
+    mask: Vec<V>,
+    /// Streams and their gradients.
+    x_cat: Vec<V>,
+    x_num: Vec<V>,
+    dx_cat: Vec<V>,
+    dx_num: Vec<V>,
+    layers: Vec<LayerLanes>,
+    /// Pooled features of position 0 and their gradients.
+    pooled_cat: Vec<V>,
+    pooled_num: Vec<V>,
+    dpooled_cat: Vec<V>,
+    dpooled_num: Vec<V>,
+    /// Logits `[N, C]` and their gradients.
+    logits: Vec<V>,
+    dlogits: Vec<V>,
+    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced.
+    dv: Vec<V>,
+    d: Vec<f32>,
+}
+
+impl LaneChunk {
+    pub(crate) fn new(net: &Net, total_params: usize) -> Self {
+        let n = net.n_ctx;
+        let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
+        let k = net.layout.k;
+        let c = net.classifier.n_classes;
+        let layers = net
+            .layers
+            .iter()
+            .map(|l| LayerLanes {
+                cat: l
+                    .cat_attn
+                    .as_ref()
+                    .map(|a| CatAttnLanes::new(a.select.heads, n, k)),
+                num: l
+                    .num_attn
+                    .as_ref()
+                    .map(|a| NumAttnLanes::new(a.select.heads, n, k)),
+                cat_mlps: l.cat_mlps.iter().map(|m| MlpLanes::new(m, n)).collect(),
+                num_mlps: l.num_mlps.iter().map(|m| MlpLanes::new(m, n)).collect(),
+            })
+            .collect();
+        Self {
+            tokens: vec![[0; L]; n],
+            labels: vec![[0; L]; n],
+            keep: vec![V::ZERO; n],
+            mask: vec![V::ZERO; n * n],
+            x_cat: vec![V::ZERO; n * dc],
+            x_num: vec![V::ZERO; n * dn],
+            dx_cat: vec![V::ZERO; n * dc],
+            dx_num: vec![V::ZERO; n * dn],
+            layers,
+            pooled_cat: vec![V::ZERO; dc],
+            pooled_num: vec![V::ZERO; dn],
+            dpooled_cat: vec![V::ZERO; dc],
+            dpooled_num: vec![V::ZERO; dn],
+            logits: vec![V::ZERO; n * c],
+            dlogits: vec![V::ZERO; n * c],
+            dv: vec![V::ZERO; total_params],
+            d: vec![0.0; total_params],
+        }
+    }
+
+    /// Loads examples `first..first + active` (`active ≤ L`) of the batch into the lanes; the
+    /// other lanes are all padding, unscored, and contribute nothing.
+    fn load(&mut self, net: &Net, batch: &Batch<'_>, first: usize, active: usize) {
+        let n = batch.n;
+        for i in 0..n {
+            for l in 0..L {
+                let (t, y) = if l < active {
+                    let at = (first + l) * n + i;
+                    (batch.tokens[at], batch.labels[at])
+                } else {
+                    (net.pad, 0)
+                };
+                self.tokens[i][l] = t;
+                self.labels[i][l] = y;
+            }
+            self.keep[i] = V(std::array::from_fn(|l| {
+                if self.tokens[i][l] != net.pad { 1.0 } else { 0.0 }
+            }));
+        }
+        for i in 0..n {
+            for j in 0..n {
+                let causal_ok = !net.autoregressive || j <= i;
+                self.mask[i * n + j] = if causal_ok {
+                    self.keep[i] * self.keep[j]
+                } else {
+                    V::ZERO
+                };
+            }
+        }
+    }
+}
+
+/// The batch a step works on.
+struct Batch<'a> {
+    tokens: &'a [u32],
+    labels: &'a [u32],
+    size: usize,
+    n: usize,
+    sampling: Sampling,
+}
+
+/// Forward, loss and backward of one loaded group; per-lane losses into `losses[..active]`,
+/// parameter gradients added to `ws.dv`. Compiled for the baseline target and for AVX2 + FMA,
+/// dispatched at run time.
+#[multiversion(targets("x86_64+avx2+fma"))]
+fn group_step<'a>(
+    net: &Net,
+    eff: &[f32],
+    batch: &Batch<'a>,
+    rngs: &mut [NoiseRng; L],
+    ws: &mut LaneChunk,
+    losses: &mut [f32],
+) {
+    let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
+    let (n, sampling) = (batch.n, batch.sampling);
+    let c = net.classifier.n_classes;
+    // Forward.
+    ws.x_cat[..n * dc].fill(V::ZERO);
+    ws.x_num[..n * dn].fill(V::ZERO);
+    net.embed
+        .forward_lanes(eff, &ws.tokens, &mut ws.x_cat, dc, &mut ws.x_num, dn, n);
+    for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()) {
+        if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
+            a.forward_lanes(eff, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, rngs);
+        }
+        if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
+            a.forward_lanes(eff, &ws.x_cat, dc, &mut ws.x_num, dn, n, &ws.mask, aws);
+        }
+        for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()) {
+            m.forward_lanes(eff, sampling, None, &mut ws.x_cat, dc, n, mws, rngs);
+        }
+        for (m, mws) in layer.num_mlps.iter().zip(lws.num_mlps.iter_mut()) {
+            let input = Some((&ws.x_num[..], dn));
+            m.forward_lanes(eff, sampling, input, &mut ws.x_cat, dc, n, mws, rngs);
+        }
+    }
+    if net.pool {
+        ws.pooled_cat.fill(V::ZERO);
+        ws.pooled_num.fill(V::ZERO);
+        for j in 0..n {
+            let m = ws.mask[j]; // row 0 of the mask
+            for (p, &x) in ws.pooled_cat.iter_mut().zip(&ws.x_cat[j * dc..(j + 1) * dc]) {
+                *p = p.mul_add(m, x);
+            }
+            for (p, &x) in ws.pooled_num.iter_mut().zip(&ws.x_num[j * dn..(j + 1) * dn]) {
+                *p = p.mul_add(m, x);
+            }
+        }
+        let inv = V::splat(n as f32);
+        for p in ws.pooled_cat.iter_mut().chain(ws.pooled_num.iter_mut()) {
+            *p = *p / inv;
+        }
+    }
+    for i in 0..n {
+        let (xc, xn) = if net.pool && i == 0 {
+            (&ws.pooled_cat[..], &ws.pooled_num[..])
+        } else {
+            (&ws.x_cat[i * dc..(i + 1) * dc], &ws.x_num[i * dn..(i + 1) * dn])
+        };
+        net.classifier
+            .forward_lanes(eff, xc, xn, &mut ws.logits[i * c..(i + 1) * c]);
+    }
+
+    // Loss: per-sequence mean NLL over scored positions; its gradient divided by the batch size.
+    let mut count = [0u32; L];
+    for labels in &ws.labels[..n] {
+        for l in 0..L {
+            count[l] += u32::from(labels[l] != 0);
+        }
+    }
+    let scale = V(std::array::from_fn(|l| {
+        if count[l] == 0 {
+            0.0
+        } else {
+            1.0 / (count[l] as f32 * batch.size as f32)
+        }
+    }));
+    let mut total = V::ZERO;
+    ws.dlogits[..n * c].fill(V::ZERO);
+    for i in 0..n {
+        let labels = ws.labels[i];
+        let scored = V(std::array::from_fn(|l| f32::from(u8::from(labels[l] != 0))));
+        if scored == V::ZERO {
+            continue;
+        }
+        let row = &ws.logits[i * c..(i + 1) * c];
+        let mut max = V::splat(f32::NEG_INFINITY);
+        for &v in row {
+            max = max.max(v);
+        }
+        let mut sum = V::ZERO;
+        for &v in row {
+            sum += (v - max).exp();
+        }
+        let lse = max + sum.ln();
+        let picked = V(std::array::from_fn(|l| row[labels[l] as usize].0[l]));
+        total -= V::select(scored, picked - lse, V::ZERO);
+        let s = scale * scored;
+        let d = &mut ws.dlogits[i * c..(i + 1) * c];
+        for (dv, &v) in d.iter_mut().zip(row) {
+            *dv = (v - lse).exp() * s;
+        }
+        for l in 0..L {
+            d[labels[l] as usize].0[l] -= s.0[l];
+        }
+    }
+    for (l, loss) in losses.iter_mut().enumerate() {
+        *loss = if count[l] == 0 {
+            0.0
+        } else {
+            total.0[l] / count[l] as f32
+        };
+    }
+
+    // Backward.
+    ws.dx_cat[..n * dc].fill(V::ZERO);
+    ws.dx_num[..n * dn].fill(V::ZERO);
+    let dv = &mut ws.dv;
+    for i in 0..n {
+        let dl = &mut ws.dlogits[i * c..(i + 1) * c];
+        if dl.iter().all(|&g| g == V::ZERO) {
+            continue;
+        }
+        if net.pool && i == 0 {
+            ws.dpooled_cat.fill(V::ZERO);
+            ws.dpooled_num.fill(V::ZERO);
+            net.classifier.backward_lanes(
+                eff,
+                &ws.pooled_cat,
+                &ws.pooled_num,
+                dl,
+                dv,
+                &mut ws.dpooled_cat,
+                &mut ws.dpooled_num,
+            );
+            let inv = V::splat(1.0 / n as f32);
+            for j in 0..n {
+                let m = ws.mask[j] * inv;
+                for (d, &g) in ws.dx_cat[j * dc..(j + 1) * dc].iter_mut().zip(&ws.dpooled_cat) {
+                    *d = d.mul_add(g, m);
+                }
+                for (d, &g) in ws.dx_num[j * dn..(j + 1) * dn].iter_mut().zip(&ws.dpooled_num) {
+                    *d = d.mul_add(g, m);
+                }
+            }
+        } else {
+            net.classifier.backward_lanes(
+                eff,
+                &ws.x_cat[i * dc..(i + 1) * dc],
+                &ws.x_num[i * dn..(i + 1) * dn],
+                dl,
+                dv,
+                &mut ws.dx_cat[i * dc..(i + 1) * dc],
+                &mut ws.dx_num[i * dn..(i + 1) * dn],
+            );
+        }
+    }
+    for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()).rev() {
+        for (m, mws) in layer.num_mlps.iter().zip(lws.num_mlps.iter_mut()).rev() {
+            let input = Some((&ws.x_num[..], &mut ws.dx_num[..], dn));
+            m.backward_lanes(
+                eff,
+                sampling,
+                input,
+                &ws.x_cat,
+                &mut ws.dx_cat,
+                dc,
+                n,
+                &ws.keep,
+                mws,
+                dv,
+            );
+        }
+        for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()).rev() {
+            m.backward_lanes(
+                eff,
+                sampling,
+                None,
+                &ws.x_cat,
+                &mut ws.dx_cat,
+                dc,
+                n,
+                &ws.keep,
+                mws,
+                dv,
+            );
+        }
+        if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
+            a.backward_lanes(
+                eff,
+                &ws.x_cat,
+                &mut ws.dx_cat,
+                dc,
+                &ws.x_num,
+                &mut ws.dx_num,
+                dn,
+                n,
+                &ws.mask,
+                &ws.keep,
+                aws,
+                dv,
+            );
+        }
+        if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
+            a.backward_lanes(
+                eff,
+                sampling,
+                &ws.x_cat,
+                &mut ws.dx_cat,
+                dc,
+                n,
+                &ws.mask,
+                &ws.keep,
+                aws,
+                dv,
+            );
+        }
+    }
+    net.embed
+        .backward_lanes(&ws.tokens, &ws.dx_cat, dc, &ws.dx_num, dn, n, dv);
+}
+
+impl Model {
+    /// [`Model::loss_and_backward`] for the relaxed samplers, lane-parallel (see the module
+    /// docs). Inputs are already checked. Returns the batch loss.
+    pub(crate) fn loss_and_backward_lanes(
+        &mut self,
+        tokens: &[u32],
+        labels: &[u32],
+        batch_size: usize,
+        n_positions: usize,
+        sampling: Sampling,
+        seed: u64,
+    ) -> f32 {
+        self.params.sample(sampling, seed);
+        self.last_sampling = sampling;
+        if batch_size == 0 {
+            return f32::NAN;
+        }
+        let groups = batch_size.div_ceil(L);
+        let n_chunks = groups.min(LANE_CHUNKS);
+        let per_chunk = groups.div_ceil(n_chunks);
+        let n_chunks = groups.div_ceil(per_chunk);
+        let total = self.params.total_len();
+        while self.lane_chunks.len() < n_chunks {
+            self.lane_chunks.push(LaneChunk::new(&self.net, total));
+        }
+        self.lane_losses.resize(groups * L, 0.0);
+        let batch = Batch {
+            tokens,
+            labels,
+            size: batch_size,
+            n: n_positions,
+            sampling,
+        };
+        let (net, eff) = (&self.net, &self.params.eff);
+        self.lane_chunks[..n_chunks]
+            .par_iter_mut()
+            .zip(self.lane_losses.par_chunks_mut(per_chunk * L))
+            .enumerate()
+            .for_each(|(ci, (ws, losses))| {
+                ws.dv.fill(V::ZERO);
+                for (g, losses) in losses.chunks_mut(L).enumerate() {
+                    let first = (ci * per_chunk + g) * L;
+                    let active = batch_size.saturating_sub(first).min(L);
+                    ws.load(net, &batch, first, active);
+                    let mut rngs: [NoiseRng; L] = std::array::from_fn(|l| {
+                        NoiseRng::new(seed, (first + l) as u64)
+                    });
+                    group_step(net, eff, &batch, &mut rngs, ws, losses);
+                }
+                for (d, v) in ws.d.iter_mut().zip(&ws.dv) {
+                    *d = v.sum_lanes();
+                }
+            });
+        let (first, rest) = self.lane_chunks.split_at_mut(1);
+        for other in &rest[..n_chunks - 1] {
+            for (a, b) in first[0].d.iter_mut().zip(&other.d) {
+                *a += b;
+            }
+        }
+        let d = std::mem::take(&mut self.lane_chunks[0].d);
+        self.params.backprop_samplers(sampling, &d);
+        self.lane_chunks[0].d = d;
+        self.lane_losses[..batch_size].iter().sum::<f32>() / batch_size as f32
+    }
+}
