@@ -18,6 +18,7 @@
 //! The discrete (argmax) model never comes here: prediction and the decompiler use the
 //! per-example passes, whose classifier sums are the program's, bit for bit.
 
+mod linalg;
 mod modules;
 mod v;
 
@@ -26,6 +27,7 @@ use rayon::prelude::*;
 
 use crate::model::{Model, Net};
 use crate::sampler::{NoiseRng, Sampling};
+use linalg::transpose;
 use modules::{CatAttnLanes, MlpLanes, NumAttnLanes};
 pub(crate) use v::{L, V};
 
@@ -58,14 +60,18 @@ pub(crate) struct LaneChunk {
     dx_cat: Vec<V>,
     dx_num: Vec<V>,
     layers: Vec<LayerLanes>,
-    /// Pooled features of position 0 and their gradients.
+    /// Pooled features of position 0.
     pooled_cat: Vec<V>,
     pooled_num: Vec<V>,
-    dpooled_cat: Vec<V>,
-    dpooled_num: Vec<V>,
+    /// The classifier's input `[N, D_U]` and its gradient.
+    feat: Vec<V>,
+    dfeat: Vec<V>,
     /// Logits `[N, C]` and their gradients.
     logits: Vec<V>,
     dlogits: Vec<V>,
+    /// The weight matrices some products need transposed (`Pᵀ`, `W_inᵀ`, `W_outᵀ`, `W_Uᵀ`),
+    /// each at its own offset of a buffer shaped like the parameters.
+    wt: Vec<f32>,
     /// Parameter gradients (w.r.t. the effective values), per lane, then reduced.
     dv: Vec<V>,
     d: Vec<f32>,
@@ -105,10 +111,11 @@ impl LaneChunk {
             layers,
             pooled_cat: vec![V::ZERO; dc],
             pooled_num: vec![V::ZERO; dn],
-            dpooled_cat: vec![V::ZERO; dc],
-            dpooled_num: vec![V::ZERO; dn],
+            feat: vec![V::ZERO; n * (dc + dn)],
+            dfeat: vec![V::ZERO; n * (dc + dn)],
             logits: vec![V::ZERO; n * c],
             dlogits: vec![V::ZERO; n * c],
+            wt: vec![0.0; total_params],
             dv: vec![V::ZERO; total_params],
             d: vec![0.0; total_params],
         }
@@ -162,6 +169,7 @@ struct Batch<'a> {
 fn group_step<'a>(
     net: &Net,
     eff: &[f32],
+    wt: &[f32],
     batch: &Batch<'a>,
     rngs: &mut [NoiseRng; L],
     ws: &mut LaneChunk,
@@ -177,10 +185,10 @@ fn group_step<'a>(
         .forward_lanes(eff, &ws.tokens, &mut ws.x_cat, dc, &mut ws.x_num, dn, n);
     for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()) {
         if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
-            a.forward_lanes(eff, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, rngs);
+            a.forward_lanes(eff, wt, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, rngs);
         }
         if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
-            a.forward_lanes(eff, &ws.x_cat, dc, &mut ws.x_num, dn, n, &ws.mask, aws);
+            a.forward_lanes(eff, wt, &ws.x_cat, dc, &mut ws.x_num, dn, n, &ws.mask, aws);
         }
         for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()) {
             m.forward_lanes(eff, sampling, None, &mut ws.x_cat, dc, n, mws, rngs);
@@ -207,15 +215,19 @@ fn group_step<'a>(
             *p = *p / inv;
         }
     }
+    let d_u = dc + dn;
     for i in 0..n {
         let (xc, xn) = if net.pool && i == 0 {
             (&ws.pooled_cat[..], &ws.pooled_num[..])
         } else {
             (&ws.x_cat[i * dc..(i + 1) * dc], &ws.x_num[i * dn..(i + 1) * dn])
         };
-        net.classifier
-            .forward_lanes(eff, xc, xn, &mut ws.logits[i * c..(i + 1) * c]);
+        let f = &mut ws.feat[i * d_u..(i + 1) * d_u];
+        f[..dc].copy_from_slice(xc);
+        f[dc..].copy_from_slice(xn);
     }
+    net.classifier
+        .forward_lanes(wt, &ws.feat[..n * d_u], n, &mut ws.logits);
 
     // Loss: per-sequence mean NLL over scored positions; its gradient divided by the batch size.
     let mut count = [0u32; L];
@@ -272,43 +284,35 @@ fn group_step<'a>(
     ws.dx_cat[..n * dc].fill(V::ZERO);
     ws.dx_num[..n * dn].fill(V::ZERO);
     let dv = &mut ws.dv;
+    net.classifier.backward_lanes(
+        eff,
+        &ws.feat[..n * d_u],
+        n,
+        &mut ws.dlogits,
+        dv,
+        &mut ws.dfeat,
+    );
     for i in 0..n {
-        let dl = &mut ws.dlogits[i * c..(i + 1) * c];
-        if dl.iter().all(|&g| g == V::ZERO) {
-            continue;
-        }
+        let df = &ws.dfeat[i * d_u..(i + 1) * d_u];
         if net.pool && i == 0 {
-            ws.dpooled_cat.fill(V::ZERO);
-            ws.dpooled_num.fill(V::ZERO);
-            net.classifier.backward_lanes(
-                eff,
-                &ws.pooled_cat,
-                &ws.pooled_num,
-                dl,
-                dv,
-                &mut ws.dpooled_cat,
-                &mut ws.dpooled_num,
-            );
+            // Position 0's features are the mean over its unmasked keys.
             let inv = V::splat(1.0 / n as f32);
             for j in 0..n {
                 let m = ws.mask[j] * inv;
-                for (d, &g) in ws.dx_cat[j * dc..(j + 1) * dc].iter_mut().zip(&ws.dpooled_cat) {
+                for (d, &g) in ws.dx_cat[j * dc..(j + 1) * dc].iter_mut().zip(&df[..dc]) {
                     *d = d.mul_add(g, m);
                 }
-                for (d, &g) in ws.dx_num[j * dn..(j + 1) * dn].iter_mut().zip(&ws.dpooled_num) {
+                for (d, &g) in ws.dx_num[j * dn..(j + 1) * dn].iter_mut().zip(&df[dc..]) {
                     *d = d.mul_add(g, m);
                 }
             }
         } else {
-            net.classifier.backward_lanes(
-                eff,
-                &ws.x_cat[i * dc..(i + 1) * dc],
-                &ws.x_num[i * dn..(i + 1) * dn],
-                dl,
-                dv,
-                &mut ws.dx_cat[i * dc..(i + 1) * dc],
-                &mut ws.dx_num[i * dn..(i + 1) * dn],
-            );
+            for (d, &g) in ws.dx_cat[i * dc..(i + 1) * dc].iter_mut().zip(&df[..dc]) {
+                *d += g;
+            }
+            for (d, &g) in ws.dx_num[i * dn..(i + 1) * dn].iter_mut().zip(&df[dc..]) {
+                *d += g;
+            }
         }
     }
     for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()).rev() {
@@ -316,6 +320,7 @@ fn group_step<'a>(
             let input = Some((&ws.x_num[..], &mut ws.dx_num[..], dn));
             m.backward_lanes(
                 eff,
+                wt,
                 sampling,
                 input,
                 &ws.x_cat,
@@ -330,6 +335,7 @@ fn group_step<'a>(
         for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()).rev() {
             m.backward_lanes(
                 eff,
+                wt,
                 sampling,
                 None,
                 &ws.x_cat,
@@ -376,6 +382,32 @@ fn group_step<'a>(
         .backward_lanes(&ws.tokens, &ws.dx_cat, dc, &ws.dx_num, dn, n, dv);
 }
 
+/// Fills `wt` with the transposes of the weight matrices the lane kernels read transposed.
+fn transpose_weights(net: &Net, eff: &[f32], wt: &mut [f32]) {
+    let k = net.layout.k;
+    for layer in &net.layers {
+        let selectors = layer.cat_attn.as_ref().map(|a| &a.select);
+        let selectors = selectors.into_iter().chain(layer.num_attn.as_ref().map(|a| &a.select));
+        for sel in selectors {
+            for h in 0..sel.heads {
+                let o = sel.pred + h * k * k;
+                transpose(&eff[o..o + k * k], k, k, &mut wt[o..o + k * k]);
+            }
+        }
+        for m in layer.cat_mlps.iter().chain(&layer.num_mlps) {
+            let (du, d) = (m.d_u(), m.d_mlp);
+            let w_in = m.w_in..m.w_in + d * du;
+            transpose(&eff[w_in.clone()], d, du, &mut wt[w_in]);
+            let w_out = m.w_out..m.w_out + m.k * d;
+            transpose(&eff[w_out.clone()], m.k, d, &mut wt[w_out]);
+        }
+    }
+    let c = net.classifier.n_classes;
+    let d_u = net.layout.d_u();
+    let w_u = net.classifier.w_u..net.classifier.w_u + d_u * c;
+    transpose(&eff[w_u.clone()], d_u, c, &mut wt[w_u]);
+}
+
 impl Model {
     /// [`Model::loss_and_backward`] for the relaxed samplers, lane-parallel (see the module
     /// docs). Inputs are already checked. Returns the batch loss.
@@ -416,6 +448,7 @@ impl Model {
             .enumerate()
             .for_each(|(ci, (ws, losses))| {
                 ws.dv.fill(V::ZERO);
+                transpose_weights(net, eff, &mut ws.wt);
                 for (g, losses) in losses.chunks_mut(L).enumerate() {
                     let first = (ci * per_chunk + g) * L;
                     let active = batch_size.saturating_sub(first).min(L);
@@ -423,7 +456,9 @@ impl Model {
                     let mut rngs: [NoiseRng; L] = std::array::from_fn(|l| {
                         NoiseRng::new(seed, (first + l) as u64)
                     });
-                    group_step(net, eff, &batch, &mut rngs, ws, losses);
+                    let wt = std::mem::take(&mut ws.wt);
+                    group_step(net, eff, &wt, &batch, &mut rngs, ws, losses);
+                    ws.wt = wt;
                 }
                 for (d, v) in ws.d.iter_mut().zip(&ws.dv) {
                     *d = v.sum_lanes();

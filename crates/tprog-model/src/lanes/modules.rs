@@ -8,6 +8,7 @@
 //!
 //! Dimension letters: H heads, N positions, K values per variable, D hidden width, U MLP inputs.
 
+use super::linalg::{lin, outer_acc};
 use super::v::{L, V, gumbel, sample_backward, sample_forward};
 use crate::modules::cat_attention::{CatAttention, MASKED};
 use crate::modules::classifier::{Classifier, MASKED_LOGIT};
@@ -115,10 +116,9 @@ pub(crate) struct MlpLanes {
     pub logp: Vec<V>,
     pub probs: Vec<V>,
     pub soft: Vec<V>,
-    /// Scratch: `[K]` ×3, `[D]`, `[U]`.
+    /// Scratch `[K]`; backward: `g` `[N, K]`, `dh` `[N, D]`, `du` `[N, U]`.
     pub x: Vec<V>,
-    pub dy: Vec<V>,
-    pub dlogp: Vec<V>,
+    pub g: Vec<V>,
     pub dh: Vec<V>,
     pub du: Vec<V>,
 }
@@ -133,10 +133,9 @@ impl MlpLanes {
             probs: vec![V::ZERO; n * k],
             soft: vec![V::ZERO; n * k],
             x: vec![V::ZERO; k],
-            dy: vec![V::ZERO; k],
-            dlogp: vec![V::ZERO; k],
-            dh: vec![V::ZERO; d],
-            du: vec![V::ZERO; u],
+            g: vec![V::ZERO; n * k],
+            dh: vec![V::ZERO; n * d],
+            du: vec![V::ZERO; n * u],
         }
     }
 }
@@ -212,6 +211,7 @@ impl Selector {
     pub(crate) fn forward_lanes(
         &self,
         eff: &[f32],
+        wt: &[f32],
         x_cat: &[V],
         dc: usize,
         n: usize,
@@ -220,20 +220,14 @@ impl Selector {
         let k = self.k;
         let nk = n * k;
         for h in 0..self.heads {
-            let p = &eff[self.pred + h * k * k..self.pred + (h + 1) * k * k]; // [K, K]
             let key = &mut ws.key[h * nk..(h + 1) * nk];
             let qvar = &mut ws.qvar[h * nk..(h + 1) * nk];
             let q = &mut ws.q[h * nk..(h + 1) * nk];
             self.key.forward_lanes(eff, x_cat, dc, n, h, key);
             self.query.forward_lanes(eff, x_cat, dc, n, h, qvar);
-            for (qvar_i, q_i) in qvar.chunks_exact(k).zip(q.chunks_exact_mut(k)) {
-                q_i.fill(V::ZERO);
-                for (&qa, p_a) in qvar_i.iter().zip(p.chunks_exact(k)) {
-                    for (qc, &pac) in q_i.iter_mut().zip(p_a) {
-                        *qc = qc.mul_add_s(pac, qa);
-                    }
-                }
-            }
+            // q_i[c] = Σ_a P[a, c] · qvar_i[a]
+            let pt = &wt[self.pred + h * k * k..self.pred + (h + 1) * k * k]; // Pᵀ
+            lin(pt, (k, k), None, qvar, k, n, q, k, false);
             let s = &mut ws.s[h * n * n..(h + 1) * n * n];
             for (q_i, s_i) in q.chunks_exact(k).zip(s.chunks_exact_mut(n)) {
                 for (key_j, s_ij) in key.chunks_exact(k).zip(s_i.iter_mut()) {
@@ -294,23 +288,9 @@ impl Selector {
             }
             let po = self.pred + h * k * k;
             let p = &eff[po..po + k * k]; // [K, K]
-            for (dq_i, dqvar_i) in dq.chunks_exact(k).zip(dqvar.chunks_exact_mut(k)) {
-                for (p_a, dqv) in p.chunks_exact(k).zip(dqvar_i.iter_mut()) {
-                    let mut acc = V::ZERO;
-                    for (&pac, &g) in p_a.iter().zip(dq_i) {
-                        acc = acc.mul_add_s(pac, g);
-                    }
-                    *dqv = acc;
-                }
-            }
-            let dp = &mut dv[po..po + k * k];
-            for (qvar_i, dq_i) in qvar.chunks_exact(k).zip(dq.chunks_exact(k)) {
-                for (&qa, dp_a) in qvar_i.iter().zip(dp.chunks_exact_mut(k)) {
-                    for (d, &g) in dp_a.iter_mut().zip(dq_i) {
-                        *d = d.mul_add(qa, g);
-                    }
-                }
-            }
+            // dqvar_i[a] = Σ_c P[a, c] · dq_i[c] ; dP[a, c] += Σ_i qvar_i[a] · dq_i[c].
+            lin(p, (k, k), None, dq, k, n, dqvar, k, false);
+            outer_acc(&mut dv[po..po + k * k], (k, k), qvar, k, dq, k, n);
             self.key
                 .backward_lanes(eff, x_cat, dc, n, h, dkey, dv, dx_cat);
             self.query
@@ -334,6 +314,7 @@ impl CatAttention {
     pub(crate) fn forward_lanes(
         &self,
         eff: &[f32],
+        wt: &[f32],
         sampling: Sampling,
         x_cat: &mut [V],
         dc: usize,
@@ -345,7 +326,7 @@ impl CatAttention {
         let k = self.select.k;
         let heads = self.select.heads;
         let noise = sampling.uses_noise();
-        self.select.forward_lanes(eff, x_cat, dc, n, &mut ws.sel);
+        self.select.forward_lanes(eff, wt, x_cat, dc, n, &mut ws.sel);
         for h in 0..heads {
             let val = &mut ws.val[h * n * k..(h + 1) * n * k];
             self.value.forward_lanes(eff, x_cat, dc, n, h, val);
@@ -473,6 +454,7 @@ impl NumAttention {
     pub(crate) fn forward_lanes(
         &self,
         eff: &[f32],
+        wt: &[f32],
         x_cat: &[V],
         dc: usize,
         x_num: &mut [V],
@@ -482,7 +464,7 @@ impl NumAttention {
         ws: &mut NumAttnLanes,
     ) {
         let heads = self.select.heads;
-        self.select.forward_lanes(eff, x_cat, dc, n, &mut ws.sel);
+        self.select.forward_lanes(eff, wt, x_cat, dc, n, &mut ws.sel);
         for h in 0..heads {
             self.value
                 .forward_lanes(eff, x_num, dn, n, h, &mut ws.val[h * n..(h + 1) * n]);
@@ -565,46 +547,33 @@ impl Mlp {
     ) {
         let (du, d, k) = (self.d_u(), self.d_mlp, self.k);
         let w = self.read.width;
+        for i in 0..n {
+            let (src, stride): (&[V], usize) = match input {
+                Some((s, st)) => (s, st),
+                None => (&*x_cat, dc),
+            };
+            let u = &mut ws.u[i * du..(i + 1) * du];
+            for r in 0..self.read.heads {
+                let row = &src[i * stride..(i + 1) * stride];
+                let out = &mut u[r * w..(r + 1) * w];
+                self.read.forward_lanes(eff, row, stride, 1, r, out);
+            }
+        }
+        // h = relu(W_in u + b_in), o = W_out h + b_out, for all positions.
         let w_in = &eff[self.w_in..self.w_in + d * du]; // [D, U]
         let b_in = &eff[self.b_in..self.b_in + d];
+        lin(w_in, (d, du), Some(b_in), &ws.u, du, n, &mut ws.h, d, false);
+        for h in ws.h[..n * d].iter_mut() {
+            *h = h.max(V::ZERO);
+        }
         let w_out = &eff[self.w_out..self.w_out + k * d]; // [K, D]
         let b_out = &eff[self.b_out..self.b_out + k];
+        lin(w_out, (k, d), Some(b_out), &ws.h, d, n, &mut ws.logp, k, false);
         for i in 0..n {
-            {
-                let (src, stride): (&[V], usize) = match input {
-                    Some((s, st)) => (s, st),
-                    None => (&*x_cat, dc),
-                };
-                let u = &mut ws.u[i * du..(i + 1) * du];
-                for r in 0..self.read.heads {
-                    self.read.forward_lanes(
-                        eff,
-                        &src[i * stride..(i + 1) * stride],
-                        stride,
-                        1,
-                        r,
-                        &mut u[r * w..(r + 1) * w],
-                    );
-                }
-            }
-            let u = &ws.u[i * du..(i + 1) * du];
-            let h = &mut ws.h[i * d..(i + 1) * d];
-            for ((hm, w_m), &b) in h.iter_mut().zip(w_in.chunks_exact(du)).zip(b_in) {
-                let mut acc = V::splat(b);
-                for (&wv, &ue) in w_m.iter().zip(u) {
-                    acc = acc.mul_add_s(wv, ue);
-                }
-                *hm = acc.max(V::ZERO);
-            }
             let logp = &mut ws.logp[i * k..(i + 1) * k];
             let mut max = V::splat(f32::NEG_INFINITY);
-            for ((o, w_c), &b) in logp.iter_mut().zip(w_out.chunks_exact(d)).zip(b_out) {
-                let mut acc = V::splat(b);
-                for (&wv, &hm) in w_c.iter().zip(h.iter()) {
-                    acc = acc.mul_add_s(wv, hm);
-                }
-                *o = acc;
-                max = max.max(acc);
+            for &o in logp.iter() {
+                max = max.max(o);
             }
             let mut sum = V::ZERO;
             for &o in logp.iter() {
@@ -638,6 +607,7 @@ impl Mlp {
     pub(crate) fn backward_lanes(
         &self,
         eff: &[f32],
+        wt: &[f32],
         sampling: Sampling,
         input: Option<(&[V], &mut [V], usize)>,
         x_cat: &[V],
@@ -650,59 +620,54 @@ impl Mlp {
     ) {
         let (du, d, k) = (self.d_u(), self.d_mlp, self.k);
         let w = self.read.width;
-        let w_in = &eff[self.w_in..self.w_in + d * du]; // [D, U]
-        let w_out = &eff[self.w_out..self.w_out + k * d]; // [K, D]
-        let mut input = input;
+        // g = gradient of the logits o, through the sampler and the log-softmax.
         for i in 0..n {
-            for (g, &x) in ws.dy[..k]
+            let dy = &mut ws.x[..k];
+            for (g, &x) in dy
                 .iter_mut()
                 .zip(&dx_cat[i * dc + self.out_col..i * dc + self.out_col + k])
             {
                 *g = x * keep[i];
             }
-            let dlogp = &mut ws.dlogp[..k];
-            sample_backward(sampling, &ws.soft[i * k..(i + 1) * k], &ws.dy[..k], dlogp);
+            let g = &mut ws.g[i * k..(i + 1) * k];
+            sample_backward(sampling, &ws.soft[i * k..(i + 1) * k], dy, g);
             let mut total = V::ZERO;
-            for &g in dlogp.iter() {
-                total += g;
+            for &gc in g.iter() {
+                total += gc;
             }
-            let logp = &ws.logp[i * k..(i + 1) * k];
-            for (g, &lp) in dlogp.iter_mut().zip(logp) {
-                *g = *g - lp.exp() * total;
+            for (gc, &lp) in g.iter_mut().zip(&ws.logp[i * k..(i + 1) * k]) {
+                *gc = *gc - lp.exp() * total;
             }
-            let h = &ws.h[i * d..(i + 1) * d];
-            let dh = &mut ws.dh[..d];
-            dh.fill(V::ZERO);
-            for (c, (&g, w_c)) in dlogp.iter().zip(w_out.chunks_exact(d)).enumerate() {
-                dv[self.b_out + c] += g;
-                let at = self.w_out + c * d;
-                for (((dw, &hm), dhm), &wv) in dv[at..at + d]
-                    .iter_mut()
-                    .zip(h)
-                    .zip(dh.iter_mut())
-                    .zip(w_c)
-                {
-                    *dw = dw.mul_add(g, hm);
-                    *dhm = dhm.mul_add_s(wv, g);
-                }
+        }
+        // db_out += Σ_i g_i ; dW_out += Σ_i g_i ⊗ h_i ; dh_i = W_outᵀ g_i (then the ReLU).
+        for c in 0..k {
+            let mut acc = dv[self.b_out + c];
+            for i in 0..n {
+                acc += ws.g[i * k + c];
             }
-            let u = &ws.u[i * du..(i + 1) * du];
-            let dui = &mut ws.du[..du];
-            dui.fill(V::ZERO);
-            for (m, ((&hm, &g), w_m)) in h.iter().zip(dh.iter()).zip(w_in.chunks_exact(du)).enumerate() {
-                let g = V::select(hm.gt(V::ZERO), g, V::ZERO);
-                dv[self.b_in + m] += g;
-                let at = self.w_in + m * du;
-                for (((dw, &ue), due), &wv) in dv[at..at + du]
-                    .iter_mut()
-                    .zip(u)
-                    .zip(dui.iter_mut())
-                    .zip(w_m)
-                {
-                    *dw = dw.mul_add(g, ue);
-                    *due = due.mul_add_s(wv, g);
-                }
+            dv[self.b_out + c] = acc;
+        }
+        let dw_out = &mut dv[self.w_out..self.w_out + k * d];
+        outer_acc(dw_out, (k, d), &ws.g, k, &ws.h, d, n);
+        let w_out_t = &wt[self.w_out..self.w_out + k * d]; // [D, K]
+        lin(w_out_t, (d, k), None, &ws.g, k, n, &mut ws.dh, d, false);
+        for (g, &h) in ws.dh[..n * d].iter_mut().zip(&ws.h) {
+            *g = V::select(h.gt(V::ZERO), *g, V::ZERO);
+        }
+        // db_in += Σ_i dh_i ; dW_in += Σ_i dh_i ⊗ u_i ; du_i = W_inᵀ dh_i.
+        for m in 0..d {
+            let mut acc = dv[self.b_in + m];
+            for i in 0..n {
+                acc += ws.dh[i * d + m];
             }
+            dv[self.b_in + m] = acc;
+        }
+        let dw_in = &mut dv[self.w_in..self.w_in + d * du];
+        outer_acc(dw_in, (d, du), &ws.dh, d, &ws.u, du, n);
+        let w_in_t = &wt[self.w_in..self.w_in + d * du]; // [U, D]
+        lin(w_in_t, (du, d), None, &ws.dh, d, n, &mut ws.du, du, false);
+        let mut input = input;
+        for i in 0..n {
             let (src, dsrc, stride): (&[V], &mut [V], usize) = match &mut input {
                 Some((s, ds, st)) => (*s, &mut **ds, *st),
                 None => (x_cat, &mut *dx_cat, dc),
@@ -711,78 +676,59 @@ impl Mlp {
                 &src[i * stride..(i + 1) * stride],
                 &mut dsrc[i * stride..(i + 1) * stride],
             );
+            let dui = &ws.du[i * du..(i + 1) * du];
             for r in 0..self.read.heads {
-                self.read.backward_lanes(
-                    eff,
-                    row,
-                    stride,
-                    1,
-                    r,
-                    &dui[r * w..(r + 1) * w],
-                    dv,
-                    drow,
-                );
+                let dout = &dui[r * w..(r + 1) * w];
+                self.read
+                    .backward_lanes(eff, row, stride, 1, r, dout, dv, drow);
             }
         }
     }
 }
 
 impl Classifier {
-    /// Logits of one position from its features (categorical then numerical).
+    /// Logits `[N, C]` of a group from its features `feat` (`[N, D_U]`: categorical then
+    /// numerical).
     #[inline(always)]
-    pub(crate) fn forward_lanes(&self, eff: &[f32], xc: &[V], xn: &[V], out: &mut [V]) {
+    pub(crate) fn forward_lanes(&self, wt: &[f32], feat: &[V], n: usize, logits: &mut [V]) {
         let c = self.n_classes;
-        let w_u = &eff[self.w_u..self.w_u + (xc.len() + xn.len()) * c]; // [D_U, C]
-        out.fill(V::ZERO);
-        for (&x, w) in xc.iter().chain(xn).zip(w_u.chunks_exact(c)) {
-            for (o, &wv) in out.iter_mut().zip(w) {
-                *o = o.mul_add_s(wv, x);
-            }
-        }
-        for (o, &m) in out.iter_mut().zip(&self.masked) {
-            if m {
-                *o = V::splat(MASKED_LOGIT);
+        let d_u = feat.len() / n.max(1);
+        let w_u_t = &wt[self.w_u..self.w_u + d_u * c]; // [C, D_U]
+        lin(w_u_t, (c, d_u), None, feat, d_u, n, logits, c, false);
+        for row in logits[..n * c].chunks_exact_mut(c) {
+            for (o, &m) in row.iter_mut().zip(&self.masked) {
+                if m {
+                    *o = V::splat(MASKED_LOGIT);
+                }
             }
         }
     }
 
-    /// Backward of one position: `dW_U += x ⊗ dlogits`, `dx += W_U · dlogits` (masked classes
-    /// carry no gradient). `dl` is modified (masked classes zeroed).
+    /// Backward: `dW_U += Σ_i feat_i ⊗ dl_i`, `dfeat_i = W_U dl_i` (masked classes carry no
+    /// gradient; `dl` is modified).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub(crate) fn backward_lanes(
         &self,
         eff: &[f32],
-        xc: &[V],
-        xn: &[V],
+        feat: &[V],
+        n: usize,
         dl: &mut [V],
         dv: &mut [V],
-        dxc: &mut [V],
-        dxn: &mut [V],
+        dfeat: &mut [V],
     ) {
         let c = self.n_classes;
-        for (d, &m) in dl.iter_mut().zip(&self.masked) {
-            if m {
-                *d = V::ZERO;
+        let d_u = feat.len() / n.max(1);
+        for row in dl[..n * c].chunks_exact_mut(c) {
+            for (d, &m) in row.iter_mut().zip(&self.masked) {
+                if m {
+                    *d = V::ZERO;
+                }
             }
         }
-        let d_u = xc.len() + xn.len();
         let w_u = &eff[self.w_u..self.w_u + d_u * c];
-        let dw_u = &mut dv[self.w_u..self.w_u + d_u * c];
-        let xs = xc.iter().chain(xn.iter());
-        let dxs = dxc.iter_mut().chain(dxn.iter_mut());
-        for (((&x, dx), w), dw) in xs
-            .zip(dxs)
-            .zip(w_u.chunks_exact(c))
-            .zip(dw_u.chunks_exact_mut(c))
-        {
-            let mut acc = *dx;
-            for ((dwc, &wv), &g) in dw.iter_mut().zip(w).zip(dl.iter()) {
-                *dwc = dwc.mul_add(x, g);
-                acc = acc.mul_add_s(wv, g);
-            }
-            *dx = acc;
-        }
+        outer_acc(&mut dv[self.w_u..self.w_u + d_u * c], (d_u, c), feat, d_u, dl, c, n);
+        lin(w_u, (d_u, c), None, dl, c, n, dfeat, d_u, false);
     }
 }
 

@@ -173,8 +173,16 @@ fn exp_approx(x: f32) -> f32 {
     y = y.mul_add(r, 1.666_666_5e-1);
     y = y.mul_add(r, 5.000_000_1e-1);
     let y = y.mul_add(z, r) + 1.0;
-    let pow2 = f32::from_bits((((fx as i32) + 127) as u32) << 23);
-    if x < -87.0 { 0.0 } else { y * pow2 }
+    // 2^fx from the bits of fx + 2^23 + 127, whose low mantissa bits hold fx + 127 ∈ [2, 254]
+    // (integer operations only, so it vectorises).
+    let pow2 = f32::from_bits((fx + 8_388_735.0).to_bits() << 23);
+    if x < -87.0 {
+        0.0
+    } else if x.is_nan() {
+        x
+    } else {
+        y * pow2
+    }
 }
 
 #[inline(always)]
