@@ -89,13 +89,10 @@ pub(crate) fn outer_acc(
         let (q4, q5, q6, q7) = (row(4), row(5), row(6), row(7));
         for r in 0..rows {
             // Positions past the end get a zero weight.
-            let pr: [V; B] = std::array::from_fn(|t| {
-                if t < m {
-                    p[(i0 + t) * ps + r]
-                } else {
-                    V::ZERO
-                }
-            });
+            let mut pr = [V::ZERO; B];
+            for t in 0..m {
+                pr[t] = p[(i0 + t) * ps + r];
+            }
             let dr = &mut d[r * cols..(r + 1) * cols];
             for s in 0..cols {
                 let mut acc = dr[s];
