@@ -79,13 +79,18 @@ fn lanes_agree_with_the_per_example_passes() {
                 let mut fast = config.init(5).unwrap();
                 let mut slow = config.init(5).unwrap();
                 let seed = 17 + si as u64;
-                let lf = fast.loss_and_backward(&x, &y, b, n, sampling, seed).unwrap();
+                let lf = fast
+                    .loss_and_backward(&x, &y, b, n, sampling, seed)
+                    .unwrap();
                 let ls = slow
                     .loss_and_backward_per_example(&x, &y, b, n, sampling, seed)
                     .unwrap();
                 let what = format!("{name}, {sampling:?}, batch {b}");
                 assert!(lf.is_finite(), "{what}: loss {lf}");
-                assert!((lf - ls).abs() <= 1e-5 * ls.abs().max(1.0), "{what}: loss {lf} vs {ls}");
+                assert!(
+                    (lf - ls).abs() <= 1e-5 * ls.abs().max(1.0),
+                    "{what}: loss {lf} vs {ls}"
+                );
                 for spec in slow.params().specs() {
                     if !spec.trainable {
                         continue;

@@ -67,6 +67,9 @@ fn logits_match_the_reference() {
 /// arithmetic and `p ≈ 1` (dropping that term, which is exact in real numbers, changes the
 /// reference's own MLP gradients by 5–100 %), and `1/(S + 1e-20)` in the attention backward.
 /// We follow the reference's formulas operation by operation and allow what rounding leaves.
+/// The lane-parallel step sums in another order, so where a whole tensor's reference gradient
+/// is below [`NOISE_FLOOR`] of the largest one it is checked in absolute terms instead (e.g.
+/// the trained model's last MLP: gradients of 1e-10 next to the classifier's 2.5e-2).
 fn gradient_tolerance(tag: &str, tau: &str) -> f64 {
     match (tag, tau) {
         ("trained_sort_readme", "1.0") => 1e-2,
@@ -75,52 +78,93 @@ fn gradient_tolerance(tag: &str, tau: &str) -> f64 {
     }
 }
 
+/// Which implementation of the training step a check runs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Path {
+    /// The lane-parallel step training uses.
+    Lanes,
+    /// The per-example passes (`forward` and `predict` use the same kernels).
+    PerExample,
+}
+
+/// Gradients below this fraction of the model's largest gradient (by tensor norm) are float32
+/// rounding noise in any implementation: there the lane-parallel step, whose sums are ordered
+/// differently from the reference's, is checked in absolute terms against that floor.
+const NOISE_FLOOR: f64 = 1e-6;
+
 #[test]
 fn losses_and_gradients_match_the_reference() {
     for tag in TAGS {
-        let f = Fixture::load(tag);
-        let mut model = load_model(&f);
-        let (x, y, b, n) = batch(&f);
-        for tau in ["1.0", "0.5"] {
-            let sampling = Sampling::Softmax {
-                tau: tau.parse().unwrap(),
-            };
-            model.zero_grad();
-            let loss = model.loss_and_backward(&x, &y, b, n, sampling, 0).unwrap();
-            let want = f.tensor(&format!("out.loss_softmax_tau{tau}")).1[0];
-            assert!(
-                (loss - want).abs() <= 1e-4 * want.abs(),
-                "{tag} tau {tau}: loss {loss} vs {want}"
-            );
-            let prefix = format!("grad_tau{tau}.");
-            let mut checked = 0;
-            for spec in model.params().specs() {
-                let key = format!("{prefix}{}", spec.name);
-                if !spec.trainable {
-                    assert!(
-                        !f.tensors.contains_key(&key),
-                        "{tag}: frozen {} has a reference gradient",
-                        spec.name
-                    );
-                    continue;
-                }
-                let (shape, want) = f.tensor(&key);
-                assert_eq!(shape, &spec.shape, "{key}");
-                let got = model.params().grad_by_name(&spec.name).unwrap();
-                let err = rel_err(got, want, |_| true);
-                let tol = gradient_tolerance(tag, tau);
+        for path in [Path::Lanes, Path::PerExample] {
+            check_gradients(tag, path);
+        }
+    }
+}
+
+fn check_gradients(tag: &str, path: Path) {
+    let f = Fixture::load(tag);
+    let mut model = load_model(&f);
+    let (x, y, b, n) = batch(&f);
+    for tau in ["1.0", "0.5"] {
+        let sampling = Sampling::Softmax {
+            tau: tau.parse().unwrap(),
+        };
+        model.zero_grad();
+        let loss = match path {
+            Path::Lanes => model.loss_and_backward(&x, &y, b, n, sampling, 0),
+            Path::PerExample => model.loss_and_backward_per_example(&x, &y, b, n, sampling, 0),
+        }
+        .unwrap();
+        let want = f.tensor(&format!("out.loss_softmax_tau{tau}")).1[0];
+        assert!(
+            (loss - want).abs() <= 1e-4 * want.abs(),
+            "{tag} {path:?} tau {tau}: loss {loss} vs {want}"
+        );
+        let prefix = format!("grad_tau{tau}.");
+        let norm = |v: &[f32]| v.iter().map(|&g| f64::from(g).powi(2)).sum::<f64>().sqrt();
+        let largest = f
+            .tensors
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .map(|(_, (_, v))| norm(v))
+            .fold(0.0, f64::max);
+        let mut checked = 0;
+        for spec in model.params().specs() {
+            let key = format!("{prefix}{}", spec.name);
+            if !spec.trainable {
                 assert!(
-                    err < tol,
-                    "{tag} {key}: relative error {err} (tolerance {tol})"
+                    !f.tensors.contains_key(&key),
+                    "{tag}: frozen {} has a reference gradient",
+                    spec.name
                 );
-                checked += 1;
+                continue;
             }
-            let in_fixture = f.tensors.keys().filter(|k| k.starts_with(&prefix)).count();
-            assert_eq!(
-                checked, in_fixture,
-                "{tag}: every reference gradient is checked"
+            let (shape, want) = f.tensor(&key);
+            assert_eq!(shape, &spec.shape, "{key}");
+            let got = model.params().grad_by_name(&spec.name).unwrap();
+            checked += 1;
+            let floor = NOISE_FLOOR * largest;
+            if path == Path::Lanes && norm(want) < floor {
+                let diff: Vec<f32> = got.iter().zip(want).map(|(a, b)| a - b).collect();
+                assert!(
+                    norm(&diff) <= floor,
+                    "{tag} {path:?} {key}: below the noise floor {floor:e}, off by {:e}",
+                    norm(&diff)
+                );
+                continue;
+            }
+            let err = rel_err(got, want, |_| true);
+            let tol = gradient_tolerance(tag, tau);
+            assert!(
+                err < tol,
+                "{tag} {path:?} {key}: relative error {err} (tolerance {tol})"
             );
         }
+        let in_fixture = f.tensors.keys().filter(|k| k.starts_with(&prefix)).count();
+        assert_eq!(
+            checked, in_fixture,
+            "{tag}: every reference gradient is checked"
+        );
     }
 }
 

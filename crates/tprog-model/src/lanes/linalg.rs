@@ -125,7 +125,9 @@ mod tests {
     use super::*;
 
     fn v(i: usize) -> V {
-        V(std::array::from_fn(|l| ((i * 7 + l * 3) % 11) as f32 * 0.25 - 1.0))
+        V(std::array::from_fn(|l| {
+            ((i * 7 + l * 3) % 11) as f32 * 0.25 - 1.0
+        }))
     }
 
     #[test]
@@ -160,8 +162,10 @@ mod tests {
             for r in 0..rows {
                 for s in 0..cols {
                     for l in 0..8 {
-                        let want: f32 =
-                            1.0 + (0..n).map(|i| x[i * 6 + r].0[l] * q[i * 4 + s].0[l]).sum::<f32>();
+                        let want: f32 = 1.0
+                            + (0..n)
+                                .map(|i| x[i * 6 + r].0[l] * q[i * 4 + s].0[l])
+                                .sum::<f32>();
                         assert!((d[r * cols + s].0[l] - want).abs() < 1e-4);
                     }
                 }

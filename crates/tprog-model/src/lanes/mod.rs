@@ -137,7 +137,11 @@ impl LaneChunk {
                 self.labels[i][l] = y;
             }
             self.keep[i] = V(std::array::from_fn(|l| {
-                if self.tokens[i][l] != net.pad { 1.0 } else { 0.0 }
+                if self.tokens[i][l] != net.pad {
+                    1.0
+                } else {
+                    0.0
+                }
             }));
         }
         for i in 0..n {
@@ -203,10 +207,18 @@ fn group_step<'a>(
         ws.pooled_num.fill(V::ZERO);
         for j in 0..n {
             let m = ws.mask[j]; // row 0 of the mask
-            for (p, &x) in ws.pooled_cat.iter_mut().zip(&ws.x_cat[j * dc..(j + 1) * dc]) {
+            for (p, &x) in ws
+                .pooled_cat
+                .iter_mut()
+                .zip(&ws.x_cat[j * dc..(j + 1) * dc])
+            {
                 *p = p.mul_add(m, x);
             }
-            for (p, &x) in ws.pooled_num.iter_mut().zip(&ws.x_num[j * dn..(j + 1) * dn]) {
+            for (p, &x) in ws
+                .pooled_num
+                .iter_mut()
+                .zip(&ws.x_num[j * dn..(j + 1) * dn])
+            {
                 *p = p.mul_add(m, x);
             }
         }
@@ -220,7 +232,10 @@ fn group_step<'a>(
         let (xc, xn) = if net.pool && i == 0 {
             (&ws.pooled_cat[..], &ws.pooled_num[..])
         } else {
-            (&ws.x_cat[i * dc..(i + 1) * dc], &ws.x_num[i * dn..(i + 1) * dn])
+            (
+                &ws.x_cat[i * dc..(i + 1) * dc],
+                &ws.x_num[i * dn..(i + 1) * dn],
+            )
         };
         let f = &mut ws.feat[i * d_u..(i + 1) * d_u];
         f[..dc].copy_from_slice(xc);
@@ -258,15 +273,15 @@ fn group_step<'a>(
         }
         let mut sum = V::ZERO;
         for &v in row {
-            sum += (v - max).exp();
+            sum += (v - max).exp_std();
         }
-        let lse = max + sum.ln();
+        let lse = max + sum.ln_std();
         let picked = V(std::array::from_fn(|l| row[labels[l] as usize].0[l]));
         total -= V::select(scored, picked - lse, V::ZERO);
         let s = scale * scored;
         let d = &mut ws.dlogits[i * c..(i + 1) * c];
         for (dv, &v) in d.iter_mut().zip(row) {
-            *dv = (v - lse).exp() * s;
+            *dv = (v - lse).exp_std() * s;
         }
         for l in 0..L {
             d[labels[l] as usize].0[l] -= s.0[l];
@@ -387,7 +402,9 @@ fn transpose_weights(net: &Net, eff: &[f32], wt: &mut [f32]) {
     let k = net.layout.k;
     for layer in &net.layers {
         let selectors = layer.cat_attn.as_ref().map(|a| &a.select);
-        let selectors = selectors.into_iter().chain(layer.num_attn.as_ref().map(|a| &a.select));
+        let selectors = selectors
+            .into_iter()
+            .chain(layer.num_attn.as_ref().map(|a| &a.select));
         for sel in selectors {
             for h in 0..sel.heads {
                 let o = sel.pred + h * k * k;
@@ -453,9 +470,8 @@ impl Model {
                     let first = (ci * per_chunk + g) * L;
                     let active = batch_size.saturating_sub(first).min(L);
                     ws.load(net, &batch, first, active);
-                    let mut rngs: [NoiseRng; L] = std::array::from_fn(|l| {
-                        NoiseRng::new(seed, (first + l) as u64)
-                    });
+                    let mut rngs: [NoiseRng; L] =
+                        std::array::from_fn(|l| NoiseRng::new(seed, (first + l) as u64));
                     let wt = std::mem::take(&mut ws.wt);
                     group_step(net, eff, &wt, &batch, &mut rngs, ws, losses);
                     ws.wt = wt;

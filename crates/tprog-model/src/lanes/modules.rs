@@ -407,7 +407,8 @@ impl CatAttention {
         let k = self.select.k;
         let heads = self.select.heads;
         let noise = sampling.uses_noise();
-        self.select.forward_lanes(eff, wt, x_cat, dc, n, &mut ws.sel);
+        self.select
+            .forward_lanes(eff, wt, x_cat, dc, n, &mut ws.sel);
         for h in 0..heads {
             let val = &mut ws.val[h * n * k..(h + 1) * n * k];
             self.value.forward_lanes(eff, x_cat, dc, n, h, val);
@@ -429,7 +430,8 @@ impl CatAttention {
                 sp.copy_from_slice(s);
                 sp[0] += bos_default(sum).0;
                 for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
-                    let logit = ((spj + V::splat(1e-20)).ln() + V::splat(self.bias(i, j))) * inv_temp;
+                    let logit =
+                        ((spj + V::splat(1e-20)).ln() + V::splat(self.bias(i, j))) * inv_temp;
                     let logit = if noise {
                         logit + gumbel(rngs, m)
                     } else {
@@ -545,7 +547,8 @@ impl NumAttention {
         ws: &mut NumAttnLanes,
     ) {
         let heads = self.select.heads;
-        self.select.forward_lanes(eff, wt, x_cat, dc, n, &mut ws.sel);
+        self.select
+            .forward_lanes(eff, wt, x_cat, dc, n, &mut ws.sel);
         for h in 0..heads {
             self.value
                 .forward_lanes(eff, x_num, dn, n, h, &mut ws.val[h * n..(h + 1) * n]);
@@ -649,7 +652,17 @@ impl Mlp {
         }
         let w_out = &eff[self.w_out..self.w_out + k * d]; // [K, D]
         let b_out = &eff[self.b_out..self.b_out + k];
-        lin(w_out, (k, d), Some(b_out), &ws.h, d, n, &mut ws.logp, k, false);
+        lin(
+            w_out,
+            (k, d),
+            Some(b_out),
+            &ws.h,
+            d,
+            n,
+            &mut ws.logp,
+            k,
+            false,
+        );
         for i in 0..n {
             let logp = &mut ws.logp[i * k..(i + 1) * k];
             let mut max = V::splat(f32::NEG_INFINITY);
@@ -662,7 +675,7 @@ impl Mlp {
             }
             let shift = max + sum.ln();
             for o in logp.iter_mut() {
-                *o = *o - shift;
+                *o -= shift;
             }
             let x = &mut ws.x[..k];
             if sampling.uses_noise() {
@@ -717,7 +730,7 @@ impl Mlp {
                 total += gc;
             }
             for (gc, &lp) in g.iter_mut().zip(&ws.logp[i * k..(i + 1) * k]) {
-                *gc = *gc - lp.exp() * total;
+                *gc -= lp.exp() * total;
             }
         }
         // db_out += Σ_i g_i ; dW_out += Σ_i g_i ⊗ h_i ; dh_i = W_outᵀ g_i (then the ReLU).
@@ -808,7 +821,15 @@ impl Classifier {
             }
         }
         let w_u = &eff[self.w_u..self.w_u + d_u * c];
-        outer_acc(&mut dv[self.w_u..self.w_u + d_u * c], (d_u, c), feat, d_u, dl, c, n);
+        outer_acc(
+            &mut dv[self.w_u..self.w_u + d_u * c],
+            (d_u, c),
+            feat,
+            d_u,
+            dl,
+            c,
+            n,
+        );
         lin(w_u, (d_u, c), None, dl, c, n, dfeat, d_u, false);
     }
 }

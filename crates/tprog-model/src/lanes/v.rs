@@ -150,6 +150,19 @@ impl V {
         self.map(exp_approx)
     }
 
+    /// Lane-wise `eˣ` with the standard library's `expf` (one call per lane), where rounding
+    /// must match the per-example passes and the reference (see the loss in `group_step`).
+    #[inline(always)]
+    pub fn exp_std(self) -> V {
+        self.map(f32::exp)
+    }
+
+    /// Lane-wise natural logarithm with the standard library's `logf` (one call per lane).
+    #[inline(always)]
+    pub fn ln_std(self) -> V {
+        self.map(f32::ln)
+    }
+
     /// Lane-wise natural logarithm of positive normal values, the same arithmetic as
     /// [`crate::sampler::fast_ln`] (so the Gumbel noise is bit-identical to the per-example
     /// passes).
@@ -161,9 +174,9 @@ impl V {
 
 #[inline(always)]
 fn exp_approx(x: f32) -> f32 {
-    let xc = x.max(-87.0).min(88.0);
+    let xc = x.clamp(-87.0, 88.0);
     let fx = xc.mul_add(std::f32::consts::LOG2_E, 0.5).floor();
-    let r = fx.mul_add(-0.693_359_375, xc);
+    let r = fx.mul_add(-0.693_359_4, xc);
     let r = fx.mul_add(2.121_944_4e-4, r);
     let z = r * r;
     let mut y = 1.987_569_1e-4f32;
@@ -171,7 +184,7 @@ fn exp_approx(x: f32) -> f32 {
     y = y.mul_add(r, 8.333_452e-3);
     y = y.mul_add(r, 4.166_579_6e-2);
     y = y.mul_add(r, 1.666_666_5e-1);
-    y = y.mul_add(r, 5.000_000_1e-1);
+    y = y.mul_add(r, 0.5);
     let y = y.mul_add(z, r) + 1.0;
     // 2^fx from the bits of fx + 2^23 + 127, whose low mantissa bits hold fx + 127 ∈ [2, 254]
     // (integer operations only, so it vectorises).
@@ -286,7 +299,18 @@ mod tests {
 
     #[test]
     fn ln_equals_the_scalar_noise_logarithm() {
-        for &x in &[1e-20f32, 1e-7, 0.3, 0.5, 0.70710677, 0.7071068, 1.0, 1.5, 7.0, 1e6] {
+        for &x in &[
+            1e-20f32,
+            1e-7,
+            0.3,
+            0.5,
+            std::f32::consts::FRAC_1_SQRT_2,
+            0.707_106_9,
+            1.0,
+            1.5,
+            7.0,
+            1e6,
+        ] {
             let got = V::splat(x).ln().0[5];
             assert_eq!(got.to_bits(), crate::sampler::fast_ln(x).to_bits(), "{x}");
         }
@@ -300,7 +324,11 @@ mod tests {
         for _ in 0..3 {
             let g = gumbel(&mut rngs, draw);
             for l in 0..L {
-                let want = if draw.0[l] != 0.0 { plain[l].gumbel() } else { 0.0 };
+                let want = if draw.0[l] != 0.0 {
+                    plain[l].gumbel()
+                } else {
+                    0.0
+                };
                 assert_eq!(g.0[l].to_bits(), want.to_bits(), "lane {l}");
             }
         }
