@@ -32,7 +32,8 @@ fi
 for seed in $seeds; do
     for task in "${tasks[@]}"; do
         dir="runs/$preset/$task/seed$seed"
-        if [ -f "$dir/summary.json" ]; then
+        # A run stopped by Ctrl-C writes its summary too, marked "interrupted": resume it.
+        if [ -f "$dir/summary.json" ] && ! grep -q '"interrupted": *true' "$dir/summary.json"; then
             echo "== $dir done"
             continue
         fi

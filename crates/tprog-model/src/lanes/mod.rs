@@ -72,7 +72,8 @@ pub(crate) struct LaneChunk {
     /// The weight matrices some products need transposed (`Pᵀ`, `W_inᵀ`, `W_outᵀ`, `W_Uᵀ`),
     /// each at its own offset of a buffer shaped like the parameters.
     wt: Vec<f32>,
-    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced.
+    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced into `d`;
+    /// all zero between steps.
     dv: Vec<V>,
     d: Vec<f32>,
 }
@@ -464,7 +465,6 @@ impl Model {
             .zip(self.lane_losses.par_chunks_mut(per_chunk * L))
             .enumerate()
             .for_each(|(ci, (ws, losses))| {
-                ws.dv.fill(V::ZERO);
                 transpose_weights(net, eff, &mut ws.wt);
                 for (g, losses) in losses.chunks_mut(L).enumerate() {
                     let first = (ci * per_chunk + g) * L;
@@ -476,8 +476,10 @@ impl Model {
                     group_step(net, eff, &wt, &batch, &mut rngs, ws, losses);
                     ws.wt = wt;
                 }
-                for (d, v) in ws.d.iter_mut().zip(&ws.dv) {
+                // Reduce the lanes and leave the accumulators zeroed for the next step.
+                for (d, v) in ws.d.iter_mut().zip(ws.dv.iter_mut()) {
                     *d = v.sum_lanes();
+                    *v = V::ZERO;
                 }
             });
         let (first, rest) = self.lane_chunks.split_at_mut(1);

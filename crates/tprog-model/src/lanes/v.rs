@@ -147,7 +147,7 @@ impl V {
     /// and about 1.6e38 (not ∞) from 88 up. NaN stays NaN.
     #[inline(always)]
     pub fn exp(self) -> V {
-        self.map(exp_approx)
+        exp_approx(self)
     }
 
     /// Lane-wise `eˣ` with the standard library's `expf` (one call per lane), where rounding
@@ -168,48 +168,56 @@ impl V {
     /// passes).
     #[inline(always)]
     pub fn ln(self) -> V {
-        self.map(ln_approx)
+        ln_approx(self)
     }
 }
 
+/// `eˣ` lane by lane, written as whole-vector steps so that every step is one vector
+/// instruction: clamp, `n = ⌊x·log₂e + ½⌋`, `r = x − n·ln 2` (in two parts), a degree-6
+/// polynomial, then `2ⁿ` built in the exponent bits.
 #[inline(always)]
-fn exp_approx(x: f32) -> f32 {
-    let xc = x.clamp(-87.0, 88.0);
-    let fx = xc.mul_add(std::f32::consts::LOG2_E, 0.5).floor();
-    let r = fx.mul_add(-0.693_359_4, xc);
-    let r = fx.mul_add(2.121_944_4e-4, r);
+fn exp_approx(x: V) -> V {
+    let xc = x.zip(V::splat(-87.0), |a, b| if a > b { a } else { b });
+    let xc = xc.zip(V::splat(88.0), |a, b| if a < b { a } else { b });
+    let fx = V::splat(0.5)
+        .mul_add(xc, V::splat(std::f32::consts::LOG2_E))
+        .map(f32::floor);
+    let r = xc.mul_add(fx, V::splat(-0.693_359_4));
+    let r = r.mul_add(fx, V::splat(2.121_944_4e-4));
     let z = r * r;
-    let mut y = 1.987_569_1e-4f32;
-    y = y.mul_add(r, 1.398_2e-3);
-    y = y.mul_add(r, 8.333_452e-3);
-    y = y.mul_add(r, 4.166_579_6e-2);
-    y = y.mul_add(r, 1.666_666_5e-1);
-    y = y.mul_add(r, 0.5);
-    let y = y.mul_add(z, r) + 1.0;
-    // 2^fx from the bits of fx + 2^23 + 127, whose low mantissa bits hold fx + 127 ∈ [2, 254]
-    // (integer operations only, so it vectorises).
-    let pow2 = f32::from_bits((fx + 8_388_735.0).to_bits() << 23);
-    if x < -87.0 {
-        0.0
-    } else if x.is_nan() {
-        x
-    } else {
-        y * pow2
+    let mut y = V::splat(1.987_569_1e-4);
+    for c in [
+        1.398_2e-3,
+        8.333_452e-3,
+        4.166_579_6e-2,
+        1.666_666_5e-1,
+        0.5,
+    ] {
+        y = V::splat(c).mul_add(y, r);
     }
+    let y = r.mul_add(y, z) + V::ONE;
+    // 2^fx from the bits of fx + 2^23 + 127, whose low mantissa bits hold fx + 127 ∈ [2, 254].
+    let pow2 = (fx + V::splat(8_388_735.0)).map(|v| f32::from_bits(v.to_bits() << 23));
+    let e = y * pow2;
+    let e = e.zip(x, |e, x| if x < -87.0 { 0.0 } else { e });
+    e.zip(x, |e, x| if x.is_nan() { x } else { e })
 }
 
+/// The natural logarithm lane by lane, with exactly the operations of
+/// [`crate::sampler::fast_ln`], as whole-vector steps.
 #[inline(always)]
-fn ln_approx(x: f32) -> f32 {
-    let bits = x.to_bits();
-    let e = ((bits >> 23) & 0xff) as i32 - 127;
-    let m = f32::from_bits((bits & 0x007f_ffff) | 0x3f80_0000);
-    let big = m > std::f32::consts::SQRT_2;
-    let m = if big { m * 0.5 } else { m };
-    let e = if big { e + 1 } else { e };
-    let t = (m - 1.0) / (m + 1.0);
+fn ln_approx(x: V) -> V {
+    let e = x.map(|v| (((v.to_bits() >> 23) & 0xff) as i32 - 127) as f32);
+    let m = x.map(|v| f32::from_bits((v.to_bits() & 0x007f_ffff) | 0x3f80_0000));
+    let big = m.gt(V::splat(std::f32::consts::SQRT_2));
+    let m = V::select(big, m * V::splat(0.5), m);
+    let e = V::select(big, e + V::ONE, e);
+    let t = (m - V::ONE) / (m + V::ONE);
     let t2 = t * t;
-    let p = 1.0 + t2 * (1.0 / 3.0 + t2 * (1.0 / 5.0 + t2 * (1.0 / 7.0 + t2 * (1.0 / 9.0))));
-    2.0 * t * p + e as f32 * std::f32::consts::LN_2
+    let k = |c: f32| V::splat(c);
+    let p = k(1.0)
+        + t2 * (k(1.0 / 3.0) + t2 * (k(1.0 / 5.0) + t2 * (k(1.0 / 7.0) + t2 * k(1.0 / 9.0))));
+    k(2.0) * t * p + e * k(std::f32::consts::LN_2)
 }
 
 /// Gumbel(0, 1) noise for the lanes where `draw` is non-zero, each from its own stream, in the

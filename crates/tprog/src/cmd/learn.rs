@@ -125,6 +125,7 @@ fn summary_json(
         "test": split(&summary.accuracy[2]),
         "best_epoch": summary.best_epoch,
         "epochs": summary.epochs,
+        "interrupted": summary.interrupted,
         "train_seconds": state.seconds,
         "seconds_per_epoch": state.seconds / state.epochs_completed.max(1) as f64,
         "wall_seconds": summary.seconds,
