@@ -78,6 +78,8 @@ fn tiny_run_end_to_end_then_eval_and_resume() {
     for split in ["train", "val", "test"] {
         assert!(stdout.contains(split), "{stdout}");
     }
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    assert!(summary.contains("\"interrupted\": false"), "{summary}");
     // Resuming a finished run trains nothing more and reports again.
     let stdout = success(&["train", "--resume", out, "--quiet"]);
     assert!(stdout.contains("test %"), "{stdout}");
@@ -95,6 +97,47 @@ fn tiny_run_end_to_end_then_eval_and_resume() {
         stderr.contains('9') && stderr.contains("bad.jsonl:2"),
         "{stderr}"
     );
+}
+
+/// Ctrl-C (SIGINT) stops after the current epoch, writes the program of the best model so far
+/// and a summary marked `"interrupted": true`; `--resume` then finishes the run.
+#[cfg(unix)]
+#[test]
+fn sigint_keeps_the_run_and_resume_finishes_it() {
+    let dir = temp_dir("sigint");
+    let out = dir.to_str().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_tprog"))
+        .args([
+            "train", "--task", "sort", "--preset", "tiny", "--epochs", "100", "--out", out,
+            "--quiet",
+        ])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let metrics = dir.join("metrics.jsonl");
+    let started = std::time::Instant::now();
+    while std::fs::read_to_string(&metrics).map_or(0, |m| m.lines().count()) < 2 {
+        assert!(started.elapsed().as_secs() < 120, "no epoch finished");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = text(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    assert!(stderr.contains("--resume"), "{stderr}");
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    assert!(summary.contains("\"interrupted\": true"), "{summary}");
+    let epochs = std::fs::read_to_string(&metrics).unwrap().lines().count();
+    assert!(epochs < 100, "{epochs} epochs");
+    success(&["train", "--resume", out, "--quiet"]);
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    assert!(summary.contains("\"interrupted\": false"), "{summary}");
+    assert!(summary.contains("\"epochs\": 100"), "{summary}");
 }
 
 #[test]
