@@ -16,6 +16,9 @@ const MAX_CHUNKS: usize = 16;
 
 /// Forward of one example through every module; fills `ws.logits` (`[N, C]`). Compiled twice,
 /// for the baseline target and for AVX2, and dispatched at run time (the kernels are inlined).
+/// `tables` holds the argmax lookup tables of the categorical MLPs (`[layer][mlp]`, empty for
+/// the relaxed samplers).
+#[allow(clippy::too_many_arguments)]
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn example_forward(
     net: &Net,
@@ -25,6 +28,7 @@ fn example_forward(
     sampling: Sampling,
     mut rng: NoiseRng,
     ws: &mut ExampleWs,
+    tables: &[Vec<Option<Vec<u32>>>],
 ) {
     let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
     ws.set_mask(tokens, n, net.pad, net.autoregressive);
@@ -32,15 +36,32 @@ fn example_forward(
     ws.x_num[..n * dn].fill(0.0);
     net.embed
         .forward(eff, tokens, &mut ws.x_cat, dc, &mut ws.x_num, dn, n);
-    for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()) {
+    for (l, (layer, lws)) in net.layers.iter().zip(ws.layers.iter_mut()).enumerate() {
         if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
             a.forward(eff, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, &mut rng);
         }
         if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
             a.forward(eff, &ws.x_cat, dc, &mut ws.x_num, dn, n, &ws.mask, aws);
         }
-        for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()) {
-            m.forward(eff, sampling, None, &mut ws.x_cat, dc, n, mws, &mut rng);
+        let layer_tables = tables.get(l).map_or(&[][..], |t| &t[..]);
+        for (mi, (m, mws)) in layer
+            .cat_mlps
+            .iter()
+            .zip(lws.cat_mlps.iter_mut())
+            .enumerate()
+        {
+            let table = layer_tables.get(mi).and_then(|t| t.as_deref());
+            m.forward(
+                eff,
+                sampling,
+                None,
+                &mut ws.x_cat,
+                dc,
+                n,
+                mws,
+                &mut rng,
+                table,
+            );
         }
         for (m, mws) in layer.num_mlps.iter().zip(lws.num_mlps.iter_mut()) {
             m.forward(
@@ -52,6 +73,7 @@ fn example_forward(
                 n,
                 mws,
                 &mut rng,
+                None,
             );
         }
     }
@@ -342,12 +364,22 @@ impl Model {
             self.ws.push(ExampleWs::new(&self.net));
         }
         let (net, eff) = (&self.net, &self.params.eff);
+        // The discrete model's categorical MLPs are lookup tables (their inputs are one-hot).
+        let tables: Vec<Vec<Option<Vec<u32>>>> = if matches!(sampling, Sampling::Argmax) {
+            net.layers
+                .iter()
+                .map(|l| l.cat_mlps.iter().map(|m| m.argmax_table(eff)).collect())
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.ws[..batch_size]
             .par_iter_mut()
             .enumerate()
             .for_each(|(b, ws)| {
                 let rng = NoiseRng::new(seed, b as u64);
-                example_forward(net, eff, &tokens[b * n..(b + 1) * n], n, sampling, rng, ws);
+                let x = &tokens[b * n..(b + 1) * n];
+                example_forward(net, eff, x, n, sampling, rng, ws, &tables);
             });
     }
 

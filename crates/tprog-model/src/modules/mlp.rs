@@ -85,8 +85,11 @@ impl Mlp {
     }
 
     /// One position: from `u` to the hidden layer `h`, `logp`, and the sampled output `y`
-    /// (with `soft`). `noise` is used only by Gumbel samplers.
+    /// (with `soft`). `noise` is used only by Gumbel samplers. Inlined into the dispatched
+    /// passes; its sums are plain multiplies and adds in a fixed order, so the AVX2 copy and
+    /// the baseline copy the decompiler calls give the same bits.
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     pub fn forward_position(
         &self,
         eff: &[f32],
@@ -102,23 +105,16 @@ impl Mlp {
         let (d, k) = (self.d_mlp, self.k);
         let w_in = &eff[self.w_in..self.w_in + d * du];
         let b_in = &eff[self.b_in..self.b_in + d];
-        for m in 0..d {
-            let mut acc = 0.0f32;
-            for (wv, uv) in w_in[m * du..(m + 1) * du].iter().zip(u) {
-                acc += wv * uv;
-            }
-            h[m] = (acc + b_in[m]).max(0.0);
+        // `dot` sums in a fixed order (8 partial sums), so every caller gets the same bits.
+        for ((hm, w_m), &b) in h.iter_mut().zip(w_in.chunks_exact(du)).zip(b_in) {
+            *hm = (dot(w_m, u) + b).max(0.0);
         }
         let w_out = &eff[self.w_out..self.w_out + k * d];
         let b_out = &eff[self.b_out..self.b_out + k];
         let mut max = f32::NEG_INFINITY;
-        for c in 0..k {
-            let mut acc = 0.0f32;
-            for (wv, hv) in w_out[c * d..(c + 1) * d].iter().zip(&*h) {
-                acc += wv * hv;
-            }
-            logp[c] = acc + b_out[c];
-            max = max.max(logp[c]);
+        for ((o, w_c), &b) in logp.iter_mut().zip(w_out.chunks_exact(d)).zip(b_out) {
+            *o = dot(w_c, h) + b;
+            max = max.max(*o);
         }
         let mut sum = 0.0f32;
         for &o in logp.iter() {
@@ -204,6 +200,7 @@ impl Mlp {
         n: usize,
         ws: &mut MlpWs,
         rng: &mut NoiseRng,
+        table: Option<&[u32]>,
     ) {
         let (du, d, k) = (self.d_u(), self.d_mlp, self.k);
         let fast = !matches!(sampling, Sampling::Argmax);
@@ -223,6 +220,13 @@ impl Mlp {
                 );
             }
             let (u, h) = (&ws.u[i * du..(i + 1) * du], &mut ws.h[i * d..(i + 1) * d]);
+            // The discrete model: one-hot inputs index the table of forward_position's outputs.
+            if let Some(c) = table.and_then(|t| self.one_hot_index(u).and_then(|at| t.get(at))) {
+                let y = &mut x_cat[i * dc + self.out_col..i * dc + self.out_col + k];
+                y.fill(0.0);
+                y[*c as usize] = 1.0;
+                continue;
+            }
             let (logp, y, soft) = (
                 &mut ws.logp[i * k..(i + 1) * k],
                 &mut ws.probs[i * k..(i + 1) * k],
@@ -236,6 +240,53 @@ impl Mlp {
             }
             x_cat[i * dc + self.out_col..i * dc + self.out_col + k].copy_from_slice(y);
         }
+    }
+
+    /// The argmax output of every combination of one-hot inputs, computed with
+    /// [`Mlp::forward_position`] (so a lookup gives exactly its result), indexed like
+    /// [`Mlp::one_hot_index`]; `None` past 2^16 combinations.
+    pub(crate) fn argmax_table(&self, eff: &[f32]) -> Option<Vec<u32>> {
+        let (w, heads) = (self.read.width, self.read.heads);
+        let combos = u32::try_from(heads)
+            .ok()
+            .and_then(|hd| w.checked_pow(hd))
+            .filter(|&c| c <= 1 << 16)?;
+        let (du, d, k) = (self.d_u(), self.d_mlp, self.k);
+        let mut u = vec![0.0f32; du];
+        let (mut h, mut logp, mut y, mut soft) =
+            (vec![0.0; d], vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+        let mut table = Vec::with_capacity(combos);
+        for at in 0..combos {
+            u.fill(0.0);
+            let mut rest = at;
+            for r in (0..heads).rev() {
+                u[r * w + rest % w] = 1.0;
+                rest /= w;
+            }
+            let s = Sampling::Argmax;
+            self.forward_position(eff, s, &u, &mut h, &mut logp, &mut y, &mut soft, None);
+            table.push(y.iter().position(|&v| v == 1.0).unwrap_or(0) as u32);
+        }
+        Some(table)
+    }
+
+    /// `Σ_r a_r · w^(ℓ−1−r)` when every input block of `u` is exactly one-hot at `a_r`.
+    #[inline(always)]
+    pub(crate) fn one_hot_index(&self, u: &[f32]) -> Option<usize> {
+        let w = self.read.width;
+        let mut at = 0;
+        for block in u.chunks_exact(w) {
+            let mut hot = None;
+            for (c, &v) in block.iter().enumerate() {
+                if v == 1.0 && hot.is_none() {
+                    hot = Some(c);
+                } else if v != 0.0 {
+                    return None;
+                }
+            }
+            at = at * w + hot?;
+        }
+        Some(at)
     }
 
     /// Backward for one example. `dy` (`[N, K]`) is the gradient of the outputs; the input
