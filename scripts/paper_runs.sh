@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The paper's accuracy runs: every task with its preset, seeds 0..4, one after another.
 # Restartable: finished runs (summary.json present) are skipped, interrupted ones resumed.
-# Results: scripts/results_table.py runs/paper > docs/results-paper.md
+# Results: scripts/results_table.py results/paper > docs/results-paper.md
 #
 # Seeds are the outer loop: every task gets seed 0 before any task gets seed 1.
 #
@@ -29,12 +29,25 @@ threads=()
 if [ -n "${TPROG_THREADS:-}" ]; then
     threads=(--threads "$TPROG_THREADS")
 fi
+# Finished runs are copied (summary.json, report.md) to results/ (committed), since runs/ is not.
+archive_run() {
+    if [ -f "$1/summary.json" ] && ! grep -q '"interrupted": *true' "$1/summary.json"; then
+        mkdir -p "$2"
+        cp "$1/summary.json" "$1/report.md" "$2/"
+    fi
+}
 for seed in $seeds; do
     for task in "${tasks[@]}"; do
         dir="runs/$preset/$task/seed$seed"
+        archive="results/$preset/$task/seed$seed"
+        if [ -f "$archive/summary.json" ]; then
+            echo "== $dir done (archived in $archive)"
+            continue
+        fi
         # A run stopped by Ctrl-C writes its summary too, marked "interrupted": resume it.
         if [ -f "$dir/summary.json" ] && ! grep -q '"interrupted": *true' "$dir/summary.json"; then
             echo "== $dir done"
+            archive_run "$dir" "$archive"
             continue
         fi
         if [ -f "$dir/state.json" ]; then
@@ -44,5 +57,6 @@ for seed in $seeds; do
             echo "== $dir"
             "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite --quiet "${threads[@]}"
         fi
+        archive_run "$dir" "$archive"
     done
 done
