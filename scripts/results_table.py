@@ -43,7 +43,9 @@ def main(roots):
         groups[(run["name"], run.get("preset") or "custom")].append(run)
 
     print("### Every run\n")
-    print("| task | preset | seed | train % | val % | test % | faithful | best epoch | s/epoch | wall | machine |")
+    print("Training time is the sum over every session of a resumed run (from state.json); it")
+    print("excludes the final decompile and verify.\n")
+    print("| task | preset | seed | train % | val % | test % | faithful | best epoch | s/epoch | training time | machine |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for (name, preset), group in sorted(groups.items()):
         for run in sorted(group, key=lambda r: r["seed"]):
@@ -54,7 +56,7 @@ def main(roots):
                 f"| {name} | {preset} | {run['seed']} | {pct(run['train']['token_acc'])} | "
                 f"{pct(run['val']['token_acc'])} | {pct(run['test']['token_acc'])} | {faith} | "
                 f"{run['best_epoch']}/{run['epochs']}{stopped} | {run['seconds_per_epoch']:.2f} | "
-                f"{run['wall_seconds'] / 60:.1f} min | {run['machine']}, {run['threads']} threads |"
+                f"{run['train_seconds'] / 60:.1f} min | {run['machine']}, {run['threads']} threads |"
             )
     print("\n### Best seed by validation accuracy (finished runs only)\n")
     print("| task | preset | seeds finished | best seed | val % | test % | paper (best of 5) |")
