@@ -67,6 +67,7 @@ pub struct Model {
     pub(crate) grad_chunks: Vec<Vec<f32>>,
     pub(crate) lane_chunks: Vec<crate::lanes::LaneChunk>,
     pub(crate) lane_losses: Vec<f32>,
+    pub(crate) lane_wt: Vec<f32>,
     pub(crate) last_sampling: Sampling,
 }
 
@@ -360,6 +361,7 @@ impl ModelConfig {
             grad_chunks: Vec::new(),
             lane_chunks: Vec::new(),
             lane_losses: Vec::new(),
+            lane_wt: Vec::new(),
             last_sampling: Sampling::Argmax,
         })
     }

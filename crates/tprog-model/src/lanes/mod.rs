@@ -69,9 +69,6 @@ pub(crate) struct LaneChunk {
     /// Logits `[N, C]` and their gradients.
     logits: Vec<V>,
     dlogits: Vec<V>,
-    /// The weight matrices some products need transposed (`Pᵀ`, `W_inᵀ`, `W_outᵀ`, `W_Uᵀ`),
-    /// each at its own offset of a buffer shaped like the parameters.
-    wt: Vec<f32>,
     /// Parameter gradients (w.r.t. the effective values), per lane, then reduced into `d`;
     /// all zero between steps.
     dv: Vec<V>,
@@ -116,7 +113,6 @@ impl LaneChunk {
             dfeat: vec![V::ZERO; n * (dc + dn)],
             logits: vec![V::ZERO; n * c],
             dlogits: vec![V::ZERO; n * c],
-            wt: vec![0.0; total_params],
             dv: vec![V::ZERO; total_params],
             d: vec![0.0; total_params],
         }
@@ -398,7 +394,9 @@ fn group_step<'a>(
         .backward_lanes(&ws.tokens, &ws.dx_cat, dc, &ws.dx_num, dn, n, dv);
 }
 
-/// Fills `wt` with the transposes of the weight matrices the lane kernels read transposed.
+/// Fills `wt` (shaped like the parameters) with the transposes of the weight matrices the lane
+/// kernels read transposed (`Pᵀ`, `W_inᵀ`, `W_outᵀ`, `W_Uᵀ`), each at its own offset; once
+/// per step, shared by every chunk.
 fn transpose_weights(net: &Net, eff: &[f32], wt: &mut [f32]) {
     let k = net.layout.k;
     for layer in &net.layers {
@@ -448,6 +446,8 @@ impl Model {
         let per_chunk = groups.div_ceil(n_chunks);
         let n_chunks = groups.div_ceil(per_chunk);
         let total = self.params.total_len();
+        self.lane_wt.resize(total, 0.0);
+        transpose_weights(&self.net, &self.params.eff, &mut self.lane_wt);
         while self.lane_chunks.len() < n_chunks {
             self.lane_chunks.push(LaneChunk::new(&self.net, total));
         }
@@ -459,22 +459,19 @@ impl Model {
             n: n_positions,
             sampling,
         };
-        let (net, eff) = (&self.net, &self.params.eff);
+        let (net, eff, wt) = (&self.net, &self.params.eff, &self.lane_wt);
         self.lane_chunks[..n_chunks]
             .par_iter_mut()
             .zip(self.lane_losses.par_chunks_mut(per_chunk * L))
             .enumerate()
             .for_each(|(ci, (ws, losses))| {
-                transpose_weights(net, eff, &mut ws.wt);
                 for (g, losses) in losses.chunks_mut(L).enumerate() {
                     let first = (ci * per_chunk + g) * L;
                     let active = batch_size.saturating_sub(first).min(L);
                     ws.load(net, &batch, first, active);
                     let mut rngs: [NoiseRng; L] =
                         std::array::from_fn(|l| NoiseRng::new(seed, (first + l) as u64));
-                    let wt = std::mem::take(&mut ws.wt);
-                    group_step(net, eff, &wt, &batch, &mut rngs, ws, losses);
-                    ws.wt = wt;
+                    group_step(net, eff, wt, &batch, &mut rngs, ws, losses);
                 }
                 // Reduce the lanes and leave the accumulators zeroed for the next step.
                 for (d, v) in ws.d.iter_mut().zip(ws.dv.iter_mut()) {
@@ -488,9 +485,8 @@ impl Model {
                 *a += b;
             }
         }
-        let d = std::mem::take(&mut self.lane_chunks[0].d);
-        self.params.backprop_samplers(sampling, &d);
-        self.lane_chunks[0].d = d;
+        self.params
+            .backprop_samplers(sampling, &self.lane_chunks[0].d);
         self.lane_losses[..batch_size].iter().sum::<f32>() / batch_size as f32
     }
 }

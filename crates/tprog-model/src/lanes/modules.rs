@@ -523,10 +523,8 @@ impl CatAttention {
             self.value
                 .backward_lanes(eff, x_cat, dc, n, h, dval, dv, dx_cat);
         }
-        let ds = std::mem::take(&mut ws.ds);
         self.select
-            .backward_lanes(eff, x_cat, dc, n, &mut ws.sel, &ds, dv, dx_cat);
-        ws.ds = ds;
+            .backward_lanes(eff, x_cat, dc, n, &mut ws.sel, &ws.ds, dv, dx_cat);
     }
 }
 
@@ -606,10 +604,8 @@ impl NumAttention {
             self.value
                 .backward_lanes(eff, x_num, dn, n, h, dval, dv, dx_num);
         }
-        let ds = std::mem::take(&mut ws.ds);
         self.select
-            .backward_lanes(eff, x_cat, dc, n, &mut ws.sel, &ds, dv, dx_cat);
-        ws.ds = ds;
+            .backward_lanes(eff, x_cat, dc, n, &mut ws.sel, &ws.ds, dv, dx_cat);
     }
 }
 

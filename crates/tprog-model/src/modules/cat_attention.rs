@@ -225,10 +225,8 @@ impl CatAttention {
             self.value
                 .backward_rows(eff, x_cat, dc, n, h, dval, d_eff, dx_cat);
         }
-        let ds = std::mem::take(&mut ws.ds);
         self.select
-            .backward(eff, x_cat, dc, n, &mut ws.sel, &ds, d_eff, dx_cat);
-        ws.ds = ds;
+            .backward(eff, x_cat, dc, n, &mut ws.sel, &ws.ds, d_eff, dx_cat);
     }
 }
 

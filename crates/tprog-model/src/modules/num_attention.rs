@@ -125,9 +125,7 @@ impl NumAttention {
                 self.value.backward(eff, row, h, &dv, d_eff, drow);
             }
         }
-        let ds = std::mem::take(&mut ws.ds);
         self.select
-            .backward(eff, x_cat, dc, n, &mut ws.sel, &ds, d_eff, dx_cat);
-        ws.ds = ds;
+            .backward(eff, x_cat, dc, n, &mut ws.sel, &ws.ds, d_eff, dx_cat);
     }
 }
