@@ -4,7 +4,7 @@
 //! once per 8 positions.
 //!
 //! Weight matrices are row-major and contiguous; where a layer needs a transpose, the caller
-//! passes a transposed copy (made once per chunk of groups, see `LaneChunk::wt`).
+//! passes a transposed copy (made once per training step, see `transpose_weights`).
 
 use super::v::V;
 
