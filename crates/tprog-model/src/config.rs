@@ -76,6 +76,43 @@ pub struct ModelConfig {
     /// The input `<pad>` index; positions holding it are masked.
     #[serde(default)]
     pub pad_token: u32,
+    /// How categorical heads relax the BOS default while training (not a reference flag; absent
+    /// means the reference's formula, so its args.json and older run directories keep their
+    /// meaning). The discrete model is the same either way.
+    #[serde(default)]
+    pub bos_default: BosDefault,
+}
+
+/// The BOS default of a categorical head (spec §4 step 4): key 0 gets `d(s)` added to its
+/// score, where `s` is the sum of the query's unmasked scores. On the discrete model's 0/1
+/// scores both forms give 1 when nothing matches and 0 otherwise; they differ only while the
+/// scores are soft, that is while training.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum BosDefault {
+    /// The reference's `relu(1 − s/(s + 1e-10))`. It is about 0 as soon as any key matches a
+    /// little, which soft scores always do, so the default is absent from training until τ is
+    /// tiny (spec §14 item 8). Needed to reproduce the reference's training-mode outputs.
+    #[default]
+    Reference,
+    /// `relu(1 − s)`: the default rises as the matches fade, so "nothing matched" can be
+    /// learned while training. Induction needs it (it never trains past 66 % without).
+    Soft,
+}
+
+impl BosDefault {
+    /// The default `d(s)` and its derivative `d′(s)` (both 0 where the ReLU is off).
+    #[inline(always)]
+    pub(crate) fn value_and_slope(self, s: f32) -> (f32, f32) {
+        let (v, slope) = match self {
+            Self::Reference => {
+                let e = s + 1e-10;
+                (1.0 - s / e, -(1.0 / e - s / (e * e)))
+            }
+            Self::Soft => (1.0 - s, -1.0),
+        };
+        if v > 0.0 { (v, slope) } else { (0.0, 0.0) }
+    }
 }
 
 fn default_mlp_vars_in() -> usize {
@@ -138,6 +175,7 @@ impl ModelConfig {
             n_classes,
             masked_classes: vec![0],
             pad_token: 0,
+            bos_default: BosDefault::Reference,
         }
     }
 

@@ -39,7 +39,7 @@ pub mod torch_import;
 mod workspace;
 
 pub use adam::Adam;
-pub use config::{Layout, ModelConfig};
+pub use config::{BosDefault, Layout, ModelConfig};
 pub use error::ModelError;
 pub use inspect::{DiscreteMlp, HeadKind, ReadSite};
 pub use model::Model;

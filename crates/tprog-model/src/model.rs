@@ -209,6 +209,7 @@ impl ModelConfig {
                     out_col: layout.cat_head_block(l, 0) * k,
                     att_temp: c.attention_temperature(),
                     rel_bias: rel_bias.clone(),
+                    bos: c.bos_default,
                 }
             });
             let num_attn = (c.n_heads_num > 0).then(|| {

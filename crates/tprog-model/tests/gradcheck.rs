@@ -4,7 +4,7 @@
 //! `selector_width`, causal masks and pooling; with softmax and seeded Gumbel-soft sampling.
 #![allow(clippy::unwrap_used)]
 
-use tprog_model::{Model, ModelConfig, Sampling};
+use tprog_model::{BosDefault, Model, ModelConfig, Sampling};
 
 fn base() -> ModelConfig {
     ModelConfig {
@@ -44,6 +44,17 @@ fn batch(vocab: u32, classes: u32) -> (Vec<u32>, Vec<u32>) {
 
 fn check(config: ModelConfig, sampling: Sampling, what: &str) {
     let mut model: Model = config.init(3).unwrap();
+    // MLP biases start at 0, and a numerical input can be exactly 0 (an empty sum), which puts
+    // hidden units on their ReLU kink, where a finite difference sees half the slope: move
+    // the biases off 0 so that every difference below measures a derivative.
+    for spec in model.params().specs().to_vec() {
+        if spec.name.ends_with("b_in") {
+            let id = model.params().id(&spec.name).unwrap();
+            for (i, v) in model.params_mut().get_mut(id).iter_mut().enumerate() {
+                *v = 0.05 + 0.01 * (i % 7) as f32;
+            }
+        }
+    }
     let (x, y) = batch(config.vocab_size as u32, config.n_classes as u32);
     let (b, n) = (4, 8);
     let seed = 99;
@@ -92,6 +103,41 @@ fn check(config: ModelConfig, sampling: Sampling, what: &str) {
             err = err.min((fd - norm).abs() / norm);
         }
         assert!(ok, "{what}: {} relative error {err}", s.name);
+        // Along the gradient, an error orthogonal to it shows up only to second order; random
+        // directions see every error to first order: the derivative along d must be g·d.
+        let mut state = 0x2545_F491_4F6C_DD1Du64 ^ s.name.len() as u64;
+        for _ in 0..2 {
+            let mut dir: Vec<f32> = (0..grad.len())
+                .map(|_| {
+                    state = state
+                        .wrapping_mul(6_364_136_223_846_793_005)
+                        .wrapping_add(1_442_695_040_888_963_407);
+                    ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+                })
+                .collect();
+            let len = dir.iter().map(|d| d * d).sum::<f32>().sqrt();
+            dir.iter_mut().for_each(|d| *d /= len);
+            let gd: f64 = grad.iter().zip(&dir).map(|(g, d)| f64::from(g * d)).sum();
+            let mut ok = false;
+            let mut seen = Vec::new();
+            for h in [1e-2f32, 3e-3, 1e-3] {
+                let mut at = |sign: f32| {
+                    let id = model.params().id(&s.name).unwrap();
+                    for ((p, v), d) in model.params_mut().get_mut(id).iter_mut().zip(&v0).zip(&dir) {
+                        *p = v + sign * h * d;
+                    }
+                    let l = model.loss(&x, &y, b, n, sampling, seed).unwrap();
+                    model.params_mut().get_mut(id).copy_from_slice(&v0);
+                    f64::from(l)
+                };
+                let (lp, lm) = (at(1.0), at(-1.0));
+                let fd = (lp - lm) / f64::from(2.0 * h);
+                let resolution = 4.0 * f64::from(f32::EPSILON) * lp.abs() / f64::from(2.0 * h);
+                ok |= (fd - gd).abs() <= 3e-2 * gd.abs() + 2e-3 * norm + resolution;
+                seen.push(fd);
+            }
+            assert!(ok, "{what}: {} along a random direction: g·d {gd}, differences {seen:?}, norm {norm}", s.name);
+        }
         checked += 1;
     }
     assert!(checked > 0);
@@ -120,6 +166,51 @@ fn learned_embeddings_causal_selector_width() {
     };
     check(c.clone(), Sampling::Softmax { tau: 0.7 }, "learned softmax");
     check(c, Sampling::GumbelSoft { tau: 2.0 }, "learned gumbel");
+}
+
+#[test]
+fn soft_bos_default_causal() {
+    // Causal rows have few keys, so the soft default relu(1 − s) is active on many of them.
+    let c = ModelConfig {
+        autoregressive: true,
+        bos_default: BosDefault::Soft,
+        ..base()
+    };
+    check(c.clone(), Sampling::Softmax { tau: 1.0 }, "soft BOS softmax");
+    // At a low τ the predicates are nearly one-hot: many queries match nothing, and their
+    // attention hangs on the default.
+    // (Categorical modules only: numerical MLPs get ReLU kinks at this τ.)
+    let cat_only = ModelConfig {
+        n_heads_num: 0,
+        n_num_mlps: 0,
+        ..c.clone()
+    };
+    check(cat_only, Sampling::Softmax { tau: 0.3 }, "soft BOS softmax, low τ");
+    check(c, Sampling::GumbelSoft { tau: 2.0 }, "soft BOS gumbel");
+}
+
+#[test]
+fn the_bos_default_changes_training_not_the_discrete_model() {
+    let reference = ModelConfig {
+        autoregressive: true,
+        ..base()
+    };
+    let soft = ModelConfig {
+        bos_default: BosDefault::Soft,
+        ..reference.clone()
+    };
+    let (x, y) = batch(8, 6);
+    let mut a: Model = reference.init(3).unwrap();
+    let mut b: Model = soft.init(3).unwrap();
+    let tau = Sampling::Softmax { tau: 1.0 };
+    let (la, lb) = (
+        a.loss(&x, &y, 4, 8, tau, 1).unwrap(),
+        b.loss(&x, &y, 4, 8, tau, 1).unwrap(),
+    );
+    assert!((la - lb).abs() > 1e-4, "the soft default is never active: {la} vs {lb}");
+    let discrete_a = a.forward(&x, 4, 8, Sampling::Argmax, 0).unwrap().to_vec();
+    let discrete_b = b.forward(&x, 4, 8, Sampling::Argmax, 0).unwrap().to_vec();
+    assert_eq!(discrete_a, discrete_b);
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! relaxed sampler, padded and partial groups, pooling and causal masks.
 #![allow(clippy::unwrap_used)]
 
-use tprog_model::{ModelConfig, Sampling};
+use tprog_model::{BosDefault, ModelConfig, Sampling};
 
 /// A deterministic batch of `b` sequences of length `n`, with padding and unscored positions.
 fn batch(b: usize, n: usize, vocab: u32, classes: u32, seed: u64) -> (Vec<u32>, Vec<u32>) {
@@ -56,6 +56,14 @@ fn configs() -> Vec<(&'static str, ModelConfig)> {
                 selector_width: true,
                 mlp_vars_in: 3,
                 d_mlp: 12,
+                ..paper.clone()
+            },
+        ),
+        (
+            "causal, soft BOS default",
+            ModelConfig {
+                autoregressive: true,
+                bos_default: BosDefault::Soft,
                 ..paper
             },
         ),

@@ -10,6 +10,7 @@
 
 use super::linalg::{lin, outer_acc};
 use super::v::{L, V, gumbel, sample_backward, sample_forward};
+use crate::config::BosDefault;
 use crate::modules::cat_attention::{CatAttention, MASKED};
 use crate::modules::classifier::{Classifier, MASKED_LOGIT};
 use crate::modules::embed::Embed;
@@ -380,12 +381,19 @@ impl Selector {
     }
 }
 
-/// The BOS default `relu(1 − s/(s + 1e-10))` per lane, and where it is active (1/0).
+/// The BOS default and its slope per lane (both 0 where the ReLU is off): see
+/// [`BosDefault::value_and_slope`].
 #[inline(always)]
-fn bos_default(s: V) -> (V, V) {
-    let v = V::ONE - s / (s + V::splat(1e-10));
+fn bos_default(mode: BosDefault, s: V) -> (V, V) {
+    let (v, slope) = match mode {
+        BosDefault::Reference => {
+            let e = s + V::splat(1e-10);
+            (V::ONE - s / e, -(V::ONE / e - s / (e * e)))
+        }
+        BosDefault::Soft => (V::ONE - s, V::splat(-1.0)),
+    };
     let active = v.gt(V::ZERO);
-    (V::select(active, v, V::ZERO), active)
+    (V::select(active, v, V::ZERO), V::select(active, slope, V::ZERO))
 }
 
 impl CatAttention {
@@ -428,7 +436,7 @@ impl CatAttention {
                 ws.ssum[h * n + i] = sum;
                 let sp = &mut ws.sp[r..r + n];
                 sp.copy_from_slice(s);
-                sp[0] += bos_default(sum).0;
+                sp[0] += bos_default(self.bos, sum).0;
                 for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
                     let logit =
                         ((spj + V::splat(1e-20)).ln() + V::splat(self.bias(i, j))) * inv_temp;
@@ -508,11 +516,7 @@ impl CatAttention {
                 for ((d, &m), &spj) in dsrow.iter_mut().zip(mrow).zip(&ws.sp[r..r + n]) {
                     *d = V::select(m, *d * inv_temp / (spj + V::splat(1e-20)), V::ZERO);
                 }
-                let s = ws.ssum[h * n + i];
-                let (_, active) = bos_default(s);
-                let e = s + V::splat(1e-10);
-                let dsum = -dsrow[0] * (V::ONE / e - s / (e * e));
-                let dsum = V::select(active, dsum, V::ZERO);
+                let dsum = dsrow[0] * bos_default(self.bos, ws.ssum[h * n + i]).1;
                 for (d, &m) in dsrow.iter_mut().zip(mrow) {
                     *d = d.mul_add(dsum, m);
                 }

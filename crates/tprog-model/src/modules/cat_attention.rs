@@ -6,6 +6,7 @@
 
 use super::read::Read;
 use super::selector::{Selector, SelectorWs};
+use crate::config::BosDefault;
 use crate::kernels::{axpy, dot};
 use crate::sampler::{NoiseRng, Sampling, sample_backward, sample_forward};
 
@@ -25,6 +26,8 @@ pub(crate) struct CatAttention {
     pub att_temp: f32,
     /// Fixed relative-position bias `b`, length `2·n_ctx`, indexed by `j − i` with wrap-around.
     pub rel_bias: Vec<f32>,
+    /// How the BOS default is relaxed.
+    pub bos: BosDefault,
 }
 
 /// Activations of a [`CatAttention`] for one example.
@@ -63,13 +66,6 @@ impl CatAttnWs {
             ds: vec![0.0; hnn],
         }
     }
-}
-
-/// The BOS default `relu(1 − s/(s + 1e-10))` and whether it is active (positive).
-#[inline]
-fn bos_default(s: f32) -> (f32, bool) {
-    let v = 1.0 - s / (s + 1e-10);
-    if v > 0.0 { (v, true) } else { (0.0, false) }
 }
 
 impl CatAttention {
@@ -119,7 +115,7 @@ impl CatAttention {
                 ws.ssum[h * n + i] = sum;
                 let sp = &mut ws.sp[r..r + n];
                 sp.copy_from_slice(s);
-                sp[0] += bos_default(sum).0;
+                sp[0] += self.bos.value_and_slope(sum).0;
                 for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
                     *xj = if m {
                         ((spj + 1e-20).ln() + self.bias(i, j)) / self.att_temp
@@ -208,10 +204,9 @@ impl CatAttention {
                         0.0
                     };
                 }
-                let s = ws.ssum[h * n + i];
-                if bos_default(s).1 {
-                    let e = s + 1e-10;
-                    let dsum = -dsrow[0] * (1.0 / e - s / (e * e));
+                let slope = self.bos.value_and_slope(ws.ssum[h * n + i]).1;
+                if slope != 0.0 {
+                    let dsum = dsrow[0] * slope;
                     for (d, &m) in dsrow.iter_mut().zip(mrow) {
                         if m {
                             *d += dsum;
@@ -296,8 +291,14 @@ mod tests {
 
     #[test]
     fn bos_default_is_one_only_when_nothing_matches() {
-        assert_eq!(bos_default(0.0), (1.0, true));
-        assert_eq!(bos_default(1.0), (0.0, false));
-        assert_eq!(bos_default(0.3), (0.0, false));
+        for mode in [BosDefault::Reference, BosDefault::Soft] {
+            assert_eq!(mode.value_and_slope(0.0).0, 1.0, "{mode:?}");
+            assert_eq!(mode.value_and_slope(1.0), (0.0, 0.0), "{mode:?}");
+            assert_eq!(mode.value_and_slope(2.0), (0.0, 0.0), "{mode:?}");
+        }
+        // Soft scores: the reference's default vanishes, the soft one stays and has a slope.
+        assert_eq!(BosDefault::Reference.value_and_slope(0.3), (0.0, 0.0));
+        let (v, slope) = BosDefault::Soft.value_and_slope(0.25);
+        assert!((v - 0.75).abs() < 1e-7 && slope == -1.0);
     }
 }
