@@ -123,7 +123,8 @@ fn check(config: ModelConfig, sampling: Sampling, what: &str) {
             for h in [1e-2f32, 3e-3, 1e-3] {
                 let mut at = |sign: f32| {
                     let id = model.params().id(&s.name).unwrap();
-                    for ((p, v), d) in model.params_mut().get_mut(id).iter_mut().zip(&v0).zip(&dir) {
+                    for ((p, v), d) in model.params_mut().get_mut(id).iter_mut().zip(&v0).zip(&dir)
+                    {
                         *p = v + sign * h * d;
                     }
                     let l = model.loss(&x, &y, b, n, sampling, seed).unwrap();
@@ -136,7 +137,11 @@ fn check(config: ModelConfig, sampling: Sampling, what: &str) {
                 ok |= (fd - gd).abs() <= 3e-2 * gd.abs() + 2e-3 * norm + resolution;
                 seen.push(fd);
             }
-            assert!(ok, "{what}: {} along a random direction: g·d {gd}, differences {seen:?}, norm {norm}", s.name);
+            assert!(
+                ok,
+                "{what}: {} along a random direction: g·d {gd}, differences {seen:?}, norm {norm}",
+                s.name
+            );
         }
         checked += 1;
     }
@@ -176,7 +181,11 @@ fn soft_bos_default_causal() {
         bos_default: BosDefault::Soft,
         ..base()
     };
-    check(c.clone(), Sampling::Softmax { tau: 1.0 }, "soft BOS softmax");
+    check(
+        c.clone(),
+        Sampling::Softmax { tau: 1.0 },
+        "soft BOS softmax",
+    );
     // At a low τ the predicates are nearly one-hot: many queries match nothing, and their
     // attention hangs on the default.
     // (Categorical modules only: numerical MLPs get ReLU kinks at this τ.)
@@ -185,7 +194,11 @@ fn soft_bos_default_causal() {
         n_num_mlps: 0,
         ..c.clone()
     };
-    check(cat_only, Sampling::Softmax { tau: 0.3 }, "soft BOS softmax, low τ");
+    check(
+        cat_only,
+        Sampling::Softmax { tau: 0.3 },
+        "soft BOS softmax, low τ",
+    );
     check(c, Sampling::GumbelSoft { tau: 2.0 }, "soft BOS gumbel");
 }
 
@@ -207,7 +220,10 @@ fn the_bos_default_changes_training_not_the_discrete_model() {
         a.loss(&x, &y, 4, 8, tau, 1).unwrap(),
         b.loss(&x, &y, 4, 8, tau, 1).unwrap(),
     );
-    assert!((la - lb).abs() > 1e-4, "the soft default is never active: {la} vs {lb}");
+    assert!(
+        (la - lb).abs() > 1e-4,
+        "the soft default is never active: {la} vs {lb}"
+    );
     let discrete_a = a.forward(&x, 4, 8, Sampling::Argmax, 0).unwrap().to_vec();
     let discrete_b = b.forward(&x, 4, 8, Sampling::Argmax, 0).unwrap().to_vec();
     assert_eq!(discrete_a, discrete_b);

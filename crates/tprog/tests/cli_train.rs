@@ -163,6 +163,41 @@ fn several_seeds_report_each_and_the_best() {
 }
 
 #[test]
+fn the_bos_default_comes_from_the_preset_or_the_flag() {
+    let config = |extra: &[&str]| {
+        let dir = temp_dir("bos");
+        let out = dir.to_str().unwrap();
+        let mut args = vec![
+            "train",
+            "--task",
+            "induction",
+            "--preset",
+            "tiny",
+            "--epochs",
+            "1",
+            "--out",
+            out,
+            "--overwrite",
+            "--quiet",
+        ];
+        args.extend_from_slice(extra);
+        success(&args);
+        std::fs::read_to_string(dir.join("config.json")).unwrap()
+    };
+    assert!(config(&[]).contains("\"bos_default\": \"soft\""));
+    let flagged = config(&["--bos-default", "reference"]);
+    assert!(
+        flagged.contains("\"bos_default\": \"reference\""),
+        "{flagged}"
+    );
+    let stderr = failure(&["train", "--task", "induction", "--bos-default", "hard"]);
+    assert!(
+        stderr.contains("reference") && stderr.contains("soft"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn bad_input_is_a_clear_error() {
     let stderr = failure(&["train", "--task", "sorting"]);
     assert!(

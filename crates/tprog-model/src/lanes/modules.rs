@@ -393,7 +393,10 @@ fn bos_default(mode: BosDefault, s: V) -> (V, V) {
         BosDefault::Soft => (V::ONE - s, V::splat(-1.0)),
     };
     let active = v.gt(V::ZERO);
-    (V::select(active, v, V::ZERO), V::select(active, slope, V::ZERO))
+    (
+        V::select(active, v, V::ZERO),
+        V::select(active, slope, V::ZERO),
+    )
 }
 
 impl CatAttention {

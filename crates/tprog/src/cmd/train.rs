@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
+use tprog_model::BosDefault;
 use tprog_tasks::TaskName;
 use tprog_train::presets::Preset;
 use tprog_train::session::{self, OpenRun};
@@ -65,6 +66,11 @@ pub struct Args {
     /// Sampler during training: gumbel_soft, gumbel_hard or softmax.
     #[arg(long, value_parser = parse_sampler)]
     pub sample_fn: Option<TrainSampler>,
+    /// BOS default while training: reference (the reference's formula, absent until τ is
+    /// tiny) or soft (relu(1 − Σ scores), learnable while training). Default: the preset's
+    /// (soft for induction, reference for the rest). The discrete model is the same.
+    #[arg(long, value_parser = parse_bos_default)]
+    pub bos_default: Option<BosDefault>,
     /// Clip the gradient norm to this value.
     #[arg(long)]
     pub max_grad_norm: Option<f32>,
@@ -104,6 +110,16 @@ fn parse_sampler(text: &str) -> Result<TrainSampler, String> {
         "softmax" => Ok(TrainSampler::Softmax),
         other => Err(format!(
             "unknown sampler '{other}'; valid: gumbel_soft, gumbel_hard, softmax"
+        )),
+    }
+}
+
+fn parse_bos_default(text: &str) -> Result<BosDefault, String> {
+    match text {
+        "reference" => Ok(BosDefault::Reference),
+        "soft" => Ok(BosDefault::Soft),
+        other => Err(format!(
+            "unknown BOS default '{other}'; valid: reference, soft"
         )),
     }
 }
@@ -260,6 +276,9 @@ fn base_config(args: &Args) -> anyhow::Result<(RunConfig, tprog_tasks::Dataset)>
     let mut resolved = args.preset.resolve(task_for_preset);
     if let Some(size) = args.dataset_size {
         resolved.params.dataset_size = size;
+    }
+    if let Some(bos_default) = args.bos_default {
+        resolved.bos_default = bos_default;
     }
     let shape = &mut resolved.shape;
     for (flag, target) in [
