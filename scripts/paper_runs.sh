@@ -9,7 +9,9 @@
 #   PRESET  paper (default) or categorical
 #   SEEDS   e.g. "0 1 2 3 4" (default)
 # Environment: TPROG_BIN (a prebuilt binary; default: build target/release/tprog),
-#   TPROG_THREADS (threads per run; default: all cores).
+#   TPROG_THREADS (threads per run; default: all cores),
+#   TPROG_TAG (names runs/<tag> and results/<tag>; default: the preset),
+#   TPROG_EXTRA (more `tprog train` flags for new runs, e.g. "--bos-default soft").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:-paper}
@@ -25,6 +27,8 @@ else
     cargo build --release -p tprog
     bin=target/release/tprog
 fi
+tag=${TPROG_TAG:-$preset}
+read -r -a extra <<< "${TPROG_EXTRA:-}"
 threads=()
 if [ -n "${TPROG_THREADS:-}" ]; then
     threads=(--threads "$TPROG_THREADS")
@@ -38,8 +42,8 @@ archive_run() {
 }
 for seed in $seeds; do
     for task in "${tasks[@]}"; do
-        dir="runs/$preset/$task/seed$seed"
-        archive="results/$preset/$task/seed$seed"
+        dir="runs/$tag/$task/seed$seed"
+        archive="results/$tag/$task/seed$seed"
         if [ -f "$archive/summary.json" ]; then
             echo "== $dir done (archived in $archive)"
             continue
@@ -55,7 +59,7 @@ for seed in $seeds; do
             "$bin" train --resume "$dir" --quiet "${threads[@]}"
         else
             echo "== $dir"
-            "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite --quiet "${threads[@]}"
+            "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite --quiet "${threads[@]}" "${extra[@]}"
         fi
         archive_run "$dir" "$archive"
     done
