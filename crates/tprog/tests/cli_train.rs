@@ -221,6 +221,7 @@ fn induction_learns_with_the_soft_bos_default() {
         ]);
         let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
         let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+        assert_eq!(summary["config"]["model"]["bos_default"], bos);
         summary["test"]["token_acc"].as_f64().unwrap()
     };
     let soft = test_accuracy("soft");

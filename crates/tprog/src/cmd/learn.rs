@@ -131,6 +131,8 @@ fn summary_json(
         "wall_seconds": summary.seconds,
         "threads": rayon::current_num_threads(),
         "machine": machine(),
+        // The whole configuration, so that an archived summary says how it was trained.
+        "config": run.config,
     })
 }
 
