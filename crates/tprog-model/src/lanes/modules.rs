@@ -381,10 +381,10 @@ impl Selector {
     }
 }
 
-/// The BOS default and its slope per lane (both 0 where the ReLU is off): see
-/// [`BosDefault::value_and_slope`].
+/// The BOS default per lane (0 where the ReLU is off), its slope, and where it is active (a
+/// lane mask): see [`BosDefault::value_and_slope`].
 #[inline(always)]
-fn bos_default(mode: BosDefault, s: V) -> (V, V) {
+fn bos_default(mode: BosDefault, s: V) -> (V, V, V) {
     let (v, slope) = match mode {
         BosDefault::Reference => {
             let e = s + V::splat(1e-10);
@@ -393,10 +393,7 @@ fn bos_default(mode: BosDefault, s: V) -> (V, V) {
         BosDefault::Soft => (V::ONE - s, V::splat(-1.0)),
     };
     let active = v.gt(V::ZERO);
-    (
-        V::select(active, v, V::ZERO),
-        V::select(active, slope, V::ZERO),
-    )
+    (V::select(active, v, V::ZERO), slope, active)
 }
 
 impl CatAttention {
@@ -519,7 +516,10 @@ impl CatAttention {
                 for ((d, &m), &spj) in dsrow.iter_mut().zip(mrow).zip(&ws.sp[r..r + n]) {
                     *d = V::select(m, *d * inv_temp / (spj + V::splat(1e-20)), V::ZERO);
                 }
-                let dsum = dsrow[0] * bos_default(self.bos, ws.ssum[h * n + i]).1;
+                let (_, slope, active) = bos_default(self.bos, ws.ssum[h * n + i]);
+                // Selected after the product, so that an unbounded dsrow[0] (straight-through
+                // one-hot scores) cannot leak a NaN from an inactive lane.
+                let dsum = V::select(active, dsrow[0] * slope, V::ZERO);
                 for (d, &m) in dsrow.iter_mut().zip(mrow) {
                     *d = d.mul_add(dsum, m);
                 }
