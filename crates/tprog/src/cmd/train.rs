@@ -68,7 +68,7 @@ pub struct Args {
     pub sample_fn: Option<TrainSampler>,
     /// BOS default while training: reference (the reference's formula, absent until τ is
     /// tiny) or soft (relu(1 − Σ scores), learnable while training). Default: the preset's
-    /// (soft for induction, reference for the rest). The discrete model is the same.
+    /// (reference for `readme`, soft for the others). The discrete model is the same.
     #[arg(long, value_parser = parse_bos_default)]
     pub bos_default: Option<BosDefault>,
     /// Clip the gradient norm to this value.
