@@ -51,6 +51,8 @@ def main(roots):
         for run in sorted(group, key=lambda r: r["seed"]):
             faithful = run.get("faithful", {})
             faith = "—" if not faithful else ("yes" if faithful.get("all_agree") else "**NO**")
+            if run.get("program_error"):
+                faith = "no program"
             stopped = " (interrupted)" if run.get("interrupted") else ""
             print(
                 f"| {name} | {preset} | {run['seed']} | {pct(run['train']['token_acc'])} | "

@@ -2,6 +2,8 @@
 //! its batched forward) and evaluated on every input combination. Categorical MLPs become
 //! `d_var^ℓ` tables; numerical MLPs become run-length tables over the integer grid their
 //! inputs can reach (spec §9.7: the reference enumerates too few values; we enumerate all).
+//! A grid is tabulated in parallel chunks, each run-length encoded as it is evaluated, so its
+//! memory is that of its runs, not of its cells.
 
 use rayon::prelude::*;
 use tprog_model::{DiscreteMlp, Model, ReadSite};
@@ -9,6 +11,14 @@ use tprog_program::{MAX_TABLE_CELLS, MlpTable, Module, NumMlpInput, NumMlpTable,
 
 use crate::DecompileError;
 use crate::stream::Stream;
+
+/// The largest numerical-MLP grid tabulated: 2^26 cells, a few seconds of MLP evaluations. The
+/// largest grid of the paper's presets is 4097² ≈ 2^24 (two numerical heads of the third layer
+/// at length 16 read by one MLP).
+pub const MAX_NUM_MLP_CELLS: u64 = 1 << 26;
+
+/// Cells per parallel chunk of a numerical-MLP grid.
+const CHUNK_CELLS: u64 = 1 << 14;
 
 /// The distinct variables read (first appearance order) and, for each read, its position
 /// among them. Reading one variable twice gives a table over that variable alone, as in the
@@ -55,8 +65,11 @@ pub(crate) fn cat_mlps(
             let table = (0..cells)
                 .into_par_iter()
                 .map_init(
-                    || (vec![0usize; distinct.len()], vec![0usize; slots.len()]),
-                    |(values, reads), cell| {
+                    || {
+                        let values = vec![0usize; distinct.len()];
+                        (values, vec![0usize; slots.len()], mlp.scratch())
+                    },
+                    |(values, reads, scratch), cell| {
                         let mut rest = cell;
                         for v in values.iter_mut().rev() {
                             *v = rest % k;
@@ -65,7 +78,7 @@ pub(crate) fn cat_mlps(
                         for (read, &slot) in reads.iter_mut().zip(&slots) {
                             *read = values[slot];
                         }
-                        mlp.eval_cat(reads)
+                        mlp.eval_cat_with(reads, scratch)
                     },
                 )
                 .collect::<Result<Vec<usize>, _>>()?;
@@ -121,7 +134,7 @@ fn num_mlp_table(
     let cells = sizes
         .iter()
         .fold(1u128, |c, &s| c.saturating_mul(u128::from(s)));
-    if cells > u128::from(MAX_TABLE_CELLS) {
+    if cells > u128::from(MAX_NUM_MLP_CELLS) {
         let domains = inputs
             .iter()
             .map(|i| format!("{} in {}..={}", i.variable, i.min, i.max))
@@ -131,43 +144,66 @@ fn num_mlp_table(
             module: output,
             domains,
             cells,
-            limit: MAX_TABLE_CELLS,
+            limit: MAX_NUM_MLP_CELLS,
         });
     }
+    let cells = cells as u64;
     // Row-major over the grid, first input most significant; values are exact in f32 (|v| ≤ 2^24).
-    let outputs = (0..cells as u64)
+    let chunks = (0..cells.div_ceil(CHUNK_CELLS))
         .into_par_iter()
         .map_init(
-            || (vec![0f32; distinct.len()], vec![0f32; slots.len()]),
-            |(values, reads), cell| {
-                let mut rest = cell;
-                for ((v, &size), input) in values.iter_mut().zip(&sizes).zip(&inputs).rev() {
-                    *v = (input.min + (rest % size) as i64) as f32;
-                    rest /= size;
+            || {
+                (
+                    vec![0f32; inputs.len()],
+                    vec![0f32; slots.len()],
+                    mlp.scratch(),
+                )
+            },
+            |(values, reads, scratch), chunk| {
+                let start = chunk * CHUNK_CELLS;
+                let mut runs = Vec::new();
+                for cell in start..(start + CHUNK_CELLS).min(cells) {
+                    let mut rest = cell;
+                    for ((v, &size), input) in values.iter_mut().zip(&sizes).zip(&inputs).rev() {
+                        *v = (input.min + (rest % size) as i64) as f32;
+                        rest /= size;
+                    }
+                    for (read, &slot) in reads.iter_mut().zip(&slots) {
+                        *read = values[slot];
+                    }
+                    let value = mlp.eval_num_with(reads, scratch)?;
+                    push_run(&mut runs, Run { value, count: 1 });
                 }
-                for (read, &slot) in reads.iter_mut().zip(&slots) {
-                    *read = values[slot];
-                }
-                mlp.eval_num(reads)
+                Ok(runs)
             },
         )
-        .collect::<Result<Vec<usize>, _>>()?;
+        .collect::<Result<Vec<Vec<Run>>, tprog_model::ModelError>>()?;
+    let mut runs = Vec::new();
+    for run in chunks.into_iter().flatten() {
+        push_run(&mut runs, run);
+    }
     Ok(NumMlpTable {
         output,
         layer,
         inputs,
-        runs: run_length(&outputs),
+        runs,
     })
 }
 
+/// Appends `run` to `runs`, merging it into the last run when their values are equal.
+fn push_run(runs: &mut Vec<Run>, run: Run) {
+    match runs.last_mut() {
+        Some(last) if last.value == run.value => last.count += run.count,
+        _ => runs.push(run),
+    }
+}
+
 /// Run-length encoding of a table.
+#[cfg(test)]
 fn run_length(values: &[usize]) -> Vec<Run> {
-    let mut runs: Vec<Run> = Vec::new();
+    let mut runs = Vec::new();
     for &value in values {
-        match runs.last_mut() {
-            Some(run) if run.value == value => run.count += 1,
-            _ => runs.push(Run { value, count: 1 }),
-        }
+        push_run(&mut runs, Run { value, count: 1 });
     }
     runs
 }
@@ -187,5 +223,20 @@ mod tests {
         let runs = run_length(&[1, 1, 4, 4, 4, 1]);
         let pairs: Vec<(usize, u64)> = runs.iter().map(|r| (r.value, r.count)).collect();
         assert_eq!(pairs, [(1, 2), (4, 3), (1, 1)]);
+    }
+
+    #[test]
+    fn chunked_runs_merge_into_the_runs_of_the_whole_table() {
+        let values: Vec<usize> = (0..1000).map(|i| (i / 7 + i / 300) % 3).collect();
+        let whole = run_length(&values);
+        for chunk in [1, 6, 7, 64, 999, 1000] {
+            let mut merged = Vec::new();
+            for part in values.chunks(chunk) {
+                for run in run_length(part) {
+                    push_run(&mut merged, run);
+                }
+            }
+            assert_eq!(merged, whole, "chunks of {chunk}");
+        }
     }
 }

@@ -48,26 +48,39 @@ impl DiscreteMlp {
         &self.choices
     }
 
-    fn eval_row(&self, row: &[f32]) -> usize {
-        let (du, d, k) = (self.mlp.d_u(), self.mlp.d_mlp, self.mlp.k);
-        let mut u = vec![0.0; du];
-        let (mut h, mut logp, mut y, mut soft) =
-            (vec![0.0; d], vec![0.0; k], vec![0.0; k], vec![0.0; k]);
-        self.mlp.gather(&self.eff, row, &mut u);
+    /// Buffers for [`DiscreteMlp::eval_cat_with`] and [`DiscreteMlp::eval_num_with`], so that
+    /// tabulating an MLP over many inputs allocates nothing per evaluation.
+    pub fn scratch(&self) -> MlpScratch {
+        let (d, k) = (self.mlp.d_mlp, self.mlp.k);
+        MlpScratch {
+            row: vec![0.0; self.mlp.read.n_vars * self.mlp.read.width],
+            set: vec![None; self.mlp.read.n_vars],
+            u: vec![0.0; self.mlp.d_u()],
+            h: vec![0.0; d],
+            logp: vec![0.0; k],
+            y: vec![0.0; k],
+            soft: vec![0.0; k],
+        }
+    }
+
+    /// The argmax output for the stream row in `s.row`.
+    fn eval_row(&self, s: &mut MlpScratch) -> usize {
+        self.mlp.gather(&self.eff, &s.row, &mut s.u);
         self.mlp.forward_position(
             &self.eff,
             Sampling::Argmax,
-            &u,
-            &mut h,
-            &mut logp,
-            &mut y,
-            &mut soft,
+            &s.u,
+            &mut s.h,
+            &mut s.logp,
+            &mut s.y,
+            &mut s.soft,
             None,
         );
-        argmax_index(&y)
+        argmax_index(&s.y)
     }
 
-    fn place(&self, values: &[f32]) -> Result<Vec<f32>, ModelError> {
+    /// Writes the stream row holding `values` (one per input) into `s.row`.
+    fn place(&self, values: &[f32], s: &mut MlpScratch) -> Result<(), ModelError> {
         if values.len() != self.choices.len() {
             return Err(ModelError::MlpInput(format!(
                 "{} values for {} inputs",
@@ -76,10 +89,10 @@ impl DiscreteMlp {
             )));
         }
         let w = self.mlp.read.width;
-        let mut row = vec![0.0f32; self.mlp.read.n_vars * w];
-        let mut set: Vec<Option<f32>> = vec![None; self.mlp.read.n_vars];
+        s.row.fill(0.0);
+        s.set.fill(None);
         for (&var, &v) in self.choices.iter().zip(values) {
-            if let Some(prev) = set[var] {
+            if let Some(prev) = s.set[var] {
                 if prev != v {
                     return Err(ModelError::MlpInput(format!(
                         "inputs read the same variable {var} but got {prev} and {v}"
@@ -87,18 +100,23 @@ impl DiscreteMlp {
                 }
                 continue;
             }
-            set[var] = Some(v);
+            s.set[var] = Some(v);
             if self.numerical {
-                row[var] = v;
+                s.row[var] = v;
             } else {
-                row[var * w + v as usize] = 1.0;
+                s.row[var * w + v as usize] = 1.0;
             }
         }
-        Ok(row)
+        Ok(())
     }
 
     /// Output value of a categorical MLP for the given input values (one per input).
     pub fn eval_cat(&self, values: &[usize]) -> Result<usize, ModelError> {
+        self.eval_cat_with(values, &mut self.scratch())
+    }
+
+    /// [`DiscreteMlp::eval_cat`] with caller-owned buffers (from [`DiscreteMlp::scratch`]).
+    pub fn eval_cat_with(&self, values: &[usize], s: &mut MlpScratch) -> Result<usize, ModelError> {
         if self.numerical {
             return Err(ModelError::MlpInput("eval_cat on a numerical MLP".into()));
         }
@@ -107,16 +125,35 @@ impl DiscreteMlp {
             return Err(ModelError::MlpInput(format!("value {v} is outside 0..{k}")));
         }
         let as_f: Vec<f32> = values.iter().map(|&v| v as f32).collect();
-        Ok(self.eval_row(&self.place(&as_f)?))
+        self.place(&as_f, s)?;
+        Ok(self.eval_row(s))
     }
 
     /// Output value of a numerical MLP for the given input scalars (one per input).
     pub fn eval_num(&self, values: &[f32]) -> Result<usize, ModelError> {
+        self.eval_num_with(values, &mut self.scratch())
+    }
+
+    /// [`DiscreteMlp::eval_num`] with caller-owned buffers (from [`DiscreteMlp::scratch`]).
+    pub fn eval_num_with(&self, values: &[f32], s: &mut MlpScratch) -> Result<usize, ModelError> {
         if !self.numerical {
             return Err(ModelError::MlpInput("eval_num on a categorical MLP".into()));
         }
-        Ok(self.eval_row(&self.place(values)?))
+        self.place(values, s)?;
+        Ok(self.eval_row(s))
     }
+}
+
+/// Reusable buffers for evaluating one [`DiscreteMlp`] many times.
+#[derive(Debug, Clone)]
+pub struct MlpScratch {
+    row: Vec<f32>,
+    set: Vec<Option<f32>>,
+    u: Vec<f32>,
+    h: Vec<f32>,
+    logp: Vec<f32>,
+    y: Vec<f32>,
+    soft: Vec<f32>,
 }
 
 /// The parameters with only the given read's rows replaced by their argmax one-hot.

@@ -41,7 +41,7 @@ mod workspace;
 pub use adam::Adam;
 pub use config::{BosDefault, Layout, ModelConfig};
 pub use error::ModelError;
-pub use inspect::{DiscreteMlp, HeadKind, ReadSite};
+pub use inspect::{DiscreteMlp, HeadKind, MlpScratch, ReadSite};
 pub use model::Model;
 pub use modules::cat_attention::fixed_rel_pos_bias;
 pub use modules::classifier::MASKED_LOGIT;

@@ -162,6 +162,53 @@ fn several_seeds_report_each_and_the_best() {
     assert!(dir.join("seed1/model.safetensors").is_file());
 }
 
+/// A program stage that fails after training (here: program.json cannot be written) keeps the
+/// finished results, says how to retry, and `--resume` then writes the program.
+#[test]
+fn a_failed_program_stage_keeps_the_trained_results() {
+    let dir = temp_dir("no-program");
+    let out = dir.to_str().unwrap();
+    success(&[
+        "train", "--task", "sort", "--preset", "tiny", "--epochs", "2", "--out", out, "--quiet",
+    ]);
+    for file in ["summary.json", "report.md", "program.json"] {
+        std::fs::remove_file(dir.join(file)).unwrap();
+    }
+    // A non-empty directory where program.json goes: the export's rename onto it fails.
+    std::fs::create_dir_all(dir.join("program.json/blocker")).unwrap();
+    let stderr = failure(&["train", "--resume", out, "--quiet"]);
+    assert!(
+        stderr.contains("program.json") && stderr.contains("--resume"),
+        "{stderr}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap();
+    assert!(
+        summary["test"]["token_acc"].as_f64().unwrap() > 0.0,
+        "{summary}"
+    );
+    assert!(
+        summary["program_error"]
+            .as_str()
+            .unwrap()
+            .contains("program.json"),
+        "{summary}"
+    );
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        report.contains("No program") && report.contains("| test |"),
+        "{report}"
+    );
+    assert!(dir.join("model.safetensors").is_file());
+
+    std::fs::remove_dir_all(dir.join("program.json")).unwrap();
+    success(&["train", "--resume", out, "--quiet"]);
+    let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
+    assert!(!summary.contains("program_error"), "{summary}");
+    assert!(summary.contains("\"all_agree\": true"), "{summary}");
+    assert!(dir.join("program.json").is_file());
+}
+
 #[test]
 fn the_bos_default_comes_from_the_preset_or_the_flag() {
     let config = |extra: &[&str]| {

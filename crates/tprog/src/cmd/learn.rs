@@ -56,7 +56,6 @@ pub fn finish(
 ) -> anyhow::Result<RunSummary> {
     let mut model = outcome.model;
     let accuracy = trainer::final_accuracy(&mut model, &run.splits)?;
-    let (program, agreement, program_seconds) = program::program_stage(run, &mut model)?;
     let summary = RunSummary {
         dir: run.dir.root().to_path_buf(),
         seed: run.config.train.seed,
@@ -73,6 +72,17 @@ pub fn finish(
             run.dir.root().display()
         );
     }
+    let (program, agreement, program_seconds) = match program::program_stage(run, &mut model) {
+        Ok(stage) => stage,
+        Err(error) => {
+            return Err(keep_results_without_program(
+                run,
+                &summary,
+                &outcome.state,
+                error,
+            ));
+        }
+    };
     let faithful = Faithful {
         all_agree: agreement.iter().all(|(_, a)| a.is_exact()),
         positions: agreement.iter().map(|(_, a)| a.positions).sum(),
@@ -82,7 +92,23 @@ pub fn finish(
             .map_or(0, |text| text.lines().count()),
         decompile_seconds: program_seconds,
     };
-    let report = report_markdown(run, &summary, &faithful);
+    let mut report = report_head(run, &summary);
+    let _ = writeln!(
+        report,
+        "\nFaithfulness: the program {} the discrete model on {}/{} real positions of the three \
+         splits. Program: {} modules, {} lines of Python (`program.py`), decompiled and verified \
+         in {:.2} s.",
+        if faithful.all_agree {
+            "equals"
+        } else {
+            "DIFFERS FROM"
+        },
+        faithful.positions_agreeing,
+        faithful.positions,
+        faithful.modules,
+        faithful.python_lines,
+        faithful.decompile_seconds
+    );
     run.dir.write_atomic(files::REPORT, report.as_bytes())?;
     let mut json = summary_json(run, &summary, &outcome.state);
     json["faithful"] = serde_json::to_value(&faithful)?;
@@ -99,6 +125,37 @@ pub fn finish(
         run.dir.path(files::PROGRAM_PY).display()
     );
     Ok(summary)
+}
+
+/// When the program stage fails after training, keeps what is finished: the summary and the
+/// report (with the accuracy of the saved model, and why there is no program), then returns
+/// the error with how to retry.
+fn keep_results_without_program(
+    run: &OpenRun,
+    summary: &RunSummary,
+    state: &tprog_train::checkpoint::LoopState,
+    error: anyhow::Error,
+) -> anyhow::Error {
+    let root = run.dir.root().display();
+    let retry = format!("`tprog train --resume {root}` retries the program stage");
+    let mut json = summary_json(run, summary, state);
+    json["program_error"] = format!("{error:#}").into();
+    let mut report = report_head(run, summary);
+    let _ = writeln!(report, "\nNo program: {error:#}\n\n{retry}.");
+    let saved = run
+        .dir
+        .write_json(SUMMARY, &json)
+        .and_then(|()| run.dir.write_atomic(files::REPORT, report.as_bytes()));
+    match saved {
+        Ok(()) => error.context(format!(
+            "no program for {root}; the trained model (model.safetensors) and its accuracy \
+             (summary.json, report.md) are saved; {retry}"
+        )),
+        Err(also) => error.context(format!(
+            "no program for {root}, and its summary could not be written either ({also}); the \
+             trained model is in model.safetensors; {retry}"
+        )),
+    }
 }
 
 /// Machine-readable results of a run (read by `scripts/results_table.py`).
@@ -172,7 +229,8 @@ pub struct Faithful {
     pub decompile_seconds: f64,
 }
 
-fn report_markdown(run: &OpenRun, summary: &RunSummary, faithful: &Faithful) -> String {
+/// The report's title, settings and accuracy table.
+fn report_head(run: &OpenRun, summary: &RunSummary) -> String {
     let mut text = String::new();
     let _ = writeln!(text, "# Run `{}`\n", run.config.name);
     let _ = writeln!(
@@ -199,22 +257,6 @@ fn report_markdown(run: &OpenRun, summary: &RunSummary, faithful: &Faithful) -> 
             pct(acc.sequence())
         );
     }
-    let _ = writeln!(
-        text,
-        "\nFaithfulness: the program {} the discrete model on {}/{} real positions of the three \
-         splits. Program: {} modules, {} lines of Python (`program.py`), decompiled and verified \
-         in {:.2} s.",
-        if faithful.all_agree {
-            "equals"
-        } else {
-            "DIFFERS FROM"
-        },
-        faithful.positions_agreeing,
-        faithful.positions,
-        faithful.modules,
-        faithful.python_lines,
-        faithful.decompile_seconds
-    );
     text
 }
 
