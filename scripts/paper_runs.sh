@@ -34,12 +34,18 @@ if [ -n "${TPROG_THREADS:-}" ]; then
     threads=(--threads "$TPROG_THREADS")
 fi
 # Finished runs are copied (summary.json, report.md) to results/ (committed), since runs/ is not.
+# A run whose program stage failed has a summary with "program_error": not archived, so that a
+# rerun retries it (`tprog train --resume` redoes only the program stage).
+finished() {
+    [ -f "$1/summary.json" ] && ! grep -q '"interrupted": *true\|"program_error"' "$1/summary.json"
+}
 archive_run() {
-    if [ -f "$1/summary.json" ] && ! grep -q '"interrupted": *true' "$1/summary.json"; then
+    if finished "$1"; then
         mkdir -p "$2"
         cp "$1/summary.json" "$1/report.md" "$2/"
     fi
 }
+failed=()
 for seed in $seeds; do
     for task in "${tasks[@]}"; do
         dir="runs/$tag/$task/seed$seed"
@@ -49,18 +55,24 @@ for seed in $seeds; do
             continue
         fi
         # A run stopped by Ctrl-C writes its summary too, marked "interrupted": resume it.
-        if [ -f "$dir/summary.json" ] && ! grep -q '"interrupted": *true' "$dir/summary.json"; then
+        if finished "$dir"; then
             echo "== $dir done"
             archive_run "$dir" "$archive"
             continue
         fi
+        # A failed run is reported and skipped, so that one error does not stop the batch.
         if [ -f "$dir/state.json" ]; then
             echo "== $dir resuming"
-            "$bin" train --resume "$dir" --quiet "${threads[@]}"
+            "$bin" train --resume "$dir" --quiet "${threads[@]}" || failed+=("$dir")
         else
             echo "== $dir"
-            "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite --quiet "${threads[@]}" "${extra[@]}"
+            "$bin" train --task "$task" --preset "$preset" --seed "$seed" --out "$dir" --overwrite \
+                --quiet "${threads[@]}" "${extra[@]}" || failed+=("$dir")
         fi
         archive_run "$dir" "$archive"
     done
 done
+if [ ${#failed[@]} -gt 0 ]; then
+    echo "== failed (rerun this script to retry them): ${failed[*]}" >&2
+    exit 1
+fi
