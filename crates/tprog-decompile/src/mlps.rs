@@ -15,7 +15,7 @@ use crate::stream::Stream;
 /// The largest numerical-MLP grid tabulated: 2^26 cells, a few seconds of MLP evaluations. The
 /// largest grid of the paper's presets is 4097² ≈ 2^24 (two numerical heads of the third layer
 /// at length 16 read by one MLP).
-pub const MAX_NUM_MLP_CELLS: u64 = 1 << 26;
+pub(crate) const MAX_NUM_MLP_CELLS: u64 = 1 << 26;
 
 /// Cells per parallel chunk of a numerical-MLP grid.
 const CHUNK_CELLS: u64 = 1 << 14;

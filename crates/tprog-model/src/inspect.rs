@@ -80,7 +80,11 @@ impl DiscreteMlp {
     }
 
     /// Writes the stream row holding `values` (one per input) into `s.row`.
-    fn place(&self, values: &[f32], s: &mut MlpScratch) -> Result<(), ModelError> {
+    fn place(
+        &self,
+        values: impl ExactSizeIterator<Item = f32>,
+        s: &mut MlpScratch,
+    ) -> Result<(), ModelError> {
         if values.len() != self.choices.len() {
             return Err(ModelError::MlpInput(format!(
                 "{} values for {} inputs",
@@ -91,7 +95,7 @@ impl DiscreteMlp {
         let w = self.mlp.read.width;
         s.row.fill(0.0);
         s.set.fill(None);
-        for (&var, &v) in self.choices.iter().zip(values) {
+        for (&var, v) in self.choices.iter().zip(values) {
             if let Some(prev) = s.set[var] {
                 if prev != v {
                     return Err(ModelError::MlpInput(format!(
@@ -124,8 +128,7 @@ impl DiscreteMlp {
         if let Some(&v) = values.iter().find(|&&v| v >= k) {
             return Err(ModelError::MlpInput(format!("value {v} is outside 0..{k}")));
         }
-        let as_f: Vec<f32> = values.iter().map(|&v| v as f32).collect();
-        self.place(&as_f, s)?;
+        self.place(values.iter().map(|&v| v as f32), s)?;
         Ok(self.eval_row(s))
     }
 
@@ -139,7 +142,7 @@ impl DiscreteMlp {
         if !self.numerical {
             return Err(ModelError::MlpInput("eval_num on a categorical MLP".into()));
         }
-        self.place(values, s)?;
+        self.place(values.iter().copied(), s)?;
         Ok(self.eval_row(s))
     }
 }

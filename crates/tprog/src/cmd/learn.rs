@@ -92,23 +92,7 @@ pub fn finish(
             .map_or(0, |text| text.lines().count()),
         decompile_seconds: program_seconds,
     };
-    let mut report = report_head(run, &summary);
-    let _ = writeln!(
-        report,
-        "\nFaithfulness: the program {} the discrete model on {}/{} real positions of the three \
-         splits. Program: {} modules, {} lines of Python (`program.py`), decompiled and verified \
-         in {:.2} s.",
-        if faithful.all_agree {
-            "equals"
-        } else {
-            "DIFFERS FROM"
-        },
-        faithful.positions_agreeing,
-        faithful.positions,
-        faithful.modules,
-        faithful.python_lines,
-        faithful.decompile_seconds
-    );
+    let report = report_markdown(run, &summary, &faithful);
     run.dir.write_atomic(files::REPORT, report.as_bytes())?;
     let mut json = summary_json(run, &summary, &outcome.state);
     json["faithful"] = serde_json::to_value(&faithful)?;
@@ -227,6 +211,28 @@ pub struct Faithful {
     pub python_lines: usize,
     /// Seconds to decompile, verify and export.
     pub decompile_seconds: f64,
+}
+
+/// The report: [`report_head`] and the faithfulness of the program.
+fn report_markdown(run: &OpenRun, summary: &RunSummary, faithful: &Faithful) -> String {
+    let mut text = report_head(run, summary);
+    let _ = writeln!(
+        text,
+        "\nFaithfulness: the program {} the discrete model on {}/{} real positions of the three \
+         splits. Program: {} modules, {} lines of Python (`program.py`), decompiled and verified \
+         in {:.2} s.",
+        if faithful.all_agree {
+            "equals"
+        } else {
+            "DIFFERS FROM"
+        },
+        faithful.positions_agreeing,
+        faithful.positions,
+        faithful.modules,
+        faithful.python_lines,
+        faithful.decompile_seconds
+    );
+    text
 }
 
 /// The report's title, settings and accuracy table.
