@@ -1,4 +1,4 @@
-//! Contract with the reference's data (`shared/reference/data`): our labelling functions give
+//! Contract with the reference's data (`tests/fixtures/reference/data`): our labelling functions give
 //! every fixture label, and our seeded generator reproduces every dataset example for example.
 
 #![allow(clippy::unwrap_used)]
@@ -12,7 +12,7 @@ use tprog_tasks::{Example, Split, Task, TaskName, TaskParams};
 fn data_dir() -> PathBuf {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference/data"
+        "/../../tests/fixtures/reference/data"
     ))
     .into()
 }

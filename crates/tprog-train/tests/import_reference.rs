@@ -12,7 +12,7 @@ use tprog_train::session;
 fn reference() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference"
+        "/../../tests/fixtures/reference"
     ))
 }
 

@@ -46,7 +46,7 @@ fn temp_dir(name: &str) -> PathBuf {
 
 fn reference(file: &str) -> String {
     format!(
-        "{}/../../../shared/reference/{file}",
+        "{}/../../tests/fixtures/reference/{file}",
         env!("CARGO_MANIFEST_DIR")
     )
 }

@@ -11,11 +11,11 @@ use tprog_decompile::Vocabularies;
 use tprog_model::ModelConfig;
 use tprog_tasks::{Dataset, EncodedSplit, Split, Task, TaskName, TaskParams, encode_examples};
 
-/// The fixture directory (`shared/reference` beside the checkout).
+/// The fixture directory (`tests/fixtures/reference` at the workspace root).
 pub fn reference_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference"
+        "/../../tests/fixtures/reference"
     ))
 }
 

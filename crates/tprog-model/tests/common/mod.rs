@@ -8,11 +8,11 @@ use safetensors::SafeTensors;
 use safetensors::tensor::Dtype;
 use tprog_model::ModelConfig;
 
-/// The fixture directory (`shared/reference` beside the checkout).
+/// The fixture directory (`tests/fixtures/reference` at the workspace root).
 pub fn reference_dir() -> PathBuf {
     PathBuf::from(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/reference"
+        "/../../tests/fixtures/reference"
     ))
 }
 
