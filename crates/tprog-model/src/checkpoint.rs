@@ -1,16 +1,87 @@
 //! Saving and loading parameters as safetensors under their stable (reference) names. Loading
 //! also accepts the fixtures' `param.` prefix and ignores extra tensors (the reference's
 //! buffers: masks, indices, biases, which are derived from the config).
+//!
+//! Files written by tprog carry a checksum of their tensor data in the safetensors header
+//! ([`CHECKSUM_KEY`]), so a flipped byte is found on load instead of silently changing the
+//! model. The checksum lives in the file it protects, so it is replaced atomically with it.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::{Model, ModelError};
 
+/// Header metadata key holding the CRC-32 (hex) of every tensor's name, shape and data, in
+/// name order.
+pub const CHECKSUM_KEY: &str = "tprog.crc32";
+
+/// The checksum of a set of tensors: CRC-32 over each tensor's name, dtype, shape and bytes,
+/// taken in name order (the order safetensors stores them in is not guaranteed).
+pub fn tensors_checksum<'a>(
+    tensors: impl IntoIterator<Item = (&'a str, Dtype, &'a [usize], &'a [u8])>,
+) -> String {
+    let mut sorted: Vec<_> = tensors.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(b.0));
+    let mut hasher = crc32fast::Hasher::new();
+    for (name, dtype, shape, data) in sorted {
+        hasher.update(name.as_bytes());
+        hasher.update(format!("{dtype:?}{shape:?}").as_bytes());
+        hasher.update(data);
+    }
+    format!("{:08x}", hasher.finalize())
+}
+
+/// Serialises named `F32` tensors with their checksum in the header.
+pub fn serialize_checked(
+    tensors: &[(String, Vec<usize>, Vec<u8>)],
+) -> Result<Vec<u8>, safetensors::SafeTensorError> {
+    let checksum =
+        tensors_checksum(tensors.iter().map(|(name, shape, data)| {
+            (name.as_str(), Dtype::F32, shape.as_slice(), data.as_slice())
+        }));
+    let mut views = Vec::with_capacity(tensors.len());
+    for (name, shape, data) in tensors {
+        views.push((
+            name.clone(),
+            TensorView::new(Dtype::F32, shape.clone(), data)?,
+        ));
+    }
+    let metadata = HashMap::from([(CHECKSUM_KEY.to_owned(), checksum)]);
+    safetensors::serialize(views, &Some(metadata))
+}
+
+/// Parses safetensors bytes and, when the header carries a tprog checksum, checks it. Files
+/// without one (written by other tools, such as the reference fixtures) are accepted as they
+/// are. Errors are plain text for the caller to attach to a path.
+pub fn deserialize_checked(bytes: &[u8]) -> Result<SafeTensors<'_>, String> {
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| format!("{e:?}"))?;
+    let tensors = SafeTensors::deserialize(bytes).map_err(|e| format!("{e:?}"))?;
+    let stored = header
+        .metadata()
+        .as_ref()
+        .and_then(|m| m.get(CHECKSUM_KEY).cloned());
+    if let Some(stored) = stored {
+        let entries = tensors.tensors();
+        let actual = tensors_checksum(
+            entries
+                .iter()
+                .map(|(name, view)| (name.as_str(), view.dtype(), view.shape(), view.data())),
+        );
+        if actual != stored {
+            return Err(format!(
+                "checksum mismatch (stored {stored}, computed {actual}): the file is corrupted"
+            ));
+        }
+    }
+    Ok(tensors)
+}
+
 impl Model {
-    /// Writes every parameter (trainable and frozen) as an `F32` tensor.
-    pub fn save_safetensors(&self, path: &Path) -> Result<(), ModelError> {
+    /// The parameters as safetensors bytes (every parameter, trainable and frozen, as `F32`),
+    /// with a checksum in the header.
+    pub fn to_safetensors_bytes(&self) -> Result<Vec<u8>, ModelError> {
         let p = self.params();
         let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = p
             .specs()
@@ -24,19 +95,19 @@ impl Model {
                 (s.name.clone(), s.shape.clone(), b)
             })
             .collect();
-        let mut views = Vec::with_capacity(bytes.len());
-        for (name, shape, b) in &bytes {
-            let view = TensorView::new(Dtype::F32, shape.clone(), b).map_err(|e| {
-                ModelError::Safetensors {
-                    path: path.to_path_buf(),
-                    reason: e.to_string(),
-                }
-            })?;
-            views.push((name.clone(), view));
-        }
-        safetensors::serialize_to_file(views, &None, path).map_err(|e| ModelError::Safetensors {
-            path: path.to_path_buf(),
+        serialize_checked(&bytes).map_err(|e| ModelError::Safetensors {
+            path: Default::default(),
             reason: e.to_string(),
+        })
+    }
+
+    /// Writes [`Model::to_safetensors_bytes`] to `path` (not atomically: run directories use
+    /// their own atomic writer).
+    pub fn save_safetensors(&self, path: &Path) -> Result<(), ModelError> {
+        let bytes = self.to_safetensors_bytes()?;
+        std::fs::write(path, bytes).map_err(|source| ModelError::Io {
+            path: path.to_path_buf(),
+            source,
         })
     }
 
@@ -47,9 +118,9 @@ impl Model {
             path: path.to_path_buf(),
             source,
         })?;
-        let st = SafeTensors::deserialize(&data).map_err(|e| ModelError::Safetensors {
+        let st = deserialize_checked(&data).map_err(|reason| ModelError::Safetensors {
             path: path.to_path_buf(),
-            reason: e.to_string(),
+            reason,
         })?;
         let specs = self.params().specs().to_vec();
         let mut loaded = Vec::with_capacity(specs.len());
@@ -76,6 +147,33 @@ impl Model {
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
             loaded.push(values);
+        }
+        let non_finite: Vec<&str> = specs
+            .iter()
+            .zip(&loaded)
+            .filter(|(_, values)| values.iter().any(|v| !v.is_finite()))
+            .map(|(s, _)| s.name.as_str())
+            .collect();
+        if !non_finite.is_empty() {
+            let shown = non_finite
+                .iter()
+                .take(3)
+                .copied()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let more = non_finite.len().saturating_sub(3);
+            return Err(ModelError::Safetensors {
+                path: path.to_path_buf(),
+                reason: format!(
+                    "{} tensors hold NaN or infinite values ({shown}{})",
+                    non_finite.len(),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                ),
+            });
         }
         for (s, values) in specs.iter().zip(loaded) {
             self.params.value[s.offset..s.offset + s.len].copy_from_slice(&values);

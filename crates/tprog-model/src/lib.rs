@@ -24,7 +24,7 @@
 #![allow(clippy::needless_range_loop)]
 
 mod adam;
-mod checkpoint;
+pub mod checkpoint;
 mod config;
 mod error;
 mod inspect;

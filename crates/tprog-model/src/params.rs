@@ -168,6 +168,19 @@ impl Params {
         &self.grad[s.offset..s.offset + s.len]
     }
 
+    /// The name of the first trainable parameter whose gradient holds a NaN or an infinity.
+    pub fn first_non_finite_grad(&self) -> Option<&str> {
+        self.specs
+            .iter()
+            .filter(|s| s.trainable)
+            .find(|s| {
+                self.grad[s.offset..s.offset + s.len]
+                    .iter()
+                    .any(|g| !g.is_finite())
+            })
+            .map(|s| s.name.as_str())
+    }
+
     /// The values by name.
     pub fn by_name(&self, name: &str) -> Option<&[f32]> {
         self.id(name).map(|id| self.get(id))

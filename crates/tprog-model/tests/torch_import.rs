@@ -12,7 +12,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use proptest::prelude::*;
 use tprog_model::torch_import::{ReferenceArgs, TorchImportError, read_state_dict};
 
-const REFERENCE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/reference");
+const REFERENCE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/reference"
+);
 
 fn reference(name: &str) -> PathBuf {
     Path::new(REFERENCE).join(name)

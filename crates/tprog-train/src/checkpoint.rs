@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::{Dtype, TensorView};
+use safetensors::tensor::Dtype;
 use serde::{Deserialize, Serialize};
 use tprog_model::Params;
 
@@ -60,17 +60,7 @@ pub fn checkpoint_bytes(params: &Params) -> Result<Vec<u8>, TrainError> {
             ));
         }
     }
-    let mut views = Vec::with_capacity(bytes.len());
-    for (name, shape, raw) in &bytes {
-        let view = TensorView::new(Dtype::F32, shape.clone(), raw).map_err(|error| {
-            TrainError::Checkpoint {
-                path: files::CHECKPOINT.into(),
-                problem: format!("tensor {name}: {error}"),
-            }
-        })?;
-        views.push((name.clone(), view));
-    }
-    safetensors::serialize(views, &None).map_err(|error| TrainError::Checkpoint {
+    tprog_model::checkpoint::serialize_checked(&bytes).map_err(|error| TrainError::Checkpoint {
         path: files::CHECKPOINT.into(),
         problem: error.to_string(),
     })
@@ -92,8 +82,8 @@ pub fn restore(path: &Path, params: &mut Params) -> Result<(), TrainError> {
         path: path.to_path_buf(),
         source,
     })?;
-    let tensors = safetensors::SafeTensors::deserialize(&bytes)
-        .map_err(|e| error(format!("not a safetensors file: {e}")))?;
+    let tensors = tprog_model::checkpoint::deserialize_checked(&bytes)
+        .map_err(|e| error(format!("not a valid checkpoint: {e}")))?;
     let mut found: HashMap<String, Vec<f32>> = HashMap::new();
     for (name, view) in tensors.tensors() {
         if view.dtype() != Dtype::F32 {

@@ -54,7 +54,18 @@ pub struct TrainConfig {
     /// Stop after this many epochs without a better discrete validation accuracy.
     #[serde(default)]
     pub patience: Option<usize>,
+    /// Epochs the temperature anneals over (default: `n_epochs`). A run extended on resume
+    /// keeps its original schedule; its extra epochs run at `tau_end`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_epochs: Option<usize>,
 }
+
+/// The largest number of epochs a run may ask for.
+pub const MAX_EPOCHS: usize = 1_000_000;
+/// The largest batch size.
+pub const MAX_BATCH_SIZE: usize = 1 << 20;
+/// The largest number of Gumbel samples per step.
+pub const MAX_GUMBEL_SAMPLES: usize = 1024;
 
 fn one() -> usize {
     1
@@ -75,6 +86,7 @@ impl Default for TrainConfig {
             max_grad_norm: None,
             seed: 0,
             patience: None,
+            schedule_epochs: None,
         }
     }
 }
@@ -82,23 +94,51 @@ impl Default for TrainConfig {
 impl TrainConfig {
     /// Every problem with the settings, at once.
     pub fn validate(&self) -> Result<(), TrainError> {
+        self.check()
+            .map_err(|problems| TrainError::InvalidConfig { problems })
+    }
+
+    /// The epochs the temperature anneals over.
+    pub fn schedule_epochs(&self) -> usize {
+        self.schedule_epochs.unwrap_or(self.n_epochs)
+    }
+
+    /// Every problem with the settings, as lines.
+    pub fn check(&self) -> Result<(), Vec<String>> {
         let mut problems = Vec::new();
         if !(self.lr.is_finite() && self.lr > 0.0) {
             problems.push(format!("lr must be a positive number, got {}", self.lr));
         }
-        if self.batch_size == 0 {
-            problems.push("batch_size must be at least 1".to_owned());
+        if !(1..=MAX_BATCH_SIZE).contains(&self.batch_size) {
+            problems.push(format!(
+                "batch_size (--batch-size) must be between 1 and {MAX_BATCH_SIZE}, got {}",
+                self.batch_size
+            ));
         }
-        if self.n_epochs == 0 {
-            problems.push("n_epochs must be at least 1".to_owned());
+        if !(1..=MAX_EPOCHS).contains(&self.n_epochs) {
+            problems.push(format!(
+                "n_epochs (--epochs) must be between 1 and {MAX_EPOCHS}, got {}",
+                self.n_epochs
+            ));
+        }
+        if let Some(span) = self.schedule_epochs
+            && !(1..=self.n_epochs).contains(&span)
+        {
+            problems.push(format!(
+                "schedule_epochs must be between 1 and n_epochs ({}), got {span}",
+                self.n_epochs
+            ));
         }
         for (name, tau) in [("tau_init", self.tau_init), ("tau_end", self.tau_end)] {
             if !(tau.is_finite() && tau > 0.0) {
                 problems.push(format!("{name} must be a positive number, got {tau}"));
             }
         }
-        if self.gumbel_samples == 0 {
-            problems.push("gumbel_samples must be at least 1".to_owned());
+        if !(1..=MAX_GUMBEL_SAMPLES).contains(&self.gumbel_samples) {
+            problems.push(format!(
+                "gumbel_samples must be between 1 and {MAX_GUMBEL_SAMPLES}, got {}",
+                self.gumbel_samples
+            ));
         }
         if let Some(norm) = self.max_grad_norm
             && !(norm.is_finite() && norm > 0.0)
@@ -113,7 +153,7 @@ impl TrainConfig {
         if problems.is_empty() {
             Ok(())
         } else {
-            Err(TrainError::InvalidConfig { problems })
+            Err(problems)
         }
     }
 }

@@ -42,6 +42,28 @@ pub enum TrainError {
         /// The temperature at that step.
         tau: f64,
     },
+    /// A gradient became NaN or infinite; the update is not applied and the last good
+    /// checkpoint is kept.
+    #[error(
+        "the gradient of {parameter} became NaN or infinite at epoch {epoch}, step {step} \
+         (τ = {tau:.4}); the update was not applied and the last good checkpoint is kept"
+    )]
+    NonFiniteGradient {
+        /// 0-based epoch.
+        epoch: usize,
+        /// 0-based step within the epoch.
+        step: usize,
+        /// The first parameter whose gradient is not finite.
+        parameter: String,
+        /// The temperature at that step.
+        tau: f64,
+    },
+    /// The disk filled up while writing a file; the previous version of the file is kept.
+    #[error("disk full while writing {}: the previous version of the file is kept", path.display())]
+    DiskFull {
+        /// The file.
+        path: PathBuf,
+    },
     /// The training configuration is invalid (every problem listed).
     #[error("invalid training configuration:\n  - {}", problems.join("\n  - "))]
     InvalidConfig {

@@ -107,6 +107,7 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
         max_grad_norm: args.max_grad_norm.map(|n| n as f32),
         seed: args.seed,
         patience: None,
+        schedule_epochs: None,
     };
     let config = RunConfig {
         name: task.as_str().to_owned(),

@@ -143,9 +143,17 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_owned());
     let tmp = path.with_file_name(format!(".{file_name}.tmp"));
-    let io = |source| TrainError::Io {
-        path: path.to_path_buf(),
-        source,
+    let io = |source: std::io::Error| {
+        if source.kind() == std::io::ErrorKind::StorageFull {
+            TrainError::DiskFull {
+                path: path.to_path_buf(),
+            }
+        } else {
+            TrainError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
     };
     let result = (|| {
         let mut file = fs::File::create(&tmp)?;

@@ -17,35 +17,40 @@ pub enum TauSchedule {
     Linspace,
 }
 
-/// Evenly spaced values from `start` to `end` inclusive (`n` of them), geometric or linear.
-pub fn spaced(start: f64, end: f64, n: usize, kind: TauSchedule) -> Vec<f64> {
-    match n {
-        0 => Vec::new(),
-        1 => vec![start],
-        _ => (0..n)
-            .map(|i| {
-                let t = i as f64 / (n - 1) as f64;
-                match kind {
-                    TauSchedule::Geomspace => (start.ln() + t * (end.ln() - start.ln())).exp(),
-                    TauSchedule::Linspace => start + t * (end - start),
-                }
-            })
-            .map(|value| value.clamp(start.min(end), start.max(end)))
-            .collect(),
+/// Value `i` of `n` evenly spaced values from `start` to `end` inclusive, geometric or linear
+/// (numpy's `geomspace` / `linspace`).
+fn spaced_at(start: f64, end: f64, n: usize, i: usize, kind: TauSchedule) -> f64 {
+    if n <= 1 {
+        return start;
     }
+    let t = i as f64 / (n - 1) as f64;
+    let value = match kind {
+        TauSchedule::Geomspace => (start.ln() + t * (end.ln() - start.ln())).exp(),
+        TauSchedule::Linspace => start + t * (end - start),
+    };
+    value.clamp(start.min(end), start.max(end))
 }
 
-/// The temperature of every optimiser step of a run.
+/// Evenly spaced values from `start` to `end` inclusive (`n` of them), geometric or linear.
+pub fn spaced(start: f64, end: f64, n: usize, kind: TauSchedule) -> Vec<f64> {
+    (0..n).map(|i| spaced_at(start, end, n, i, kind)).collect()
+}
+
+/// The temperature of every optimiser step of a run, computed on demand (nothing is
+/// allocated per epoch, so the number of epochs costs no memory).
 #[derive(Debug, Clone)]
 pub struct Temperatures {
-    anchors: Vec<f64>,
+    tau_init: f64,
+    n_anchors: usize,
     steps_per_epoch: usize,
     kind: TauSchedule,
     tau_end: f64,
 }
 
 impl Temperatures {
-    /// The schedule for `n_epochs` epochs of `steps_per_epoch` optimiser steps each.
+    /// The schedule for `n_epochs` epochs of `steps_per_epoch` optimiser steps each: τ anneals
+    /// over the `n_epochs` epochs. Epochs past the schedule (a run extended on resume) run at
+    /// `tau_end`.
     pub fn new(
         tau_init: f64,
         tau_end: f64,
@@ -54,19 +59,30 @@ impl Temperatures {
         kind: TauSchedule,
     ) -> Self {
         Self {
-            anchors: spaced(tau_init, tau_end, n_epochs, kind),
+            tau_init,
+            n_anchors: n_epochs,
             steps_per_epoch,
             kind,
             tau_end,
         }
     }
 
+    fn anchor(&self, epoch: usize) -> f64 {
+        spaced_at(
+            self.tau_init,
+            self.tau_end,
+            self.n_anchors,
+            epoch,
+            self.kind,
+        )
+    }
+
     /// τ at step `step` (0-based, within the epoch) of epoch `epoch` (0-based).
     pub fn at(&self, epoch: usize, step: usize) -> f64 {
-        if epoch + 1 >= self.anchors.len() {
+        if epoch.saturating_add(1) >= self.n_anchors {
             return self.tau_end;
         }
-        let (from, to) = (self.anchors[epoch], self.anchors[epoch + 1]);
+        let (from, to) = (self.anchor(epoch), self.anchor(epoch + 1));
         let n = self.steps_per_epoch.max(1);
         if n == 1 {
             return from;
@@ -132,5 +148,10 @@ mod tests {
         assert!(spaced(1.0, 0.5, 0, TauSchedule::Geomspace).is_empty());
         let one = Temperatures::new(3.0, 0.01, 1, 10, TauSchedule::Geomspace);
         assert_eq!(one.at(0, 5), 0.01);
+        // Epochs past the schedule (an extended run) stay at tau_end; huge schedules cost nothing.
+        let huge = Temperatures::new(3.0, 0.01, usize::MAX, 10, TauSchedule::Geomspace);
+        assert_eq!(huge.at(0, 0), 3.0);
+        assert_eq!(huge.at(usize::MAX - 1, 0), 0.01);
+        assert_eq!(one.at(7, 0), 0.01);
     }
 }

@@ -16,14 +16,20 @@ use crate::data;
 use crate::rundir::{RunDir, files};
 use crate::trainer::{self, Observer, Outcome, Splits};
 
-/// A run opened from disk: its directory, configuration and regenerated data.
-#[derive(Debug)]
+/// A run opened from disk: its directory and configuration. Its data is rebuilt only by the
+/// commands that need it ([`load_data`]).
+#[derive(Debug, Clone)]
 pub struct OpenRun {
     /// The directory.
     pub dir: RunDir,
     /// Its `config.json`.
     pub config: RunConfig,
-    /// The data, regenerated (or reloaded) from the configuration.
+}
+
+/// A run's data: the dataset and its encoded splits.
+#[derive(Debug, Clone)]
+pub struct RunData {
+    /// The data, generated (or loaded) from the configuration.
     pub dataset: Dataset,
     /// The encoded splits.
     pub splits: Splits,
@@ -52,20 +58,21 @@ pub fn create(dir: &Path, config: &RunConfig, overwrite: bool) -> Result<RunDir,
     Ok(run)
 }
 
-/// Opens an existing run and regenerates its data, checking it still fits the model.
+/// Opens an existing run: its directory and validated configuration.
 pub fn open(dir: &Path) -> Result<OpenRun, TrainError> {
     let run = RunDir::open(dir)?;
     let config: RunConfig = run.read_json(files::CONFIG)?;
     config.model.validate()?;
+    Ok(OpenRun { dir: run, config })
+}
+
+/// Generates (or reloads) a run's data from its configuration and checks that it still has the
+/// shape the model was built for.
+pub fn load_data(config: &RunConfig) -> Result<RunData, TrainError> {
     let dataset = data::load(&config.data)?;
     data::check_shape(&config.shape, &data::shape_of(&dataset))?;
     let splits = data::encode(&dataset)?;
-    Ok(OpenRun {
-        dir: run,
-        config,
-        dataset,
-        splits,
-    })
+    Ok(RunData { dataset, splits })
 }
 
 /// Reads a JSONL file against the run's vocabularies and encodes it like the run's splits;
@@ -109,6 +116,7 @@ pub fn train_new(
 /// Continues an interrupted run from its last checkpoint.
 pub fn resume(
     run: &OpenRun,
+    splits: &Splits,
     observer: &mut dyn Observer,
     stop: &AtomicBool,
 ) -> Result<Outcome, TrainError> {
@@ -118,7 +126,7 @@ pub fn resume(
     trainer::train(
         &run.dir,
         &run.config,
-        &run.splits,
+        splits,
         model,
         Some(state),
         observer,

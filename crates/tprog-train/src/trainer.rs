@@ -145,7 +145,7 @@ pub fn train(
     let temps = Temperatures::new(
         cfg.tau_init,
         cfg.tau_end,
-        cfg.n_epochs,
+        cfg.schedule_epochs(),
         steps_per_epoch,
         cfg.tau_schedule,
     );
@@ -168,6 +168,8 @@ pub fn train(
     let (mut tokens, mut labels) = (Vec::new(), Vec::new());
     let mut interrupted = false;
     let mut stopped_early = false;
+    // The best epoch's parameters, kept in memory (they are on disk too, in model.safetensors).
+    let mut best_values: Option<Vec<f32>> = None;
     for epoch in state.epochs_completed..cfg.n_epochs {
         let started = Instant::now();
         order.sort_unstable();
@@ -209,6 +211,14 @@ pub fn train(
                     tau,
                 });
             }
+            if let Some(name) = model.params().first_non_finite_grad() {
+                return Err(TrainError::NonFiniteGradient {
+                    epoch,
+                    step,
+                    parameter: name.to_owned(),
+                    tau,
+                });
+            }
             if cfg.gumbel_samples > 1 {
                 model
                     .params_mut()
@@ -227,18 +237,14 @@ pub fn train(
             break;
         }
         let val = eval::evaluate(&mut model, &splits.val)?;
-        let improved = val.token() >= state.best_val;
+        // Without a validation split every epoch counts as the best: the last one is reported.
+        let improved = splits.val.n == 0 || val.token() >= state.best_val;
         if improved {
             state.best_val = val.token();
             state.best_epoch = epoch + 1;
             state.epochs_since_best = 0;
-            model.save_safetensors(&run.path(".best.tmp"))?;
-            std::fs::rename(run.path(".best.tmp"), run.path(files::MODEL)).map_err(|source| {
-                TrainError::Io {
-                    path: run.path(files::MODEL),
-                    source,
-                }
-            })?;
+            run.write_atomic(files::MODEL, &model.to_safetensors_bytes()?)?;
+            best_values = Some(model.params().value.clone());
         } else {
             state.epochs_since_best += 1;
         }
@@ -266,16 +272,15 @@ pub fn train(
             break;
         }
     }
-    // Report the best-by-validation parameters.
-    let best = if run.path(files::MODEL).is_file() {
-        let mut best = config.model.init(cfg.seed)?;
-        best.load_safetensors(&run.path(files::MODEL))?;
-        best
-    } else {
-        model
-    };
+    // Report the best-by-validation parameters: from memory when this session found them,
+    // from model.safetensors when an earlier session did.
+    if let Some(values) = best_values {
+        model.params_mut().value.copy_from_slice(&values);
+    } else if state.best_epoch > 0 {
+        model.load_safetensors(&run.path(files::MODEL))?;
+    }
     Ok(Outcome {
-        model: best,
+        model,
         state,
         interrupted,
         stopped_early,
