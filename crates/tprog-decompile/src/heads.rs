@@ -7,7 +7,7 @@ use tprog_program::{CatHead, Module, NumHead, Predicate};
 use crate::DecompileError;
 use crate::stream::Stream;
 
-/// The predicate of head `head`: every query value matches exactly one key value (spec §4).
+/// The predicate of head `head`: each query value matches exactly one key value (docs/model.md §4).
 fn predicate(
     model: &Model,
     kind: HeadKind,

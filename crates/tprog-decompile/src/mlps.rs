@@ -1,7 +1,7 @@
 //! The MLP passes: each MLP frozen in argmax mode (through the model crate, the same code as
 //! its batched forward) and evaluated on every input combination. Categorical MLPs become
 //! `d_var^ℓ` tables; numerical MLPs become run-length tables over the integer grid their
-//! inputs can reach (spec §9.7: the reference enumerates too few values; we enumerate all).
+//! inputs can reach (docs/model.md §9: the reference enumerates too few values; we enumerate all).
 //! A grid is tabulated in parallel chunks, each run-length encoded as it is evaluated, so its
 //! memory is that of its runs, not of its cells.
 

@@ -1,5 +1,5 @@
 //! The names pass: the name of every variable of the model's two residual streams, in stream
-//! order, as the reference names them (spec §9.1), and the reachable integer range of every
+//! order, as the reference names them (docs/model.md §9), and the reachable integer range of every
 //! numerical variable (filled in as the numerical heads are decompiled).
 
 use tprog_model::{Layout, ModelConfig};
@@ -110,7 +110,7 @@ mod tests {
     fn rasp_stream_names_follow_the_reference_layout() {
         let config = ModelConfig::paper_rasp(8, 8, 8, 6);
         let stream = Stream::new(&config, &Layout::new(&config));
-        // Spec §2: 26 categorical blocks, 13 numerical scalars.
+        // docs/model.md §2: 26 categorical blocks, 13 numerical scalars.
         assert_eq!(stream.cat.len(), 26);
         assert_eq!(stream.num.len(), 13);
         assert_eq!(

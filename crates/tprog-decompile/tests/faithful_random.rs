@@ -1,6 +1,6 @@
 //! Program == discrete model on every real position of thousands of generated inputs, for
 //! random-initialised models of every architecture the presets use (the reference's own
-//! extraction fails this on 0.5–6.7% of positions, spec §13).
+//! extraction fails this on 0.5–6.7% of positions, docs/model.md §9).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -140,7 +140,7 @@ fn learned_embedding_config() {
 
 #[test]
 fn logits_equal_the_model_bit_for_bit() {
-    // The classifier sums the same f32 terms in the same order as the model (spec §7), so the
+    // The classifier sums the same f32 terms in the model's order (docs/model.md §7), so the
     // logits of every unmasked class are identical, not just the argmax.
     let data = common::dataset(TaskName::Sort, 300);
     let examples = common::all_examples(&data);

@@ -1,4 +1,4 @@
-//! Hard-attention semantics of the discrete model (spec §4, normative).
+//! Hard-attention semantics of the discrete model (docs/model.md §4; the model is normative).
 //!
 //! The model adds a fixed bias `b(j − i)` to the score of each matching key and takes the
 //! argmax (lowest index on ties). With `M = n_ctx` the bias is `b(0) = −2` (self),
@@ -35,7 +35,7 @@ pub fn select_closest(
 }
 
 /// The model's fixed relative-position bias `b(offset)` for `offset = key − query` and context
-/// length `n_ctx` (spec §4). Offsets must satisfy `|offset| < n_ctx`.
+/// length `n_ctx` (docs/model.md §4). Offsets must satisfy `|offset| < n_ctx`.
 pub fn position_bias(offset: isize, n_ctx: usize) -> f64 {
     let m = n_ctx as f64;
     let distance = offset.unsigned_abs() as f64;
@@ -54,7 +54,7 @@ mod tests {
 
     #[test]
     fn bias_matches_the_reference_matrix_row() {
-        // Spec §4: M = 8, query 3, keys 0..8.
+        // docs/model.md §4: M = 8, query 3, keys 0..8.
         let expected = [-0.286, -0.143, 0.0, -2.0, 0.0, -0.167, -0.333, -0.5];
         for (key, want) in expected.iter().enumerate() {
             let got = position_bias(key as isize - 3, 8);

@@ -2,7 +2,7 @@
 //! and a linear classifier; validation, an interpreter (batched, with trace), exhaustive
 //! verification, and emitters (JSON, Python).
 //!
-//! The semantics are those of the discretized model (spec §4–§7), so a program decompiled from
+//! The semantics are the discretized model's (docs/model.md §4–§7), so a program decompiled from
 //! a model computes exactly what the model computes, logits included.
 //!
 //! ```

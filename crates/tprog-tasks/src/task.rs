@@ -73,7 +73,7 @@ impl TaskName {
         }
     }
 
-    /// The paper's settings (the reference's scripts, §11): vocab 8, lengths 1–8, 20,000
+    /// The paper's settings (the reference's scripts): vocab 8, lengths 1–8, 20,000
     /// examples asked, unique, seed 0; Dyck length 16; induction vocab 10, length 9, seed 6.
     pub fn default_params(self) -> TaskParams {
         let rasp = TaskParams {

@@ -1,8 +1,8 @@
-//! Named presets: the paper's experiments (spec §11, §15), spelled out per task.
+//! Named presets: the paper's experiments (Tables 1 and 3, induction), spelled out per task.
 //!
 //! * `paper` — Table 1: categorical **and** numerical modules. The paper's `H` (heads per layer)
 //!   and `M` (MLPs per layer) are split half categorical, half numerical (H = 8 → 4 + 4 heads,
-//!   M = 2 → 1 + 1 MLPs). Induction (§4.1): 2 layers × 1 categorical head, no MLP, k = 10,
+//!   M = 2 → 1 + 1 MLPs). Induction (paper §4.1): 2 layers × 1 categorical head, no MLP, k = 10,
 //!   `<unk>` predictable, causal, 250 epochs as the paper says (the reference script uses 500).
 //! * `categorical` — Table 3: categorical modules only (`n_heads_num = n_num_mlps = 0`).
 //! * `readme` — the reference README's sort command: 10,000 examples, 2 layers, 4 categorical
@@ -12,7 +12,7 @@
 //! **The BOS default.** `paper`, `categorical` and `tiny` train with the soft BOS default
 //! ([`BosDefault::Soft`], `relu(1 − Σ scores)`); `readme` keeps the reference's formula, since it
 //! reproduces the reference's own run. The reference's default, `relu(1 − s/(s + 1e-10))`, is
-//! about 0 whenever any key matches a little, so it is absent while training (spec §14 item 8):
+//! about 0 whenever any key matches a little, so it is absent while training (docs/model.md §4):
 //! with it every induction seed we tried stayed at the 66 % of always answering `<unk>`, and
 //! double_hist's best seed reached 93.7 %; with the soft one induction reaches 100 % and
 //! double_hist 98.6 %, and the other tasks are as good (docs/results.md). Both give the same

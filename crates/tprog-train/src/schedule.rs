@@ -1,4 +1,4 @@
-//! The temperature schedule: τ annealed per optimiser step, as the reference does (spec §8.1).
+//! The temperature schedule: τ annealed per optimiser step, like the reference (docs/model.md §3).
 //!
 //! Per-epoch anchors are `geomspace(tau_init, tau_end, n_epochs)` (or `linspace`); within epoch `e`
 //! the step temperatures interpolate from anchor `e` to anchor `e + 1` over the epoch's batches, and

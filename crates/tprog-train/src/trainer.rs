@@ -1,4 +1,4 @@
-//! The explicit training loop (spec §8.1): shuffled batches, τ annealed per step, Adam, the
+//! The explicit training loop (docs/model.md §8): shuffled batches, τ annealed per step, Adam, the
 //! discrete model evaluated on validation after every epoch, best-by-validation parameters kept,
 //! a resumable checkpoint after every epoch, NaN detection and clean interruption.
 
