@@ -1,5 +1,5 @@
 //! What a run is made of: the task, the model and the training settings, saved as
-//! `config.json` before training starts (DESIGN.md, "Files a run leaves").
+//! `config.json` before training starts (the run directory: see `rundir`).
 
 use std::path::PathBuf;
 

@@ -87,6 +87,19 @@ pub enum TrainError {
         /// The directory.
         path: PathBuf,
     },
+    /// A new run would overwrite files that are not from a run.
+    #[error(
+        "{} already holds {}, which a run would overwrite; pass --overwrite to replace them, or \
+         choose another --out",
+        dir.display(),
+        files.join(", ")
+    )]
+    WouldOverwrite {
+        /// The directory.
+        dir: PathBuf,
+        /// The files that exist.
+        files: Vec<String>,
+    },
     /// The run has no trained model yet.
     #[error("{} does not exist: the run has not finished an epoch yet", path.display())]
     NoModel {

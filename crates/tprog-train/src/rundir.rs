@@ -1,4 +1,4 @@
-//! The run directory (DESIGN.md): what a training run leaves behind, written atomically.
+//! The run directory: what a training run leaves behind, written atomically.
 //!
 //! `config.json` is written before training starts; `metrics.jsonl` gets one line per epoch;
 //! `model.safetensors` holds the reported (best-by-validation) parameters; `checkpoint.safetensors`
@@ -32,6 +32,21 @@ pub mod files {
     pub const PROGRAM_PY: &str = "program.py";
     /// Accuracy table, faithfulness result, program size, timings.
     pub const REPORT: &str = "report.md";
+    /// The typed results of the run (written by the pipeline).
+    pub const SUMMARY: &str = "summary.json";
+
+    /// Every file a run writes into its directory.
+    pub const ALL: [&str; 9] = [
+        CONFIG,
+        MODEL,
+        CHECKPOINT,
+        STATE,
+        METRICS,
+        PROGRAM_JSON,
+        PROGRAM_PY,
+        REPORT,
+        SUMMARY,
+    ];
 }
 
 /// A run directory on disk.

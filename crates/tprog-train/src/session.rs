@@ -36,22 +36,34 @@ pub struct RunData {
 }
 
 /// Creates the run directory for a new run and writes `config.json` before anything else.
-/// An existing run is never overwritten unless `overwrite` is set.
+/// A directory holding any file a run writes (a run, or a user's own `report.md`) is never
+/// written into unless `overwrite` is set; other files in it are never touched.
 pub fn create(dir: &Path, config: &RunConfig, overwrite: bool) -> Result<RunDir, TrainError> {
     if dir.join(files::CONFIG).exists() && !overwrite {
         return Err(TrainError::RunExists {
             path: dir.to_path_buf(),
         });
     }
+    let existing: Vec<String> = files::ALL
+        .iter()
+        .filter(|name| dir.join(name).exists())
+        .map(|name| (*name).to_owned())
+        .collect();
+    if !existing.is_empty() && !overwrite {
+        return Err(TrainError::WouldOverwrite {
+            dir: dir.to_path_buf(),
+            files: existing,
+        });
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(TrainError::InvalidConfig {
+            problems: vec![format!("{} is a file, not a directory", dir.display())],
+        });
+    }
     config.model.validate()?;
     config.train.validate()?;
     let run = RunDir::create(dir)?;
-    for stale in [
-        files::METRICS,
-        files::STATE,
-        files::CHECKPOINT,
-        files::MODEL,
-    ] {
+    for stale in files::ALL {
         let _ = std::fs::remove_file(run.path(stale));
     }
     run.write_json(files::CONFIG, config)?;

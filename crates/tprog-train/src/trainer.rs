@@ -51,6 +51,9 @@ pub struct EpochRecord {
 
 /// Progress callbacks (the CLI draws its progress bar with them).
 pub trait Observer {
+    /// Before the first step: the epochs in all, the steps per epoch, and the first epoch
+    /// (0-based; later than 0 when resuming).
+    fn on_start(&mut self, _n_epochs: usize, _steps_per_epoch: usize, _first_epoch: usize) {}
     /// After every optimiser step.
     fn on_step(
         &mut self,
@@ -164,6 +167,7 @@ pub fn train(
         checkpoint::save(run, model.params(), &state)?;
     }
 
+    observer.on_start(cfg.n_epochs, steps_per_epoch, state.epochs_completed);
     let mut order: Vec<usize> = (0..n_train).collect();
     let (mut tokens, mut labels) = (Vec::new(), Vec::new());
     let mut interrupted = false;

@@ -1,13 +1,34 @@
-//! The `tprog` command line: argument parsing and glue only.
+//! The `tprog` command line: argument parsing around library calls.
 //!
 //! Each subcommand lives in its own file under `cmd/`, turns raw flags into validated library
-//! configs and calls the library crates. Errors are printed with their cause chain.
+//! requests and calls `tprog-pipeline` (or the library crates). Exit codes: 0 success (also
+//! when a reader closes the pipe early), 1 an error (printed with its causes), 2 a usage error,
+//! 130 interrupted by Ctrl-C after saving the last good checkpoint.
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+/// Prints a line to standard output; a failed write returns a `StdoutError` from the caller.
+macro_rules! outln {
+    () => {
+        $crate::cmd::output::write_line(format_args!(""))?
+    };
+    ($($arg:tt)*) => {
+        $crate::cmd::output::write_line(format_args!($($arg)*))?
+    };
+}
+
+/// Prints a line to standard error, best effort.
+macro_rules! note {
+    ($($arg:tt)*) => {
+        $crate::cmd::output::note(format_args!($($arg)*))
+    };
+}
+
 mod cmd;
+
+use cmd::output::StdoutError;
 
 /// Learn Transformer Programs: train an interpretable Transformer, decompile it into a
 /// program, verify that the program equals the model, run and export it.
@@ -28,15 +49,23 @@ enum Command {
     Train(cmd::train::Args),
     /// Accuracy of a run's discrete model on its splits or on a JSONL file.
     Eval(cmd::eval::Args),
-    /// Check that a run's program equals its discrete model; --exhaustive: exact accuracy on
-    /// every input of the task.
+    /// Check the run's saved program.json (and program.py) against its discrete model;
+    /// --exhaustive: exact accuracy on every input of the task.
     Verify(cmd::verify::Args),
-    /// Write a run's program as Python or JSON.
+    /// Write a run's saved program as Python or JSON.
     Export(cmd::export::Args),
     /// Import a checkpoint saved by the reference implementation (model.pt + args.json).
     ImportReference(cmd::import::Args),
     /// Run a program on input tokens: print the labels, or a trace of every variable.
     Run(cmd::run::Args),
+}
+
+/// What a command asks `main` to exit with, besides an error.
+pub enum Status {
+    /// Success.
+    Done,
+    /// Interrupted by Ctrl-C after saving.
+    Interrupted,
 }
 
 fn main() -> ExitCode {
@@ -51,14 +80,33 @@ fn main() -> ExitCode {
         Command::Verify(args) => cmd::verify::run(args),
         Command::Export(args) => cmd::export::run(args),
     };
+    let result = result.and_then(|status| {
+        cmd::output::flush()?;
+        Ok(status)
+    });
     match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(error) => {
-            eprintln!("error: {error}");
-            for cause in error.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
-            }
-            ExitCode::FAILURE
-        }
+        Ok(Status::Done) => ExitCode::SUCCESS,
+        Ok(Status::Interrupted) => ExitCode::from(130),
+        Err(error) => report(&error),
     }
+}
+
+/// Prints an error with its causes, each said once; a closed standard output is no error.
+fn report(error: &anyhow::Error) -> ExitCode {
+    if let Some(stdout) = error.downcast_ref::<StdoutError>()
+        && stdout.is_closed_pipe()
+    {
+        return ExitCode::SUCCESS;
+    }
+    let mut said = error.to_string();
+    note!("error: {said}");
+    for cause in error.chain().skip(1) {
+        let text = cause.to_string();
+        if said.contains(&text) {
+            continue;
+        }
+        note!("  caused by: {text}");
+        said.push_str(&text);
+    }
+    ExitCode::FAILURE
 }

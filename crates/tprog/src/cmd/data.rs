@@ -1,15 +1,16 @@
 //! `tprog data`: generate a task's dataset (or load a JSONL file) and show or write it.
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use tprog_tasks::jsonl::{LoadOptions, load_dataset, write_jsonl};
 use tprog_tasks::{Dataset, Example, Split, Task, TaskName, TaskParams};
 
+use crate::cmd::output::StdoutError;
+
 /// Arguments of `tprog data`; unset generator flags take the task's paper settings.
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// Task to generate (`tprog tasks` lists them).
     #[arg(long, required_unless_present = "file", conflicts_with = "file")]
@@ -43,10 +44,13 @@ pub struct Args {
     /// a name ending in `.gz` is gzip-compressed.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long)]
+    force: bool,
 }
 
 /// Runs `tprog data`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<crate::Status> {
     let dataset = match (&args.task, &args.file) {
         (Some(name), _) => generate(name, &args)?,
         (None, Some(file)) => {
@@ -61,15 +65,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         (None, None) => anyhow::bail!("give --task NAME or --file FILE.jsonl"),
     };
-    print_summary(&dataset);
+    print_summary(&dataset)?;
     match &args.out {
         Some(out) => {
-            write_out(out, &dataset)?;
-            println!("wrote {} examples to {}", dataset.produced(), out.display());
+            write_out(out, &dataset, args.force)?;
+            outln!("wrote {} examples to {}", dataset.produced(), out.display());
         }
-        None => print_examples(&dataset, args.show),
+        None => print_examples(&dataset, args.show)?,
     }
-    Ok(())
+    Ok(crate::Status::Done)
 }
 
 /// Validates the flags into task parameters and generates the dataset.
@@ -89,55 +93,57 @@ fn generate(name: &str, args: &Args) -> anyhow::Result<Dataset> {
 }
 
 /// Sizes (asked vs produced), vocabularies and context length.
-fn print_summary(dataset: &Dataset) {
+fn print_summary(dataset: &Dataset) -> Result<(), StdoutError> {
     match &dataset.params {
-        Some(p) => println!(
+        Some(p) => outln!(
             "task {}: vocab_size {}, min_length {}, max_length {}, seed {}, unique {}",
             dataset.task, p.vocab_size, p.min_length, p.max_length, p.seed, p.unique
         ),
-        None => println!("data from {}", dataset.task),
+        None => outln!("data from {}", dataset.task),
     }
     let produced = dataset.produced();
     match dataset.requested {
-        Some(asked) if asked > produced => println!(
+        Some(asked) if asked > produced => outln!(
             "examples: {produced} produced of {asked} asked (fewer than asked: the generator \
              yields only {produced} distinct inputs with these settings)"
         ),
-        Some(asked) => println!("examples: {produced} produced of {asked} asked"),
-        None => println!("examples: {produced}"),
+        Some(asked) => outln!("examples: {produced} produced of {asked} asked"),
+        None => outln!("examples: {produced}"),
     }
-    println!(
+    outln!(
         "splits: train {} / val {} / test {}",
         dataset.train.len(),
         dataset.val.len(),
         dataset.test.len()
     );
     let vocab = dataset.input_vocab.tokens();
-    println!("input vocab ({}): {}", vocab.len(), vocab.join(" "));
+    outln!("input vocab ({}): {}", vocab.len(), vocab.join(" "));
     let vocab = dataset.output_vocab.tokens();
-    println!("output vocab ({}): {}", vocab.len(), vocab.join(" "));
-    println!("n_ctx: {}, causal: {}", dataset.n_ctx, dataset.causal);
+    outln!("output vocab ({}): {}", vocab.len(), vocab.join(" "));
+    outln!("n_ctx: {}, causal: {}", dataset.n_ctx, dataset.causal);
+    Ok(())
 }
 
 /// The first `show` examples of each split, tokens above labels, aligned.
-fn print_examples(dataset: &Dataset, show: usize) {
+fn print_examples(dataset: &Dataset, show: usize) -> Result<(), StdoutError> {
     if show == 0 {
-        return;
+        return Ok(());
     }
     for split in Split::ALL {
         let examples = dataset.split(split);
-        println!();
-        println!(
+        outln!();
+        outln!(
             "{split} (first {} of {}):",
             show.min(examples.len()),
             examples.len()
         );
         for example in examples.iter().take(show) {
             let (tokens, labels) = aligned(example);
-            println!("  tokens: {tokens}");
-            println!("  labels: {labels}");
+            outln!("  tokens: {tokens}");
+            outln!("  labels: {labels}");
         }
     }
+    Ok(())
 }
 
 /// Tokens and labels padded to a common width per position.
@@ -155,22 +161,18 @@ fn aligned(example: &Example) -> (String, String) {
     )
 }
 
-/// Writes the dataset as JSONL (gzip when the name ends in `.gz`).
-fn write_out(path: &Path, dataset: &Dataset) -> anyhow::Result<()> {
-    let file = File::create(path).with_context(|| format!("cannot create {}", path.display()))?;
+/// Writes the dataset as JSONL (gzip when the name ends in `.gz`), atomically; an existing
+/// file is replaced only with `force`.
+fn write_out(path: &Path, dataset: &Dataset, force: bool) -> anyhow::Result<()> {
     let context = || format!("cannot write {}", path.display());
+    let mut bytes = Vec::new();
     if path.extension().is_some_and(|e| e == "gz") {
-        let mut encoder = flate2::write::GzEncoder::new(file, flate2::Compression::default());
+        let mut encoder = flate2::write::GzEncoder::new(&mut bytes, flate2::Compression::default());
         write_jsonl(&mut encoder, dataset).with_context(context)?;
-        encoder
-            .finish()
-            .with_context(context)?
-            .flush()
-            .with_context(context)?;
+        encoder.finish().with_context(context)?;
     } else {
-        let mut writer = BufWriter::new(file);
-        write_jsonl(&mut writer, dataset).with_context(context)?;
-        writer.flush().with_context(context)?;
+        write_jsonl(&mut bytes, dataset).with_context(context)?;
     }
+    tprog_pipeline::saved::write_output(path, &bytes, force)?;
     Ok(())
 }

@@ -2,8 +2,12 @@
 
 use std::path::PathBuf;
 
+use tprog_pipeline::SplitResult;
+use tprog_pipeline::report::percent;
 use tprog_train::eval::evaluate;
 use tprog_train::session;
+
+use crate::Status;
 
 /// Arguments of `tprog eval`.
 #[derive(Debug, clap::Args)]
@@ -17,33 +21,39 @@ pub struct Args {
 }
 
 /// Runs `tprog eval`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<Status> {
     let run = session::open(&args.run_dir)?;
     let mut model = session::load_model(&run)?;
-    println!(
-        "{:<10} {:>9} {:>11} {:>12}",
-        "split", "examples", "token acc %", "sequence %"
-    );
     let rows: Vec<(String, tprog_tasks::EncodedSplit)> = match &args.data {
         Some(path) => vec![(
             path.display().to_string(),
             session::encode_file(&run, path)?,
         )],
-        None => vec![
-            ("train".to_owned(), run.splits.train.clone()),
-            ("val".to_owned(), run.splits.val.clone()),
-            ("test".to_owned(), run.splits.test.clone()),
-        ],
+        None => {
+            let data = session::load_data(&run.config)?;
+            vec![
+                ("train".to_owned(), data.splits.train),
+                ("val".to_owned(), data.splits.val),
+                ("test".to_owned(), data.splits.test),
+            ]
+        }
     };
+    outln!(
+        "{:<10} {:>9} {:>11} {:>12}",
+        "split",
+        "examples",
+        "token acc %",
+        "sequence %"
+    );
     for (name, split) in rows {
-        let accuracy = evaluate(&mut model, &split)?;
-        println!(
-            "{:<10} {:>9} {:>11.2} {:>12.2}",
+        let accuracy = SplitResult::from(&evaluate(&mut model, &split)?);
+        outln!(
+            "{:<10} {:>9} {:>11} {:>12}",
             name,
-            accuracy.sequences,
-            100.0 * accuracy.token(),
-            100.0 * accuracy.sequence()
+            accuracy.examples,
+            percent(accuracy.token_acc),
+            percent(accuracy.sequence_acc)
         );
     }
-    Ok(())
+    Ok(Status::Done)
 }

@@ -1,12 +1,11 @@
-//! `tprog export`: write a run's program as Python or JSON.
+//! `tprog export`: write a run's saved program (`program.json`) as Python or JSON.
 
 use std::path::PathBuf;
 
-use anyhow::Context;
-use tprog_program::to_python;
+use tprog_pipeline::saved::{self, ExportFormat};
 use tprog_train::session;
 
-use crate::cmd::program;
+use crate::Status;
 
 /// Output formats of `tprog export`.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -25,24 +24,28 @@ pub struct Args {
     /// Output format.
     #[arg(long, value_enum, default_value = "python")]
     pub format: Format,
-    /// Write to this file instead of standard output.
+    /// Write to this file instead of standard output (never one of a run's own files).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Replace the --out file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Runs `tprog export`.
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<Status> {
     let run = session::open(&args.run_dir)?;
-    let model = session::load_model(&run)?;
-    let program = program::decompile_run(&run, &model)?;
-    let text = match args.format {
-        Format::Python => to_python(&program),
-        Format::Json => program.to_json() + "\n",
+    let format = match args.format {
+        Format::Python => ExportFormat::Python,
+        Format::Json => ExportFormat::Json,
     };
+    let text = saved::export(&run, format)?;
     match &args.out {
-        Some(path) => std::fs::write(path, text)
-            .with_context(|| format!("cannot write {}", path.display()))?,
-        None => print!("{text}"),
+        Some(path) => {
+            saved::write_output(path, text.as_bytes(), args.force)?;
+            note!("wrote {}", path.display());
+        }
+        None => crate::cmd::output::write_all(&text)?,
     }
-    Ok(())
+    Ok(Status::Done)
 }

@@ -1,9 +1,10 @@
 //! `tprog import-reference`: turn a checkpoint saved by the reference implementation into a
-//! tprog run directory (no Python needed), then evaluate it like any run.
+//! tprog run directory (no Python needed), with its program, like a trained run.
 
 use std::path::PathBuf;
 
-use tprog_train::import::import_reference;
+use crate::Status;
+use crate::cmd::tables;
 
 /// Arguments of `tprog import-reference`.
 #[derive(Debug, clap::Args)]
@@ -21,17 +22,19 @@ pub struct Args {
 }
 
 /// Runs `tprog import-reference`.
-pub fn run(args: Args) -> anyhow::Result<()> {
-    let imported = import_reference(&args.model_pt, &args.args_json, &args.out, args.overwrite)?;
-    eprintln!(
-        "imported {} → {} ({} buffers derived from the config instead: {})",
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    let (imported, summary) =
+        tprog_pipeline::import::import(&args.model_pt, &args.args_json, &args.out, args.overwrite)?;
+    note!(
+        "imported {} → {} ({} buffers of the checkpoint are derived from the config instead)",
         args.model_pt.display(),
         imported.run.root().display(),
         imported.ignored_buffers.len(),
-        imported.ignored_buffers.join(", ")
     );
-    crate::cmd::eval::run(crate::cmd::eval::Args {
-        run_dir: args.out,
-        data: None,
-    })
+    tables::note_program(&args.out, &summary);
+    if let Some(faithful) = &summary.faithful {
+        tables::print_agreement(&faithful.splits)?;
+    }
+    tables::print_runs(&[(args.out.clone(), summary)])?;
+    Ok(Status::Done)
 }

@@ -24,14 +24,17 @@ pub struct Args {
 }
 
 /// Runs `tprog run`: prints one line of labels per input (or a trace per input).
-pub fn run(args: Args) -> anyhow::Result<()> {
+pub fn run(args: Args) -> anyhow::Result<crate::Status> {
     let program = Program::from_json_file(&args.program)?;
     let interpreter = Interpreter::new(&program)?;
     let inputs: Vec<(String, Vec<String>)> = match (&args.tokens, &args.input) {
-        (Some(tokens), _) => vec![(
-            "the --tokens input".to_string(),
-            tokens.split_whitespace().map(String::from).collect(),
-        )],
+        (Some(tokens), _) => {
+            let tokens: Vec<String> = tokens.split_whitespace().map(String::from).collect();
+            if tokens.is_empty() {
+                bail!("--tokens is empty: give at least one token, e.g. --tokens \"<s> 3 1 4\"");
+            }
+            vec![("the --tokens input".to_string(), tokens)]
+        }
         (None, Some(path)) => read_inputs(path)?,
         (None, None) => bail!("give the input with --tokens \"...\" or --input FILE.jsonl"),
     };
@@ -41,17 +44,17 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 .trace(tokens)
                 .with_context(|| format!("cannot run the program on {origin}"))?;
             if index > 0 {
-                println!();
+                outln!();
             }
-            print!("{}", trace.to_table());
+            crate::cmd::output::write_all(&trace.to_table())?;
         } else {
             let labels = interpreter
                 .run(tokens)
                 .with_context(|| format!("cannot run the program on {origin}"))?;
-            println!("{}", labels.join(" "));
+            outln!("{}", labels.join(" "));
         }
     }
-    Ok(())
+    Ok(crate::Status::Done)
 }
 
 /// Reads `{"tokens": [...]}` lines; blank lines are skipped. Each input remembers its line.
@@ -60,13 +63,14 @@ fn read_inputs(path: &Path) -> anyhow::Result<Vec<(String, Vec<String>)>> {
         .with_context(|| format!("cannot open input file {}", path.display()))?;
     let mut inputs = Vec::new();
     for (number, line) in BufReader::new(file).lines().enumerate() {
-        let origin = format!("{} line {}", path.display(), number + 1);
+        let origin = format!("{}:{}", path.display(), number + 1);
         let line = line.with_context(|| format!("cannot read {origin}"))?;
+        let line = line.strip_prefix('\u{feff}').unwrap_or(&line);
         if line.trim().is_empty() {
             continue;
         }
         let value: serde_json::Value =
-            serde_json::from_str(&line).with_context(|| format!("{origin} is not JSON"))?;
+            serde_json::from_str(line).with_context(|| format!("{origin} is not JSON"))?;
         let tokens = value
             .get("tokens")
             .and_then(serde_json::Value::as_array)
@@ -77,6 +81,9 @@ fn read_inputs(path: &Path) -> anyhow::Result<Vec<(String, Vec<String>)>> {
                     .collect::<Option<Vec<String>>>()
             })
             .with_context(|| format!("{origin} has no \"tokens\" list of strings"))?;
+        if tokens.is_empty() {
+            bail!("{origin}: \"tokens\" is empty; every input needs at least one token");
+        }
         inputs.push((origin, tokens));
     }
     Ok(inputs)

@@ -7,8 +7,8 @@ use tprog_tasks::{Task, TaskName};
 pub struct Args {}
 
 /// Runs `tprog tasks`: one row per task with its default (paper) parameters.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    println!(
+pub fn run(_args: Args) -> anyhow::Result<crate::Status> {
+    outln!(
         "{:<12} {:<6} {:>10} {:>10} {:>10} {:>7} {:>4} {:<6} {:>10}  description",
         "task",
         "causal",
@@ -23,7 +23,7 @@ pub fn run(_args: Args) -> anyhow::Result<()> {
     for name in TaskName::ALL {
         let p = name.default_params();
         let support = Task::with_defaults(name).support_size();
-        println!(
+        outln!(
             "{:<12} {:<6} {:>10} {:>10} {:>10} {:>7} {:>4} {:<6} {:>10}  {}",
             name.as_str(),
             if name.causal() { "yes" } else { "no" },
@@ -37,14 +37,14 @@ pub fn run(_args: Args) -> anyhow::Result<()> {
             name.description()
         );
     }
-    println!();
-    println!(
+    outln!();
+    outln!(
         "Defaults are the paper's settings (the reference's scripts). vocab_size counts special"
     );
-    println!("tokens as the reference does (sort/reverse: <pad> <s> </s>; hist family: <pad> <s>;");
-    println!(
+    outln!("tokens as the reference does (sort/reverse: <pad> <s> </s>; hist family: <pad> <s>;");
+    outln!(
         "dyck: number of bracket types; induction: letters + digits + 2). support = number of"
     );
-    println!("distinct inputs the generator can produce. Generate with `tprog data --task NAME`.");
-    Ok(())
+    outln!("distinct inputs the generator can produce. Generate with `tprog data --task NAME`.");
+    Ok(crate::Status::Done)
 }

@@ -1,23 +1,29 @@
-//! `tprog train`: learn a program for a task — data, training, decompiling, verification and
-//! export, in that order — or resume an interrupted run.
+//! `tprog train`: learn a program for a task (`tprog_pipeline::learn`), for one seed or
+//! several, or resume an interrupted run (`tprog_pipeline::resume`).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Instant;
 
 use anyhow::{Context, bail};
 use tprog_model::BosDefault;
+use tprog_pipeline::{DataRequest, Overrides, Request, ResumeChanges, Summary};
 use tprog_tasks::TaskName;
+use tprog_train::TrainSampler;
 use tprog_train::presets::Preset;
-use tprog_train::session::{self, OpenRun};
-use tprog_train::{RunConfig, Splits, TaskSource, TrainSampler, data};
 
-use crate::cmd::learn;
-use crate::cmd::progress::ProgressBarObserver;
+use crate::Status;
+use crate::cmd::progress::ProgressObserver;
+use crate::cmd::tables;
+
+/// Most seeds one command may train.
+const MAX_SEEDS: usize = 1000;
+/// Most worker threads.
+const MAX_THREADS: usize = 1024;
 
 /// Arguments of `tprog train`.
 #[derive(Debug, clap::Args)]
+#[command(allow_negative_numbers = true)]
 pub struct Args {
     /// Task to learn (see `tprog tasks`).
     #[arg(long, required_unless_present_any = ["resume", "data"])]
@@ -29,9 +35,9 @@ pub struct Args {
     #[arg(long, requires = "data")]
     pub causal: bool,
     /// Named settings: paper (Table 1), categorical (Table 3), readme (the reference README's
-    /// sort command), tiny (smoke test).
-    #[arg(long, default_value = "paper")]
-    pub preset: Preset,
+    /// sort command), tiny (smoke test). Default: paper.
+    #[arg(long)]
+    pub preset: Option<Preset>,
     /// Run directory (default: runs/<task>-<preset>, or -2, -3, ... if that exists).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -48,7 +54,8 @@ pub struct Args {
     /// and the best by validation.
     #[arg(long, conflicts_with = "seed")]
     pub seeds: Option<String>,
-    /// Epochs.
+    /// Epochs. With --resume: train the run to this many epochs in all (extends it; the extra
+    /// epochs run at the final temperature).
     #[arg(long)]
     pub epochs: Option<usize>,
     /// Batch size.
@@ -98,9 +105,12 @@ pub struct Args {
     /// Worker threads (default: all cores).
     #[arg(long)]
     pub threads: Option<usize>,
-    /// No progress bar.
+    /// No progress output.
     #[arg(long)]
     pub quiet: bool,
+    /// Print the learned program (program.py) on standard output.
+    #[arg(long)]
+    pub print_program: bool,
 }
 
 fn parse_sampler(text: &str) -> Result<TrainSampler, String> {
@@ -124,241 +134,216 @@ fn parse_bos_default(text: &str) -> Result<BosDefault, String> {
     }
 }
 
-/// Parses `a..b` (inclusive) or a comma-separated list of seeds.
+/// Parses `a..b` (inclusive) or a comma-separated list of distinct seeds, at most
+/// [`MAX_SEEDS`] of them.
 pub fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
+    let number = |s: &str| {
+        s.trim()
+            .parse::<u64>()
+            .with_context(|| format!("--seeds: '{s}' is not a seed (a whole number ≥ 0)"))
+    };
     let seeds: Vec<u64> = if let Some((from, to)) = text.split_once("..") {
-        let from: u64 = from
-            .trim()
-            .parse()
-            .with_context(|| format!("bad seed range '{text}'"))?;
-        let to: u64 = to
-            .trim()
-            .parse()
-            .with_context(|| format!("bad seed range '{text}'"))?;
+        let (from, to) = (number(from)?, number(to)?);
         if to < from {
-            bail!("seed range '{text}' is empty");
+            bail!("--seeds: the range '{text}' is empty");
+        }
+        if to - from >= MAX_SEEDS as u64 {
+            bail!("--seeds: '{text}' holds {} seeds; at most {MAX_SEEDS} per command", u128::from(to - from) + 1);
         }
         (from..=to).collect()
     } else {
-        text.split(',')
-            .map(|s| {
-                s.trim()
-                    .parse::<u64>()
-                    .with_context(|| format!("bad seed '{s}'"))
-            })
-            .collect::<anyhow::Result<_>>()?
+        let seeds = text.split(',').map(number).collect::<anyhow::Result<Vec<_>>>()?;
+        if seeds.len() > MAX_SEEDS {
+            bail!("--seeds: {} seeds given; at most {MAX_SEEDS} per command", seeds.len());
+        }
+        for (i, seed) in seeds.iter().enumerate() {
+            if seeds[..i].contains(seed) {
+                bail!("--seeds: seed {seed} is given twice");
+            }
+        }
+        seeds
     };
-    if seeds.is_empty() {
-        bail!("no seeds given");
-    }
     Ok(seeds)
 }
 
 /// Runs `tprog train`.
-pub fn run(args: Args) -> anyhow::Result<()> {
-    if let Some(threads) = args.threads {
-        rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build_global()
-            .context("cannot set the number of threads")?;
-    }
-    let stop = Arc::new(AtomicBool::new(false));
-    {
-        let stop = Arc::clone(&stop);
-        // A second Ctrl-C while saving falls back to the default (immediate) exit.
-        let _ = ctrlc::set_handler(move || {
-            if stop.swap(true, Ordering::SeqCst) {
-                std::process::exit(130);
-            }
-            eprintln!("\ninterrupted: finishing the current step, keeping the last checkpoint…");
-        });
-    }
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    set_threads(args.threads)?;
+    let stop = interrupt_flag();
     if let Some(dir) = &args.resume {
-        let run = session::open(dir)?;
-        return resume(run, &args, &stop);
+        check_resume_flags(&args)?;
+        let mut observer = ProgressObserver::new(args.quiet);
+        let changes = ResumeChanges {
+            n_epochs: args.epochs,
+        };
+        let summary = tprog_pipeline::resume(dir, changes, &mut observer, &stop);
+        observer.finish();
+        let summary = summary.with_context(|| format!("resuming {}", dir.display()))?;
+        return finish(&args, vec![(dir.clone(), summary)]);
     }
-    let seeds = match (&args.seeds, args.seed) {
-        (Some(text), _) => parse_seeds(text)?,
-        (None, Some(seed)) => vec![seed],
-        (None, None) => vec![],
+    let seeds: Vec<Option<u64>> = match &args.seeds {
+        Some(text) => parse_seeds(text)?.into_iter().map(Some).collect(),
+        None => vec![args.seed],
     };
-    let (base, dataset) = base_config(&args)?;
-    let splits = data::encode(&dataset)?;
-    learn::print_data_summary(&dataset);
-    if seeds.len() <= 1 {
-        let mut config = base.clone();
-        if let Some(&seed) = seeds.first() {
-            config.train.seed = seed;
+    let several = args.seeds.is_some();
+    let mut request = request(&args)?;
+    let mut runs = Vec::new();
+    let mut run_root: Option<PathBuf> = None;
+    for seed in seeds {
+        request.overrides.seed = seed;
+        let prepared = tprog_pipeline::prepare(&request)?;
+        if runs.is_empty() {
+            tables::note_data(&prepared.data.dataset);
         }
-        let dir = args.out.clone().unwrap_or_else(|| default_dir(&config));
-        let summary = train_one(&dir, &config, &dataset, &splits, &args, &stop, !args.quiet)?;
-        learn::print_summary_table(&[summary]);
-        return Ok(());
-    }
-    let root = args.out.clone().unwrap_or_else(|| default_dir(&base));
-    let mut summaries = Vec::new();
-    for &seed in &seeds {
-        let mut config = base.clone();
-        config.train.seed = seed;
-        let dir = root.join(format!("seed{seed}"));
-        eprintln!("\n== seed {seed} → {}", dir.display());
-        summaries.push(train_one(
-            &dir, &config, &dataset, &splits, &args, &stop, false,
-        )?);
+        let seed = prepared.config.train.seed;
+        let dir = match (&args.out, several) {
+            (Some(out), false) => out.clone(),
+            (Some(out), true) => out.join(format!("seed{seed}")),
+            (None, false) => tprog_pipeline::default_run_dir(&prepared.config),
+            (None, true) => run_root.get_or_insert_with(|| tprog_pipeline::default_run_dir(&prepared.config)).join(format!("seed{seed}")),
+        };
+        if several {
+            note!("\n== seed {seed} → {}", dir.display());
+        }
+        let mut observer = ProgressObserver::new(args.quiet);
+        let summary = tprog_pipeline::learn(&prepared, &dir, args.overwrite, &mut observer, &stop);
+        observer.finish();
+        let summary = summary.with_context(|| format!("learning the run in {}", dir.display()))?;
+        runs.push((dir, summary));
         if stop.load(Ordering::Relaxed) {
             break;
         }
     }
-    learn::print_summary_table(&summaries);
-    Ok(())
+    finish(&args, runs)
 }
 
-fn train_one(
-    dir: &Path,
-    config: &RunConfig,
-    dataset: &tprog_tasks::Dataset,
-    splits: &Splits,
-    args: &Args,
-    stop: &AtomicBool,
-    print_program: bool,
-) -> anyhow::Result<learn::RunSummary> {
-    let run = session::create(dir, config, args.overwrite)?;
-    let started = Instant::now();
-    let mut observer = ProgressBarObserver::new(config.train.n_epochs, args.quiet);
-    let outcome = session::train_new(&run, config, splits, &mut observer, stop);
-    observer.finish();
-    let outcome = outcome.with_context(|| format!("training the run in {}", dir.display()))?;
-    let open = OpenRun {
-        dir: run,
-        config: config.clone(),
-        dataset: dataset.clone(),
-        splits: splits.clone(),
+/// Prints what the runs produced; Ctrl-C makes the exit code 130.
+fn finish(args: &Args, runs: Vec<(PathBuf, Summary)>) -> anyhow::Result<Status> {
+    let interrupted = runs.iter().any(|(_, s)| s.interrupted);
+    for (dir, summary) in &runs {
+        if summary.interrupted {
+            note!(
+                "stopped after epoch {}; continue with: tprog train --resume {}",
+                summary.epochs,
+                dir.display()
+            );
+        }
+        tables::note_program(dir, summary);
+        if args.print_program {
+            let path = dir.join(tprog_train::rundir::files::PROGRAM_PY);
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read {}", path.display()))?;
+            crate::cmd::output::write_all(&text)?;
+        }
+    }
+    if let [(_, summary)] = runs.as_slice()
+        && let Some(faithful) = &summary.faithful
+    {
+        tables::print_agreement(&faithful.splits)?;
+    }
+    tables::print_runs(&runs)?;
+    Ok(if interrupted {
+        Status::Interrupted
+    } else {
+        Status::Done
+    })
+}
+
+fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    let Some(threads) = threads else {
+        return Ok(());
     };
-    learn::finish(
-        &open,
-        outcome,
-        started.elapsed().as_secs_f64(),
-        print_program,
+    if !(1..=MAX_THREADS).contains(&threads) {
+        bail!("--threads must be between 1 and {MAX_THREADS}, got {threads}");
+    }
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build_global()
+        .with_context(|| format!("cannot start {threads} worker threads"))
+}
+
+/// A flag raised by the first Ctrl-C (the current step finishes, the last checkpoint is kept);
+/// a second Ctrl-C exits at once with code 130.
+fn interrupt_flag() -> Arc<AtomicBool> {
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    let _ = ctrlc::set_handler(move || {
+        if flag.swap(true, Ordering::SeqCst) {
+            std::process::exit(130);
+        }
+        note!("\ninterrupted: finishing the current step, keeping the last checkpoint…");
+    });
+    stop
+}
+
+/// With --resume, the run's config.json fixes everything but the number of epochs.
+fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
+    let given: Vec<&str> = [
+        ("--preset", args.preset.is_some()),
+        ("--out", args.out.is_some()),
+        ("--overwrite", args.overwrite),
+        ("--causal", args.causal),
+        ("--seed", args.seed.is_some()),
+        ("--seeds", args.seeds.is_some()),
+        ("--batch-size", args.batch_size.is_some()),
+        ("--lr", args.lr.is_some()),
+        ("--tau-init", args.tau_init.is_some()),
+        ("--tau-end", args.tau_end.is_some()),
+        ("--sample-fn", args.sample_fn.is_some()),
+        ("--bos-default", args.bos_default.is_some()),
+        ("--max-grad-norm", args.max_grad_norm.is_some()),
+        ("--patience", args.patience.is_some()),
+        ("--n-layers", args.n_layers.is_some()),
+        ("--n-heads-cat", args.n_heads_cat.is_some()),
+        ("--n-heads-num", args.n_heads_num.is_some()),
+        ("--n-cat-mlps", args.n_cat_mlps.is_some()),
+        ("--n-num-mlps", args.n_num_mlps.is_some()),
+        ("--dataset-size", args.dataset_size.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(flag, given)| given.then_some(flag))
+    .collect();
+    if given.is_empty() {
+        return Ok(());
+    }
+    bail!(
+        "{} cannot be used with --resume: a resumed run keeps the settings in its config.json \
+         (only --epochs, to extend it, --threads and --quiet apply); start a new run to change them",
+        given.join(", ")
     )
 }
 
-fn resume(run: OpenRun, args: &Args, stop: &AtomicBool) -> anyhow::Result<()> {
-    let started = Instant::now();
-    let mut observer = ProgressBarObserver::new(run.config.train.n_epochs, args.quiet);
-    let outcome = session::resume(&run, &mut observer, stop);
-    observer.finish();
-    let outcome = outcome.with_context(|| format!("resuming {}", run.dir.root().display()))?;
-    let summary = learn::finish(&run, outcome, started.elapsed().as_secs_f64(), !args.quiet)?;
-    learn::print_summary_table(&[summary]);
-    Ok(())
-}
-
-/// `runs/<name>-<preset>`, or the first of `…-2`, `…-3`, … that does not exist yet, so that
-/// running the same command twice never collides with a finished run.
-fn default_dir(config: &RunConfig) -> PathBuf {
-    let preset = config.preset.as_deref().unwrap_or("custom");
-    let base = PathBuf::from("runs").join(format!("{}-{preset}", config.name));
-    (1..)
-        .map(|n| {
-            if n == 1 {
-                base.clone()
-            } else {
-                PathBuf::from(format!("{}-{n}", base.display()))
-            }
-        })
-        .find(|dir| !dir.exists())
-        .unwrap_or(base)
-}
-
-/// The run configuration from the preset and the flags, and the dataset it trains on.
-fn base_config(args: &Args) -> anyhow::Result<(RunConfig, tprog_tasks::Dataset)> {
-    let task_for_preset = args.task.unwrap_or(TaskName::Sort);
-    let mut resolved = args.preset.resolve(task_for_preset);
-    if let Some(size) = args.dataset_size {
-        resolved.params.dataset_size = size;
-    }
-    if let Some(bos_default) = args.bos_default {
-        resolved.bos_default = bos_default;
-    }
-    let shape = &mut resolved.shape;
-    for (flag, target) in [
-        (args.n_layers, &mut shape.n_layers),
-        (args.n_heads_cat, &mut shape.n_heads_cat),
-        (args.n_heads_num, &mut shape.n_heads_num),
-        (args.n_cat_mlps, &mut shape.n_cat_mlps),
-        (args.n_num_mlps, &mut shape.n_num_mlps),
-    ] {
-        if let Some(value) = flag {
-            *target = value;
-        }
-    }
-    let train = &mut resolved.train;
-    if let Some(v) = args.epochs {
-        train.n_epochs = v;
-    }
-    if let Some(v) = args.batch_size {
-        train.batch_size = v;
-    }
-    if let Some(v) = args.lr {
-        train.lr = v;
-    }
-    if let Some(v) = args.tau_init {
-        train.tau_init = v;
-    }
-    if let Some(v) = args.tau_end {
-        train.tau_end = v;
-    }
-    if let Some(v) = args.sample_fn {
-        train.sample_fn = v;
-    }
-    if args.max_grad_norm.is_some() {
-        train.max_grad_norm = args.max_grad_norm;
-    }
-    if args.patience.is_some() {
-        train.patience = args.patience;
-    }
-    if let Some(seed) = args.seed {
-        train.seed = seed;
-    }
-    let (source, name) = match (&args.data, args.task) {
-        (Some(path), _) => {
-            let name = path
-                .file_name()
-                .map(|n| {
-                    n.to_string_lossy()
-                        .split('.')
-                        .next()
-                        .unwrap_or("data")
-                        .to_owned()
-                })
-                .unwrap_or_else(|| "data".to_owned());
-            (
-                TaskSource::File {
-                    path: path.clone(),
-                    seed: train.seed,
-                    causal: args.causal,
-                },
-                name,
-            )
-        }
-        (None, Some(task)) => (
-            TaskSource::Generated {
-                task,
-                params: resolved.params,
-            },
-            task.as_str().to_owned(),
-        ),
+/// The request the flags describe.
+fn request(args: &Args) -> anyhow::Result<Request> {
+    let data = match (&args.data, args.task) {
+        (Some(path), _) => DataRequest::File {
+            path: path.clone(),
+            causal: args.causal,
+            split_seed: args.seed.unwrap_or(0),
+        },
+        (None, Some(task)) => DataRequest::Task(task),
         (None, None) => bail!("give --task, --data or --resume"),
     };
-    let dataset = data::load(&source)?;
-    let model = resolved.model_config(&dataset);
-    let config = RunConfig {
-        name,
-        preset: Some(args.preset.as_str().to_owned()),
-        data: source,
-        shape: data::shape_of(&dataset),
-        model,
-        train: resolved.train.clone(),
-    };
-    Ok((config, dataset))
+    Ok(Request {
+        data,
+        preset: args.preset.unwrap_or(Preset::Paper),
+        overrides: Overrides {
+            seed: args.seed,
+            n_epochs: args.epochs,
+            batch_size: args.batch_size,
+            lr: args.lr,
+            tau_init: args.tau_init,
+            tau_end: args.tau_end,
+            sample_fn: args.sample_fn,
+            bos_default: args.bos_default,
+            max_grad_norm: args.max_grad_norm,
+            patience: args.patience,
+            n_layers: args.n_layers,
+            n_heads_cat: args.n_heads_cat,
+            n_heads_num: args.n_heads_num,
+            n_cat_mlps: args.n_cat_mlps,
+            n_num_mlps: args.n_num_mlps,
+            dataset_size: args.dataset_size,
+        },
+    })
 }

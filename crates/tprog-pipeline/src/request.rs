@@ -1,0 +1,245 @@
+//! What a user asks for — a task or a data file, a preset, and settings that override it —
+//! turned into a validated run configuration and its data (stage 1, "Task").
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use tprog_model::BosDefault;
+use tprog_tasks::TaskName;
+use tprog_train::presets::Preset;
+use tprog_train::session::RunData;
+use tprog_train::{RunConfig, TaskSource, TrainSampler, data};
+
+use crate::PipelineError;
+
+/// Where the data comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataRequest {
+    /// A built-in task (its generator, with the preset's parameters).
+    Task(TaskName),
+    /// A JSONL file of `{"tokens": [...], "labels": [...]}` lines.
+    File {
+        /// The file (`.jsonl` or `.jsonl.gz`).
+        path: PathBuf,
+        /// Causal (autoregressive) attention.
+        causal: bool,
+        /// Seed of the 81/9/10 split when the file has no `split` fields (independent of the
+        /// training seed, so that several seeds train and select on the same split).
+        split_seed: u64,
+    },
+}
+
+/// Settings that override a preset's. `None` keeps the preset's value. Field names are the
+/// reference's flags.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Overrides {
+    /// Seed of initialisation, shuffling and noise.
+    pub seed: Option<u64>,
+    /// Epochs.
+    pub n_epochs: Option<usize>,
+    /// Batch size.
+    pub batch_size: Option<usize>,
+    /// Adam learning rate.
+    pub lr: Option<f32>,
+    /// Temperature at the first step.
+    pub tau_init: Option<f64>,
+    /// Temperature at the end.
+    pub tau_end: Option<f64>,
+    /// Sampler while training.
+    pub sample_fn: Option<TrainSampler>,
+    /// The BOS default while training.
+    pub bos_default: Option<BosDefault>,
+    /// Clip the gradient norm to this value.
+    pub max_grad_norm: Option<f32>,
+    /// Early stopping after this many epochs without improvement.
+    pub patience: Option<usize>,
+    /// Layers.
+    pub n_layers: Option<usize>,
+    /// Categorical heads per layer.
+    pub n_heads_cat: Option<usize>,
+    /// Numerical heads per layer.
+    pub n_heads_num: Option<usize>,
+    /// Categorical MLPs per layer.
+    pub n_cat_mlps: Option<usize>,
+    /// Numerical MLPs per layer.
+    pub n_num_mlps: Option<usize>,
+    /// Examples to generate (built-in tasks).
+    pub dataset_size: Option<usize>,
+}
+
+/// A request to learn a program.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The data.
+    pub data: DataRequest,
+    /// The named settings to start from.
+    pub preset: Preset,
+    /// What the user changed.
+    pub overrides: Overrides,
+}
+
+/// A run ready to train: its configuration and its data.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// The configuration (written as `config.json`).
+    pub config: RunConfig,
+    /// The data it trains on.
+    pub data: RunData,
+}
+
+/// Most layers, heads or MLPs per layer a request may ask for.
+pub const MAX_MODULES: usize = 64;
+/// Most examples a generated dataset may ask for.
+pub const MAX_DATASET_SIZE: usize = 10_000_000;
+
+impl Overrides {
+    /// Every problem with the values, named by their command-line flags.
+    pub fn check(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        for (flag, value) in [
+            ("--n-layers", self.n_layers),
+            ("--n-heads-cat", self.n_heads_cat),
+            ("--n-heads-num", self.n_heads_num),
+            ("--n-cat-mlps", self.n_cat_mlps),
+            ("--n-num-mlps", self.n_num_mlps),
+        ] {
+            if let Some(value) = value
+                && value > MAX_MODULES
+            {
+                problems.push(format!("{flag} must be at most {MAX_MODULES}, got {value}"));
+            }
+        }
+        if self.n_layers == Some(0) {
+            problems.push("--n-layers must be at least 1".to_owned());
+        }
+        if let Some(size) = self.dataset_size
+            && !(1..=MAX_DATASET_SIZE).contains(&size)
+        {
+            problems.push(format!(
+                "--dataset-size must be between 1 and {MAX_DATASET_SIZE}, got {size}"
+            ));
+        }
+        problems
+    }
+}
+
+/// Stage 1, "Task": the configuration for `request` and the data it trains on. Every problem
+/// with the settings is reported at once, before any data is generated.
+pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
+    let o = &request.overrides;
+    let task_for_preset = match request.data {
+        DataRequest::Task(task) => task,
+        DataRequest::File { .. } => TaskName::Sort,
+    };
+    let mut resolved = request.preset.resolve(task_for_preset);
+    let shape = &mut resolved.shape;
+    for (value, target) in [
+        (o.n_layers, &mut shape.n_layers),
+        (o.n_heads_cat, &mut shape.n_heads_cat),
+        (o.n_heads_num, &mut shape.n_heads_num),
+        (o.n_cat_mlps, &mut shape.n_cat_mlps),
+        (o.n_num_mlps, &mut shape.n_num_mlps),
+    ] {
+        if let Some(value) = value {
+            *target = value;
+        }
+    }
+    let train = &mut resolved.train;
+    set(&mut train.n_epochs, o.n_epochs);
+    set(&mut train.batch_size, o.batch_size);
+    set(&mut train.lr, o.lr);
+    set(&mut train.tau_init, o.tau_init);
+    set(&mut train.tau_end, o.tau_end);
+    set(&mut train.sample_fn, o.sample_fn);
+    set(&mut train.seed, o.seed);
+    if o.max_grad_norm.is_some() {
+        train.max_grad_norm = o.max_grad_norm;
+    }
+    if o.patience.is_some() {
+        train.patience = o.patience;
+    }
+    set(&mut resolved.bos_default, o.bos_default);
+    set(&mut resolved.params.dataset_size, o.dataset_size);
+    let mut problems = o.check();
+    if let Err(more) = resolved.train.check() {
+        problems.extend(more);
+    }
+    if !problems.is_empty() {
+        return Err(PipelineError::Invalid(problems));
+    }
+    let (source, name) = match &request.data {
+        DataRequest::File {
+            path,
+            causal,
+            split_seed,
+        } => (
+            TaskSource::File {
+                path: path.clone(),
+                seed: *split_seed,
+                causal: *causal,
+            },
+            file_stem(path),
+        ),
+        DataRequest::Task(task) => (
+            TaskSource::Generated {
+                task: *task,
+                params: resolved.params,
+            },
+            task.as_str().to_owned(),
+        ),
+    };
+    let dataset = data::load(&source)?;
+    let model = resolved.model_config(&dataset);
+    model.validate().map_err(tprog_train::TrainError::from)?;
+    let config = RunConfig {
+        name,
+        preset: Some(request.preset.as_str().to_owned()),
+        data: source,
+        shape: data::shape_of(&dataset),
+        model,
+        train: resolved.train.clone(),
+    };
+    let splits = data::encode(&dataset)?;
+    Ok(Prepared {
+        config,
+        data: RunData { dataset, splits },
+    })
+}
+
+fn set<T>(target: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *target = value;
+    }
+}
+
+/// `sort` for `data/sort.jsonl.gz`.
+fn file_stem(path: &Path) -> String {
+    path.file_name()
+        .map(|n| {
+            n.to_string_lossy()
+                .split('.')
+                .next()
+                .unwrap_or("data")
+                .to_owned()
+        })
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "data".to_owned())
+}
+
+/// `runs/<name>-<preset>`, or the first of `…-2`, `…-3`, … that does not exist yet, so that
+/// running the same command twice never collides with a finished run.
+pub fn default_run_dir(config: &RunConfig) -> PathBuf {
+    let preset = config.preset.as_deref().unwrap_or("custom");
+    let base = PathBuf::from("runs").join(format!("{}-{preset}", config.name));
+    (1..)
+        .map(|n| {
+            if n == 1 {
+                base.clone()
+            } else {
+                PathBuf::from(format!("{}-{n}", base.display()))
+            }
+        })
+        .find(|dir| !dir.exists())
+        .unwrap_or(base)
+}

@@ -1,0 +1,186 @@
+//! The stages of the pipeline, each a function with typed input and output, in the order the
+//! README's "How it works" lists them. [`crate::learn`] and [`crate::finish`] call them.
+
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
+
+use tprog_decompile::{Examples, Vocabularies};
+use tprog_model::Model;
+use tprog_program::{Program, to_python};
+use tprog_train::checkpoint::LoopState;
+use tprog_train::rundir::files;
+use tprog_train::session::{self, OpenRun, RunData};
+use tprog_train::{Accuracy, Observer, Outcome, RunConfig, RunDir, Splits, trainer};
+
+use crate::PipelineError;
+use crate::summary::{SplitAgreement, require_exact};
+
+/// 1. Task: the dataset a run's configuration describes, generated (built-in tasks, exactly
+/// from their parameters) or loaded (data files), checked against the vocabularies the model
+/// was built for.
+pub fn task(config: &RunConfig) -> Result<RunData, PipelineError> {
+    Ok(session::load_data(config)?)
+}
+
+/// 2. Relaxed model: trains a new run's model from its initialisation with Gumbel-softmax
+/// choices while τ anneals, keeping the best epoch by discrete validation accuracy and a
+/// checkpoint after every epoch.
+pub fn train_relaxed(
+    run: &RunDir,
+    config: &RunConfig,
+    data: &RunData,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Outcome, PipelineError> {
+    Ok(session::train_new(run, config, &data.splits, observer, stop)?)
+}
+
+/// 2'. Relaxed model, continued: the same loop from an interrupted run's last checkpoint (a
+/// finished run goes straight on to the next stages).
+pub fn continue_relaxed(
+    run: &OpenRun,
+    data: &RunData,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Outcome, PipelineError> {
+    Ok(session::resume(run, &data.splits, observer, stop)?)
+}
+
+/// The discrete model and what training did.
+#[derive(Debug)]
+pub struct Discrete {
+    /// Every choice taken by argmax: the model we report.
+    pub model: Model,
+    /// Its token and sequence accuracy on train, val and test.
+    pub accuracy: [Accuracy; 3],
+    /// The training loop's state (epochs, best epoch, seconds).
+    pub state: LoopState,
+    /// Training was interrupted before its last epoch.
+    pub interrupted: bool,
+    /// The patience rule stopped training.
+    pub stopped_early: bool,
+}
+
+/// 3. Discrete model: the best epoch's parameters with every choice replaced by its argmax,
+/// evaluated on every split. A run interrupted before its first epoch has nothing to report.
+pub fn discrete(
+    run: &RunDir,
+    trained: Outcome,
+    splits: &Splits,
+) -> Result<Discrete, PipelineError> {
+    if trained.state.epochs_completed == 0 {
+        return Err(PipelineError::NothingTrained {
+            dir: run.root().to_path_buf(),
+        });
+    }
+    let mut model = trained.model;
+    let accuracy = trainer::final_accuracy(&mut model, splits)?;
+    Ok(Discrete {
+        model,
+        accuracy,
+        state: trained.state,
+        interrupted: trained.interrupted,
+        stopped_early: trained.stopped_early,
+    })
+}
+
+/// The vocabularies and name of a run, for the decompiler.
+pub fn vocabularies(config: &RunConfig) -> Vocabularies {
+    Vocabularies {
+        input: config.shape.input_vocab.clone(),
+        output: config.shape.output_vocab.clone(),
+        name: config.name.clone(),
+    }
+}
+
+/// 4. Decompile: discrete model → program (named variables, `select` with predicate tables,
+/// `aggregate`, numerical sums, MLP lookup tables, classifier weights).
+pub fn decompile(model: &Model, config: &RunConfig) -> Result<Program, PipelineError> {
+    Ok(tprog_decompile::decompile(model, &vocabularies(config))?)
+}
+
+/// A program checked against the discrete model.
+#[derive(Debug, Clone)]
+pub struct Verified {
+    /// The program.
+    pub program: Program,
+    /// Program against model, per split.
+    pub splits: Vec<SplitAgreement>,
+}
+
+/// Program against model on named splits.
+pub fn agreement(
+    model: &mut Model,
+    program: &Program,
+    splits: &[(&str, &tprog_tasks::EncodedSplit)],
+) -> Result<Vec<SplitAgreement>, PipelineError> {
+    splits
+        .iter()
+        .map(|(name, split)| {
+            let agreement =
+                tprog_decompile::verify(model, program, &Examples::from_split(split))?;
+            Ok(SplitAgreement::new(*name, &agreement))
+        })
+        .collect()
+}
+
+/// The three splits, named.
+pub fn named(splits: &Splits) -> [(&'static str, &tprog_tasks::EncodedSplit); 3] {
+    [
+        ("train", &splits.train),
+        ("val", &splits.val),
+        ("test", &splits.test),
+    ]
+}
+
+/// 5. Verify: the program's output equals the discrete model's at every real position of
+/// every split; anything else is a faithfulness failure.
+pub fn verify(
+    model: &mut Model,
+    program: Program,
+    splits: &Splits,
+) -> Result<Verified, PipelineError> {
+    let rows = agreement(model, &program, &named(splits))?;
+    require_exact(&rows)?;
+    Ok(Verified {
+        program,
+        splits: rows,
+    })
+}
+
+/// A verified program written into the run directory.
+#[derive(Debug, Clone)]
+pub struct Emitted {
+    /// The program and its agreement with the model.
+    pub verified: Verified,
+    /// Lines of `program.py`.
+    pub python_lines: usize,
+}
+
+/// 6. Emit: `program.json` (the IR) and `program.py` (self-contained Python), atomically.
+pub fn emit(run: &RunDir, verified: Verified) -> Result<Emitted, PipelineError> {
+    let python = to_python(&verified.program);
+    run.write_atomic(
+        files::PROGRAM_JSON,
+        (verified.program.to_json() + "\n").as_bytes(),
+    )?;
+    run.write_atomic(files::PROGRAM_PY, python.as_bytes())?;
+    Ok(Emitted {
+        verified,
+        python_lines: python.lines().count(),
+    })
+}
+
+/// Stages 4–6 with their duration: decompile, verify, emit.
+pub fn program_stages(
+    run: &RunDir,
+    config: &RunConfig,
+    discrete: &mut Discrete,
+    splits: &Splits,
+) -> (Result<Emitted, PipelineError>, f64) {
+    let started = Instant::now();
+    let emitted = decompile(&discrete.model, config)
+        .and_then(|program| verify(&mut discrete.model, program, splits))
+        .and_then(|verified| emit(run, verified));
+    (emitted, started.elapsed().as_secs_f64())
+}
