@@ -64,10 +64,10 @@ pub fn learn(
     stop: &AtomicBool,
 ) -> Result<Summary, PipelineError> {
     let started = Instant::now();
-    let (config, data) = (&prepared.config, &prepared.data);
+    let Prepared { config, data } = prepared; // 1. Task: made by `prepare`
     let run = session::create(dir, config, overwrite)?;
-    let trained = stages::train_relaxed(&run, config, data, observer, stop)?;
-    finish(&run, config, data, trained, started)
+    let trained = stages::train_relaxed(&run, config, data, observer, stop)?; // 2. Relaxed model
+    finish(&run, config, data, trained, started) // 3.–6. and the report
 }
 
 /// Stages 3–6 of a trained (or resumed, or imported) run, then its report.
@@ -78,18 +78,11 @@ pub fn finish(
     trained: Outcome,
     started: Instant,
 ) -> Result<Summary, PipelineError> {
-    let mut discrete = stages::discrete(run, trained, &data.splits)?;
-    let (program, program_seconds) =
-        stages::program_stages(run, config, &mut discrete, &data.splits);
-    let wall_seconds = started.elapsed().as_secs_f64();
-    report::write(
-        run,
-        config,
-        &discrete,
-        program.as_ref(),
-        program_seconds,
-        wall_seconds,
-    )
+    let mut discrete = stages::discrete(run, trained, &data.splits)?; // 3. Discrete model
+    let program = stages::decompile(&discrete.model, config) // 4. Decompile
+        .and_then(|program| stages::verify(&mut discrete.model, program, &data.splits)) // 5. Verify
+        .and_then(|verified| stages::emit(run, verified)); // 6. Emit
+    report::write(run, config, &discrete, program.as_ref(), started) // summary.json, report.md
 }
 
 /// What may change when a run is resumed.

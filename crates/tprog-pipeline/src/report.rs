@@ -2,6 +2,7 @@
 //! at the end of every run, also when the program stage failed.
 
 use std::fmt::Write as _;
+use std::time::Instant;
 
 use tprog_train::rundir::files;
 use tprog_train::{RunConfig, RunDir};
@@ -10,18 +11,19 @@ use crate::PipelineError;
 use crate::stages::{Discrete, Emitted};
 use crate::summary::{Faithful, SUMMARY_VERSION, SplitResult, Summary};
 
-/// Writes `summary.json` and `report.md` for a run whose program stage ended with `program`
-/// (after `program_seconds`), and returns the summary. When the program stage failed, the
-/// files are still written (with the reason) and the error is returned, saying what is kept.
+/// Writes `summary.json` and `report.md` for a run (of this invocation, since `started`)
+/// whose program stages ended with `program`, and returns the summary. When the program stages
+/// failed, the files are still written (with the reason) and the error is returned, saying
+/// what is kept.
 pub fn write(
     run: &RunDir,
     config: &RunConfig,
     discrete: &Discrete,
     program: Result<&Emitted, &PipelineError>,
-    program_seconds: f64,
-    wall_seconds: f64,
+    started: Instant,
 ) -> Result<Summary, PipelineError> {
-    let mut summary = summary(config, discrete, wall_seconds);
+    let program_seconds = discrete.evaluated_at.elapsed().as_secs_f64();
+    let mut summary = summary(config, discrete, started.elapsed().as_secs_f64());
     match program {
         Ok(emitted) => {
             let rows = &emitted.verified.splits;

@@ -32,7 +32,13 @@ pub fn train_relaxed(
     observer: &mut dyn Observer,
     stop: &AtomicBool,
 ) -> Result<Outcome, PipelineError> {
-    Ok(session::train_new(run, config, &data.splits, observer, stop)?)
+    Ok(session::train_new(
+        run,
+        config,
+        &data.splits,
+        observer,
+        stop,
+    )?)
 }
 
 /// 2'. Relaxed model, continued: the same loop from an interrupted run's last checkpoint (a
@@ -59,6 +65,8 @@ pub struct Discrete {
     pub interrupted: bool,
     /// The patience rule stopped training.
     pub stopped_early: bool,
+    /// When it was evaluated: the program stages' time is measured from here.
+    pub evaluated_at: Instant,
 }
 
 /// 3. Discrete model: the best epoch's parameters with every choice replaced by its argmax,
@@ -81,6 +89,7 @@ pub fn discrete(
         state: trained.state,
         interrupted: trained.interrupted,
         stopped_early: trained.stopped_early,
+        evaluated_at: Instant::now(),
     })
 }
 
@@ -117,8 +126,7 @@ pub fn agreement(
     splits
         .iter()
         .map(|(name, split)| {
-            let agreement =
-                tprog_decompile::verify(model, program, &Examples::from_split(split))?;
+            let agreement = tprog_decompile::verify(model, program, &Examples::from_split(split))?;
             Ok(SplitAgreement::new(*name, &agreement))
         })
         .collect()
@@ -169,18 +177,4 @@ pub fn emit(run: &RunDir, verified: Verified) -> Result<Emitted, PipelineError> 
         verified,
         python_lines: python.lines().count(),
     })
-}
-
-/// Stages 4–6 with their duration: decompile, verify, emit.
-pub fn program_stages(
-    run: &RunDir,
-    config: &RunConfig,
-    discrete: &mut Discrete,
-    splits: &Splits,
-) -> (Result<Emitted, PipelineError>, f64) {
-    let started = Instant::now();
-    let emitted = decompile(&discrete.model, config)
-        .and_then(|program| verify(&mut discrete.model, program, splits))
-        .and_then(|verified| emit(run, verified));
-    (emitted, started.elapsed().as_secs_f64())
 }

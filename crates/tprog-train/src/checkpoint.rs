@@ -119,8 +119,21 @@ pub fn restore(path: &Path, params: &mut Params) -> Result<(), TrainError> {
         }
     }
     if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(error(problems.join("; ")))
+        return Ok(());
     }
+    let shown = problems
+        .iter()
+        .take(3)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    let more = problems.len().saturating_sub(3);
+    Err(error(if more > 0 {
+        format!(
+            "{shown}; and {more} more problems: the checkpoint is of another architecture than \
+             config.json describes"
+        )
+    } else {
+        shown
+    }))
 }

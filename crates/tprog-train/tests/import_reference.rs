@@ -30,12 +30,13 @@ fn imported_trained_sort_model_matches_the_fixture_predictions() {
     assert_eq!(imported.config.model.n_layers, 2);
     assert_eq!(imported.config.model.n_heads_cat, 4);
     let run = session::open(&out).unwrap();
+    let data = session::load_data(&run.config).unwrap();
     assert_eq!(
-        (run.splits.train.n, run.splits.val.n, run.splits.test.n),
+        (data.splits.train.n, data.splits.val.n, data.splits.test.n),
         (8100, 900, 1000)
     );
     let mut model = session::load_model(&run).unwrap();
-    let predictions = predict_split(&mut model, &run.splits.test).unwrap();
+    let predictions = predict_split(&mut model, &data.splits.test).unwrap();
 
     let bytes = std::fs::read(reference().join("trained_sort_readme.safetensors")).unwrap();
     let fixture = SafeTensors::deserialize(&bytes).unwrap();
@@ -47,7 +48,7 @@ fn imported_trained_sort_model_matches_the_fixture_predictions() {
         .map(|c| i64::from_le_bytes(c.try_into().unwrap()))
         .collect();
     let (mut scored, mut correct) = (0, 0);
-    for (i, &label) in run.splits.test.labels.iter().enumerate() {
+    for (i, &label) in data.splits.test.labels.iter().enumerate() {
         if label != 0 {
             assert_eq!(i64::from(predictions[i]), expected[i], "position {i}");
             scored += 1;

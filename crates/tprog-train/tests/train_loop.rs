@@ -101,7 +101,7 @@ fn resume_after_interruption_equals_the_uninterrupted_run() {
     assert!(outcome.interrupted);
     assert_eq!(outcome.state.epochs_completed, 2);
     let opened = session::open(&dir).unwrap();
-    let resumed = session::resume(&opened, &mut Silent, &never).unwrap();
+    let resumed = session::resume(&opened, &splits, &mut Silent, &never).unwrap();
     assert_eq!(resumed.state.epochs_completed, 4);
     assert_eq!(
         std::fs::read(run.path(files::CHECKPOINT)).unwrap(),

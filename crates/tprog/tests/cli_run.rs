@@ -2,46 +2,17 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::PathBuf;
+
+mod common;
+use common::{failure, tprog};
 
 use tprog_program::random::{RandomSpec, random_program};
 use tprog_program::{Interpreter, Program};
 
-fn tprog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tprog"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Runs a command that must fail; returns its stderr.
-fn failure(args: &[&str]) -> String {
-    let output = tprog(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(!output.status.success(), "{args:?} succeeded");
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    stderr
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tprog-cli-run");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
-
 fn program_file(name: &str) -> (Program, PathBuf) {
     let program = random_program(&RandomSpec::sort_sized(), 4);
-    let path = temp_path(name);
+    let path = common::temp_path("tprog-cli-run", name);
     program.to_json_file(&path).unwrap();
     (program, path)
 }
@@ -56,16 +27,16 @@ fn run_prints_the_labels_of_tokens_and_of_each_jsonl_line() {
     let path = path.to_str().unwrap();
     let interpreter = Interpreter::new(&program).unwrap();
     let expected = interpreter.run(&words("<s> t3 t1 t4")).unwrap().join(" ");
-    let out = stdout(&tprog(&["run", path, "--tokens", "<s> t3 t1 t4"]));
+    let out = success_of(&tprog(&["run", path, "--tokens", "<s> t3 t1 t4"]));
     assert_eq!(out.trim(), expected);
 
-    let input = temp_path("inputs.jsonl");
+    let input = common::temp_path("tprog-cli-run", "inputs.jsonl");
     std::fs::write(
         &input,
         "{\"tokens\": [\"<s>\", \"t0\"], \"labels\": [\"<pad>\", \"c1\"]}\n\n{\"tokens\": [\"<s>\", \"t5\", \"t2\"]}\n",
     )
     .unwrap();
-    let out = stdout(&tprog(&["run", path, "--input", input.to_str().unwrap()]));
+    let out = success_of(&tprog(&["run", path, "--input", input.to_str().unwrap()]));
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 2);
     assert_eq!(
@@ -81,7 +52,7 @@ fn run_prints_the_labels_of_tokens_and_of_each_jsonl_line() {
 #[test]
 fn trace_prints_variables_by_position_and_head_grids() {
     let (program, path) = program_file("trace.json");
-    let out = stdout(&tprog(&[
+    let out = success_of(&tprog(&[
         "run",
         path.to_str().unwrap(),
         "--tokens",
@@ -117,7 +88,7 @@ fn errors_are_clear() {
     let no_input = failure(&["run", path]);
     assert!(no_input.contains("--tokens"), "{no_input}");
 
-    let truncated = temp_path("truncated.json");
+    let truncated = common::temp_path("tprog-cli-run", "truncated.json");
     let text = std::fs::read_to_string(path).unwrap();
     std::fs::write(&truncated, &text[..text.len() / 3]).unwrap();
     let error = failure(&["run", truncated.to_str().unwrap(), "--tokens", "<s>"]);
@@ -126,7 +97,7 @@ fn errors_are_clear() {
         "{error}"
     );
 
-    let invalid = temp_path("invalid.json");
+    let invalid = common::temp_path("tprog-cli-run", "invalid.json");
     std::fs::write(&invalid, text.replace("\"d_var\": 8", "\"d_var\": 4")).unwrap();
     let error = failure(&["run", invalid.to_str().unwrap(), "--tokens", "<s>"]);
     assert!(
@@ -134,8 +105,18 @@ fn errors_are_clear() {
         "{error}"
     );
 
-    let bad_line = temp_path("bad.jsonl");
+    let bad_line = common::temp_path("tprog-cli-run", "bad.jsonl");
     std::fs::write(&bad_line, "{\"tokens\": [\"<s>\"]}\n{\"tokens\": 3}\n").unwrap();
     let error = failure(&["run", path, "--input", bad_line.to_str().unwrap()]);
-    assert!(error.contains("bad.jsonl line 2"), "{error}");
+    assert!(error.contains("bad.jsonl:2"), "{error}");
+}
+
+/// The standard output of a run that must have succeeded.
+fn success_of(output: &std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        common::text(&output.stderr)
+    );
+    common::stdout(output)
 }

@@ -3,38 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn tprog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tprog"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// Runs a command that must fail; returns its stderr.
-fn failure(args: &[&str]) -> String {
-    let output = tprog(args);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(
-        !output.status.success(),
-        "{args:?} succeeded: {}",
-        stdout(&output)
-    );
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    stderr
-}
-
-fn temp_path(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tprog-cli-tasks");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join(name)
-}
+mod common;
+use common::{failure, stdout, tprog};
 
 #[test]
 fn tasks_lists_every_task_with_the_paper_settings() {
@@ -94,11 +64,17 @@ fn data_says_when_fewer_examples_were_produced() {
 
 #[test]
 fn data_writes_jsonl_that_data_can_read_back() {
-    let out = temp_path("hist.jsonl.gz");
+    let out = common::temp_path("tprog-cli-tasks", "hist.jsonl.gz");
+    let _ = std::fs::remove_file(&out);
     let out_str = out.to_str().unwrap();
     let output = tprog(&["data", "--task", "hist", "--size", "50", "--out", out_str]);
     assert!(output.status.success());
     assert!(stdout(&output).contains("wrote 50 examples"));
+    // A file is never replaced without --force.
+    let written = std::fs::read(&out).unwrap();
+    let stderr = failure(&["data", "--task", "hist", "--size", "60", "--out", out_str]);
+    assert!(stderr.contains("--force"), "{stderr}");
+    assert_eq!(std::fs::read(&out).unwrap(), written);
     let again = tprog(&["data", "--file", out_str, "--show", "1"]);
     assert!(again.status.success());
     assert!(
@@ -150,7 +126,7 @@ fn bad_parameters_are_reported_together() {
 
 #[test]
 fn malformed_jsonl_names_file_and_line() {
-    let file = temp_path("broken.jsonl");
+    let file = common::temp_path("tprog-cli-tasks", "broken.jsonl");
     std::fs::write(
         &file,
         "{\"tokens\": [\"a\"], \"labels\": [\"b\"]}\n{\"tokens\": [\"a\"]\n",
@@ -158,14 +134,16 @@ fn malformed_jsonl_names_file_and_line() {
     .unwrap();
     let stderr = failure(&["data", "--file", file.to_str().unwrap()]);
     assert!(stderr.contains("broken.jsonl:2: bad JSON"), "{stderr}");
-    let empty = temp_path("empty.jsonl");
+    let empty = common::temp_path("tprog-cli-tasks", "empty.jsonl");
     std::fs::write(&empty, "").unwrap();
     let stderr = failure(&["data", "--file", empty.to_str().unwrap()]);
     assert!(stderr.contains("contains no examples"), "{stderr}");
     let stderr = failure(&[
         "data",
         "--file",
-        temp_path("missing.jsonl").to_str().unwrap(),
+        common::temp_path("tprog-cli-tasks", "missing.jsonl")
+            .to_str()
+            .unwrap(),
     ]);
     assert!(stderr.contains("cannot read"), "{stderr}");
 }

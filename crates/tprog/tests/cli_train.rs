@@ -3,57 +3,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Command;
 
-fn tprog(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_tprog"))
-        .args(args)
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn success(args: &[&str]) -> String {
-    let output = tprog(args);
-    assert!(
-        output.status.success(),
-        "{args:?} failed: {}",
-        text(&output.stderr)
-    );
-    text(&output.stdout)
-}
-
-fn failure(args: &[&str]) -> String {
-    let output = tprog(args);
-    let stderr = text(&output.stderr);
-    assert!(!output.status.success(), "{args:?} succeeded");
-    assert!(!stderr.contains("panicked"), "{args:?} panicked: {stderr}");
-    stderr
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("tprog-cli-train")
-        .join(name);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.parent().unwrap()).unwrap();
-    dir
-}
-
-fn reference(file: &str) -> String {
-    format!(
-        "{}/../../tests/fixtures/reference/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    )
-}
+mod common;
+use common::{failure, reference, success, text, tprog};
 
 #[test]
 fn tiny_run_end_to_end_then_eval_and_resume() {
-    let dir = temp_dir("tiny");
+    let dir = common::temp_dir("tprog-cli-train", "tiny");
     let out = dir.to_str().unwrap();
     let stdout = success(&[
         "train", "--task", "sort", "--preset", "tiny", "--out", out, "--quiet",
@@ -104,7 +61,7 @@ fn tiny_run_end_to_end_then_eval_and_resume() {
 #[cfg(unix)]
 #[test]
 fn sigint_keeps_the_run_and_resume_finishes_it() {
-    let dir = temp_dir("sigint");
+    let dir = common::temp_dir("tprog-cli-train", "sigint");
     let out = dir.to_str().unwrap();
     let child = Command::new(env!("CARGO_BIN_EXE_tprog"))
         .args([
@@ -128,7 +85,8 @@ fn sigint_keeps_the_run_and_resume_finishes_it() {
     assert!(kill.success());
     let output = child.wait_with_output().unwrap();
     let stderr = text(&output.stderr);
-    assert!(output.status.success(), "{stderr}");
+    // Interrupted after saving: exit code 130, so `tprog train ... && next` stops.
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
     assert!(stderr.contains("--resume"), "{stderr}");
     let summary = std::fs::read_to_string(dir.join("summary.json")).unwrap();
     assert!(summary.contains("\"interrupted\": true"), "{summary}");
@@ -142,7 +100,7 @@ fn sigint_keeps_the_run_and_resume_finishes_it() {
 
 #[test]
 fn several_seeds_report_each_and_the_best() {
-    let dir = temp_dir("seeds");
+    let dir = common::temp_dir("tprog-cli-train", "seeds");
     let stdout = success(&[
         "train",
         "--task",
@@ -166,7 +124,7 @@ fn several_seeds_report_each_and_the_best() {
 /// finished results, says how to retry, and `--resume` then writes the program.
 #[test]
 fn a_failed_program_stage_keeps_the_trained_results() {
-    let dir = temp_dir("no-program");
+    let dir = common::temp_dir("tprog-cli-train", "no-program");
     let out = dir.to_str().unwrap();
     success(&[
         "train", "--task", "sort", "--preset", "tiny", "--epochs", "2", "--out", out, "--quiet",
@@ -212,7 +170,7 @@ fn a_failed_program_stage_keeps_the_trained_results() {
 #[test]
 fn the_bos_default_comes_from_the_preset_or_the_flag() {
     let config = |extra: &[&str]| {
-        let dir = temp_dir("bos");
+        let dir = common::temp_dir("tprog-cli-train", "bos");
         let out = dir.to_str().unwrap();
         let mut args = vec![
             "train",
@@ -251,7 +209,7 @@ fn the_bos_default_comes_from_the_preset_or_the_flag() {
 #[test]
 fn induction_learns_with_the_soft_bos_default() {
     let test_accuracy = |bos: &str| {
-        let dir = temp_dir(&format!("induction-{bos}"));
+        let dir = common::temp_dir("tprog-cli-train", &format!("induction-{bos}"));
         success(&[
             "train",
             "--task",
@@ -295,7 +253,7 @@ fn bad_input_is_a_clear_error() {
     );
     let stderr = failure(&["train", "--task", "sort", "--seeds", "3..1"]);
     assert!(stderr.contains("empty"), "{stderr}");
-    let dir = temp_dir("badcfg");
+    let dir = common::temp_dir("tprog-cli-train", "badcfg");
     let stderr = failure(&[
         "train",
         "--task",
@@ -315,9 +273,9 @@ fn bad_input_is_a_clear_error() {
     let stderr = failure(&["eval", "/nonexistent/run"]);
     assert!(stderr.contains("not a tprog run directory"), "{stderr}");
     // A corrupted checkpoint file.
-    let corrupt = temp_dir("corrupt.pt");
+    let corrupt = common::temp_dir("tprog-cli-train", "corrupt.pt");
     std::fs::write(&corrupt, b"PK\x03\x04 definitely not a zip").unwrap();
-    let out = temp_dir("corrupt-run");
+    let out = common::temp_dir("tprog-cli-train", "corrupt-run");
     let stderr = failure(&[
         "import-reference",
         corrupt.to_str().unwrap(),
@@ -330,7 +288,7 @@ fn bad_input_is_a_clear_error() {
 
 #[test]
 fn import_reference_reproduces_the_reference_accuracy() {
-    let out = temp_dir("imported");
+    let out = common::temp_dir("tprog-cli-train", "imported");
     let stdout = success(&[
         "import-reference",
         &reference("trained_sort_readme.model.pt"),
@@ -341,10 +299,24 @@ fn import_reference_reproduces_the_reference_accuracy() {
     let test_row = stdout.lines().find(|l| l.starts_with("test")).unwrap();
     assert!(test_row.contains("97.90"), "{stdout}");
     let run = out.to_str().unwrap();
+    // The import wrote the program like a trained run: `tprog run` works right away.
+    for file in ["program.json", "program.py", "summary.json", "report.md"] {
+        assert!(out.join(file).is_file(), "{file} missing after the import");
+    }
+    let labels = success(&[
+        "run",
+        out.join("program.json").to_str().unwrap(),
+        "--tokens",
+        "<s> 3 1 2 </s>",
+    ]);
+    assert!(!labels.trim().is_empty(), "{labels}");
 
     // Program == model on every split, and its exact accuracy over all 19,530 sort inputs.
     let stdout = success(&["verify", run, "--exhaustive"]);
-    assert!(stdout.contains("100.000% of positions"), "{stdout}");
+    assert!(
+        stdout.contains("the program equals the discrete model at every position"),
+        "{stdout}"
+    );
     assert!(
         stdout.contains("19530 inputs") && stdout.contains("97.8728%"),
         "{stdout}"
@@ -379,4 +351,76 @@ fn import_reference_reproduces_the_reference_accuracy() {
         }
         Err(_) => eprintln!("python3 not found: the Python export was not run"),
     }
+}
+
+/// `verify` checks the files the run saved, not a fresh decompilation: an edited
+/// `program.json` that answers differently, or a `program.py` that is not its export, fails.
+#[test]
+fn verify_checks_the_saved_program_files() {
+    let dir = common::temp_dir("tprog-cli-train", "verify-saved");
+    let out = dir.to_str().unwrap();
+    success(&[
+        "train", "--task", "sort", "--preset", "tiny", "--out", out, "--quiet",
+    ]);
+    let stdout = success(&["verify", out]);
+    assert!(stdout.contains("equals the discrete model"), "{stdout}");
+
+    // program.py that is not the export of program.json.
+    let py = dir.join("program.py");
+    let original_py = std::fs::read_to_string(&py).unwrap();
+    std::fs::write(&py, original_py.replacen("def ", "def broken_", 1)).unwrap();
+    let stderr = failure(&["verify", out]);
+    assert!(
+        stderr.contains("program.py") && stderr.contains("not the Python export"),
+        "{stderr}"
+    );
+    std::fs::write(&py, &original_py).unwrap();
+    success(&["verify", out]);
+
+    // program.json whose classifier answers differently: every weight negated.
+    let json_path = dir.join("program.json");
+    let original_json = std::fs::read_to_string(&json_path).unwrap();
+    let mut program: serde_json::Value = serde_json::from_str(&original_json).unwrap();
+    for feature in program["classifier"]["features"].as_array_mut().unwrap() {
+        for row in feature["weights"].as_array_mut().unwrap() {
+            for weight in row.as_array_mut().unwrap() {
+                *weight = (-weight.as_f64().unwrap()).into();
+            }
+        }
+    }
+    std::fs::write(&json_path, program.to_string()).unwrap();
+    // program.py no longer matches either; remove it to test program.json alone.
+    std::fs::remove_file(&py).unwrap();
+    let stderr = failure(&["verify", out]);
+    assert!(stderr.contains("FAITHFULNESS FAILURE"), "{stderr}");
+    std::fs::write(&json_path, &original_json).unwrap();
+    let stdout = success(&["verify", out]);
+    assert!(stdout.contains("equals the discrete model"), "{stdout}");
+
+    // Export reads the saved program: it works after the data file or task settings are gone,
+    // and never overwrites a file without --force, nor a file of the run at all.
+    let exported = dir.join("exported.py");
+    success(&["export", out, "--out", exported.to_str().unwrap()]);
+    let again = failure(&["export", out, "--out", exported.to_str().unwrap()]);
+    assert!(again.contains("--force"), "{again}");
+    success(&[
+        "export",
+        out,
+        "--out",
+        exported.to_str().unwrap(),
+        "--force",
+    ]);
+    let model = dir.join("model.safetensors");
+    let before = std::fs::read(&model).unwrap();
+    let stderr = failure(&[
+        "export",
+        out,
+        "--format",
+        "json",
+        "--out",
+        model.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(stderr.contains("is a file of the run"), "{stderr}");
+    assert_eq!(std::fs::read(&model).unwrap(), before);
 }

@@ -97,7 +97,12 @@ fn print_summary(dataset: &Dataset) -> Result<(), StdoutError> {
     match &dataset.params {
         Some(p) => outln!(
             "task {}: vocab_size {}, min_length {}, max_length {}, seed {}, unique {}",
-            dataset.task, p.vocab_size, p.min_length, p.max_length, p.seed, p.unique
+            dataset.task,
+            p.vocab_size,
+            p.min_length,
+            p.max_length,
+            p.seed,
+            p.unique
         ),
         None => outln!("data from {}", dataset.task),
     }

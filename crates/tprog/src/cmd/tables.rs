@@ -79,7 +79,8 @@ pub fn print_agreement(rows: &[SplitAgreement]) -> Result<(), StdoutError> {
         "program %"
     );
     for row in rows {
-        let rate = (row.positions > 0).then(|| row.positions_agreeing as f64 / row.positions as f64);
+        let rate =
+            (row.positions > 0).then(|| row.positions_agreeing as f64 / row.positions as f64);
         outln!(
             "{:<10} {:>10} {:>10} {:>9} {:>9} {:>10} {:>10}",
             row.split,

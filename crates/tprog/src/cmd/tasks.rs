@@ -42,9 +42,7 @@ pub fn run(_args: Args) -> anyhow::Result<crate::Status> {
         "Defaults are the paper's settings (the reference's scripts). vocab_size counts special"
     );
     outln!("tokens as the reference does (sort/reverse: <pad> <s> </s>; hist family: <pad> <s>;");
-    outln!(
-        "dyck: number of bracket types; induction: letters + digits + 2). support = number of"
-    );
+    outln!("dyck: number of bracket types; induction: letters + digits + 2). support = number of");
     outln!("distinct inputs the generator can produce. Generate with `tprog data --task NAME`.");
     Ok(crate::Status::Done)
 }

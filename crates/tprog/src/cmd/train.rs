@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::{Context, bail};
 use tprog_model::BosDefault;
-use tprog_pipeline::{DataRequest, Overrides, Request, ResumeChanges, Summary};
+use tprog_pipeline::{DataRequest, Overrides, PipelineError, Request, ResumeChanges, Summary};
 use tprog_tasks::TaskName;
 use tprog_train::TrainSampler;
 use tprog_train::presets::Preset;
@@ -148,13 +148,22 @@ pub fn parse_seeds(text: &str) -> anyhow::Result<Vec<u64>> {
             bail!("--seeds: the range '{text}' is empty");
         }
         if to - from >= MAX_SEEDS as u64 {
-            bail!("--seeds: '{text}' holds {} seeds; at most {MAX_SEEDS} per command", u128::from(to - from) + 1);
+            bail!(
+                "--seeds: '{text}' holds {} seeds; at most {MAX_SEEDS} per command",
+                u128::from(to - from) + 1
+            );
         }
         (from..=to).collect()
     } else {
-        let seeds = text.split(',').map(number).collect::<anyhow::Result<Vec<_>>>()?;
+        let seeds = text
+            .split(',')
+            .map(number)
+            .collect::<anyhow::Result<Vec<_>>>()?;
         if seeds.len() > MAX_SEEDS {
-            bail!("--seeds: {} seeds given; at most {MAX_SEEDS} per command", seeds.len());
+            bail!(
+                "--seeds: {} seeds given; at most {MAX_SEEDS} per command",
+                seeds.len()
+            );
         }
         for (i, seed) in seeds.iter().enumerate() {
             if seeds[..i].contains(seed) {
@@ -178,6 +187,10 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         };
         let summary = tprog_pipeline::resume(dir, changes, &mut observer, &stop);
         observer.finish();
+        if let Err(error @ PipelineError::NothingTrained { .. }) = &summary {
+            note!("{}", PipelineError::chain(error));
+            return Ok(Status::Interrupted);
+        }
         let summary = summary.with_context(|| format!("resuming {}", dir.display()))?;
         return finish(&args, vec![(dir.clone(), summary)]);
     }
@@ -200,7 +213,9 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             (Some(out), false) => out.clone(),
             (Some(out), true) => out.join(format!("seed{seed}")),
             (None, false) => tprog_pipeline::default_run_dir(&prepared.config),
-            (None, true) => run_root.get_or_insert_with(|| tprog_pipeline::default_run_dir(&prepared.config)).join(format!("seed{seed}")),
+            (None, true) => run_root
+                .get_or_insert_with(|| tprog_pipeline::default_run_dir(&prepared.config))
+                .join(format!("seed{seed}")),
         };
         if several {
             note!("\n== seed {seed} → {}", dir.display());
@@ -208,6 +223,10 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         let mut observer = ProgressObserver::new(args.quiet);
         let summary = tprog_pipeline::learn(&prepared, &dir, args.overwrite, &mut observer, &stop);
         observer.finish();
+        if let Err(error @ PipelineError::NothingTrained { .. }) = &summary {
+            note!("{}", PipelineError::chain(error));
+            return Ok(Status::Interrupted);
+        }
         let summary = summary.with_context(|| format!("learning the run in {}", dir.display()))?;
         runs.push((dir, summary));
         if stop.load(Ordering::Relaxed) {
