@@ -118,7 +118,13 @@ impl Model {
             path: path.to_path_buf(),
             source,
         })?;
-        let st = deserialize_checked(&data).map_err(|reason| ModelError::Safetensors {
+        self.load_safetensors_bytes(&data, path)
+    }
+
+    /// [`Model::load_safetensors`] from bytes already read; `path` names them in errors. The
+    /// parameters change only when every tensor is present, well-formed and finite.
+    pub fn load_safetensors_bytes(&mut self, data: &[u8], path: &Path) -> Result<(), ModelError> {
+        let st = deserialize_checked(data).map_err(|reason| ModelError::Safetensors {
             path: path.to_path_buf(),
             reason,
         })?;

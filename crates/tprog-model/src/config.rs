@@ -288,13 +288,71 @@ impl ModelConfig {
                 p.push(format!("masked class {c} is outside 0..{}", self.n_classes));
             }
         }
+        self.check_sizes(&mut p);
         if p.is_empty() {
             Ok(())
         } else {
             Err(ModelError::InvalidConfig(p))
         }
     }
+
+    /// Bounds on every size, so that a mistyped or corrupted configuration is an error rather
+    /// than an attempt to allocate terabytes.
+    fn check_sizes(&self, p: &mut Vec<String>) {
+        for (name, value, limit) in [
+            ("n_layers", self.n_layers, MAX_LAYERS),
+            ("n_heads_cat", self.n_heads_cat, MAX_MODULES_PER_LAYER),
+            ("n_heads_num", self.n_heads_num, MAX_MODULES_PER_LAYER),
+            ("n_cat_mlps", self.n_cat_mlps, MAX_MODULES_PER_LAYER),
+            ("n_num_mlps", self.n_num_mlps, MAX_MODULES_PER_LAYER),
+            ("n_vars_cat", self.n_vars_cat, MAX_MODULES_PER_LAYER),
+            ("n_vars_num", self.n_vars_num, MAX_MODULES_PER_LAYER),
+            ("mlp_vars_in", self.mlp_vars_in, MAX_MODULES_PER_LAYER),
+            ("d_var", self.d_var, MAX_WIDTH),
+            ("n_ctx", self.n_ctx, MAX_WIDTH),
+            ("d_mlp", self.d_mlp, MAX_WIDTH),
+            ("vocab_size", self.vocab_size, MAX_VOCAB),
+            ("n_classes", self.n_classes, MAX_VOCAB),
+        ] {
+            if value > limit {
+                p.push(format!("{name} must be at most {limit}, got {value}"));
+            }
+        }
+        if p.is_empty() {
+            let layers = self.n_layers.saturating_mul(
+                self.n_heads_cat + self.n_heads_num + self.n_cat_mlps + self.n_num_mlps,
+            );
+            let stream = (self.n_vars_cat + 1 + layers).saturating_mul(self.d_var);
+            let largest = [
+                self.vocab_size.saturating_mul(stream),
+                stream.saturating_mul(self.n_classes),
+                stream
+                    .saturating_mul(self.d_var)
+                    .saturating_mul(layers.max(1)),
+                stream
+                    .saturating_mul(self.d_mlp)
+                    .saturating_mul(layers.max(1)),
+            ];
+            if largest.iter().any(|&n| n > MAX_PARAMETERS) {
+                p.push(format!(
+                    "the model would have more than {MAX_PARAMETERS} parameters in one tensor \
+                     family; reduce d_var, vocab_size, n_classes, d_mlp or the number of modules"
+                ));
+            }
+        }
+    }
 }
+
+/// Most layers.
+pub const MAX_LAYERS: usize = 64;
+/// Most heads, MLPs or variables of one kind per layer.
+pub const MAX_MODULES_PER_LAYER: usize = 64;
+/// Largest `d_var`, `n_ctx` and `d_mlp`.
+pub const MAX_WIDTH: usize = 4096;
+/// Largest vocabulary and number of classes.
+pub const MAX_VOCAB: usize = 1 << 20;
+/// Most values in one family of parameters (embedding, classifier, predicates, MLPs).
+pub const MAX_PARAMETERS: usize = 1 << 28;
 
 /// Where every variable lives in the two residual streams (spec §2).
 ///

@@ -74,15 +74,20 @@ pub fn save(run: &RunDir, params: &Params, state: &LoopState) -> Result<(), Trai
 
 /// Restores parameters and Adam moments from `path` into `params` (same architecture).
 pub fn restore(path: &Path, params: &mut Params) -> Result<(), TrainError> {
-    let error = |problem: String| TrainError::Checkpoint {
-        path: path.to_path_buf(),
-        problem,
-    };
     let bytes = std::fs::read(path).map_err(|source| TrainError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    let tensors = tprog_model::checkpoint::deserialize_checked(&bytes)
+    restore_bytes(&bytes, path, params)
+}
+
+/// [`restore`] from bytes already read; `path` names them in errors.
+pub fn restore_bytes(bytes: &[u8], path: &Path, params: &mut Params) -> Result<(), TrainError> {
+    let error = |problem: String| TrainError::Checkpoint {
+        path: path.to_path_buf(),
+        problem,
+    };
+    let tensors = tprog_model::checkpoint::deserialize_checked(bytes)
         .map_err(|e| error(format!("not a valid checkpoint: {e}")))?;
     let mut found: HashMap<String, Vec<f32>> = HashMap::new();
     for (name, view) in tensors.tensors() {
