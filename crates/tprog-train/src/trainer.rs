@@ -143,16 +143,6 @@ pub fn train(
 ) -> Result<Outcome, TrainError> {
     let cfg = &config.train;
     cfg.validate()?;
-    let n_train = splits.train.n;
-    let steps_per_epoch = n_train.div_ceil(cfg.batch_size).max(1);
-    let temps = Temperatures::new(
-        cfg.tau_init,
-        cfg.tau_end,
-        cfg.schedule_epochs(),
-        steps_per_epoch,
-        cfg.tau_schedule,
-    );
-    let mut adam = Adam::new(cfg.lr);
     let mut state = state.unwrap_or(LoopState {
         epochs_completed: 0,
         adam_steps: 0,
@@ -161,47 +151,141 @@ pub fn train(
         epochs_since_best: 0,
         seconds: 0.0,
     });
-    adam.t = state.adam_steps;
+    let mut steps = Steps::new(config, &splits.train, state.adam_steps);
     run.truncate_metrics(state.epochs_completed)?;
     if state.epochs_completed == 0 {
         checkpoint::save(run, model.params(), &state)?;
     }
-
-    observer.on_start(cfg.n_epochs, steps_per_epoch, state.epochs_completed);
-    let mut order: Vec<usize> = (0..n_train).collect();
-    let (mut tokens, mut labels) = (Vec::new(), Vec::new());
-    let mut interrupted = false;
-    let mut stopped_early = false;
+    observer.on_start(cfg.n_epochs, steps.per_epoch, state.epochs_completed);
+    let (mut interrupted, mut stopped_early) = (false, false);
     // The best epoch's parameters, kept in memory (they are on disk too, in model.safetensors).
     let mut best_values: Option<Vec<f32>> = None;
     for epoch in state.epochs_completed..cfg.n_epochs {
         let started = Instant::now();
-        order.sort_unstable();
-        order.shuffle(&mut ChaCha8Rng::seed_from_u64(step_seed(
-            cfg.seed,
-            epoch,
-            usize::MAX,
-            0,
-        )));
+        let Some((loss, tau)) = steps.epoch(&mut model, epoch, observer, stop)? else {
+            interrupted = true;
+            break;
+        };
+        let val = eval::evaluate(&mut model, &splits.val)?;
+        // Without a validation split every epoch counts as the best: the last one is reported.
+        let improved = splits.val.n == 0 || val.token() >= state.best_val;
+        if improved {
+            state.best_val = val.token();
+            state.best_epoch = epoch + 1;
+            state.epochs_since_best = 0;
+            run.write_atomic(files::MODEL, &model.to_safetensors_bytes()?)?;
+            best_values = Some(model.params().value.clone());
+        } else {
+            state.epochs_since_best += 1;
+        }
+        let seconds = started.elapsed().as_secs_f64();
+        state.seconds += seconds;
+        state.epochs_completed = epoch + 1;
+        state.adam_steps = steps.adam.t;
+        let record = EpochRecord {
+            epoch: epoch + 1,
+            loss,
+            tau,
+            val_acc: val.token(),
+            val_seq_acc: val.sequence(),
+            best: improved,
+            seconds,
+        };
+        run.append_metrics(&record)?;
+        checkpoint::save(run, model.params(), &state)?;
+        observer.on_epoch(&record);
+        if cfg.patience.is_some_and(|p| state.epochs_since_best >= p) {
+            stopped_early = true;
+            break;
+        }
+    }
+    // Report the best-by-validation parameters: from memory when this session found them,
+    // from model.safetensors when an earlier session did.
+    if let Some(values) = best_values {
+        model.params_mut().value.copy_from_slice(&values);
+    } else if state.best_epoch > 0 {
+        model.load_safetensors(&run.path(files::MODEL))?;
+    }
+    Ok(Outcome {
+        model,
+        state,
+        interrupted,
+        stopped_early,
+    })
+}
+
+/// The optimiser steps of one epoch after another: batches in a seeded shuffled order, τ from
+/// the schedule, Adam, with the batch buffers reused.
+struct Steps<'a> {
+    config: &'a crate::config::TrainConfig,
+    train: &'a EncodedSplit,
+    temperatures: Temperatures,
+    adam: Adam,
+    per_epoch: usize,
+    order: Vec<usize>,
+    tokens: Vec<u32>,
+    labels: Vec<u32>,
+}
+
+impl<'a> Steps<'a> {
+    fn new(config: &'a RunConfig, train: &'a EncodedSplit, adam_steps: u64) -> Self {
+        let cfg = &config.train;
+        let per_epoch = train.n.div_ceil(cfg.batch_size).max(1);
+        let mut adam = Adam::new(cfg.lr);
+        adam.t = adam_steps;
+        Self {
+            config: cfg,
+            train,
+            temperatures: Temperatures::new(
+                cfg.tau_init,
+                cfg.tau_end,
+                cfg.schedule_epochs(),
+                per_epoch,
+                cfg.tau_schedule,
+            ),
+            adam,
+            per_epoch,
+            order: (0..train.n).collect(),
+            tokens: Vec::new(),
+            labels: Vec::new(),
+        }
+    }
+
+    /// Every step of `epoch`; returns the mean loss and the last τ, or `None` when `stop` was
+    /// raised before the epoch's end. A non-finite loss or gradient stops training before the
+    /// update is applied.
+    fn epoch(
+        &mut self,
+        model: &mut Model,
+        epoch: usize,
+        observer: &mut dyn Observer,
+        stop: &AtomicBool,
+    ) -> Result<Option<(f64, f64)>, TrainError> {
+        let cfg = self.config;
+        self.order.sort_unstable();
+        let shuffle_seed = step_seed(cfg.seed, epoch, usize::MAX, 0);
+        self.order
+            .shuffle(&mut ChaCha8Rng::seed_from_u64(shuffle_seed));
         let mut loss_sum = 0.0f64;
-        let mut tau = temps.at(epoch, 0);
-        for (step, batch) in order.chunks(cfg.batch_size).enumerate() {
+        let mut tau = self.temperatures.at(epoch, 0);
+        for (step, batch) in self.order.chunks(cfg.batch_size).enumerate() {
             if stop.load(Ordering::Relaxed) {
-                interrupted = true;
-                break;
+                return Ok(None);
             }
-            tau = temps.at(epoch, step);
-            let n_positions = gather(&splits.train, batch, &mut tokens, &mut labels);
+            tau = self.temperatures.at(epoch, step);
+            let n_positions = gather(self.train, batch, &mut self.tokens, &mut self.labels);
             model.zero_grad();
             let mut loss = 0.0f32;
             for sample in 0..cfg.gumbel_samples {
                 let seed = step_seed(cfg.seed, epoch, step, sample);
+                let sampling = sampling(cfg.sample_fn, tau);
+                let (tokens, labels) = (&self.tokens, &self.labels);
                 loss += model.loss_and_backward(
-                    &tokens,
-                    &labels,
+                    tokens,
+                    labels,
                     batch.len(),
                     n_positions,
-                    sampling(cfg.sample_fn, tau),
+                    sampling,
                     seed,
                 )?;
             }
@@ -224,71 +308,18 @@ pub fn train(
                 });
             }
             if cfg.gumbel_samples > 1 {
-                model
-                    .params_mut()
-                    .grad
-                    .iter_mut()
-                    .for_each(|g| *g /= samples);
+                let grad = &mut model.params_mut().grad;
+                grad.iter_mut().for_each(|g| *g /= samples);
             }
             if let Some(max_norm) = cfg.max_grad_norm {
                 model.clip_grad_norm(max_norm);
             }
-            adam.step(&mut model);
+            self.adam.step(model);
             loss_sum += f64::from(loss);
-            observer.on_step(epoch, step, steps_per_epoch, loss, tau);
+            observer.on_step(epoch, step, self.per_epoch, loss, tau);
         }
-        if interrupted {
-            break;
-        }
-        let val = eval::evaluate(&mut model, &splits.val)?;
-        // Without a validation split every epoch counts as the best: the last one is reported.
-        let improved = splits.val.n == 0 || val.token() >= state.best_val;
-        if improved {
-            state.best_val = val.token();
-            state.best_epoch = epoch + 1;
-            state.epochs_since_best = 0;
-            run.write_atomic(files::MODEL, &model.to_safetensors_bytes()?)?;
-            best_values = Some(model.params().value.clone());
-        } else {
-            state.epochs_since_best += 1;
-        }
-        let seconds = started.elapsed().as_secs_f64();
-        state.seconds += seconds;
-        state.epochs_completed = epoch + 1;
-        state.adam_steps = adam.t;
-        let record = EpochRecord {
-            epoch: epoch + 1,
-            loss: loss_sum / steps_per_epoch as f64,
-            tau,
-            val_acc: val.token(),
-            val_seq_acc: val.sequence(),
-            best: improved,
-            seconds,
-        };
-        run.append_metrics(&record)?;
-        checkpoint::save(run, model.params(), &state)?;
-        observer.on_epoch(&record);
-        if cfg
-            .patience
-            .is_some_and(|patience| state.epochs_since_best >= patience)
-        {
-            stopped_early = true;
-            break;
-        }
+        Ok(Some((loss_sum / self.per_epoch as f64, tau)))
     }
-    // Report the best-by-validation parameters: from memory when this session found them,
-    // from model.safetensors when an earlier session did.
-    if let Some(values) = best_values {
-        model.params_mut().value.copy_from_slice(&values);
-    } else if state.best_epoch > 0 {
-        model.load_safetensors(&run.path(files::MODEL))?;
-    }
-    Ok(Outcome {
-        model,
-        state,
-        interrupted,
-        stopped_early,
-    })
 }
 
 /// The discrete model's accuracy on every split.
