@@ -209,7 +209,21 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<FileExample>, TaskError> {
 /// validation or test line longer than every training line (so than `n_ctx`) is an error
 /// naming it.
 pub fn load_dataset(path: &Path, options: LoadOptions) -> Result<Dataset, TaskError> {
-    let read = read_jsonl_with(path, options.max_len, options.too_long)?;
+    let file = std::fs::File::open(path).map_err(|source| TaskError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    load_dataset_from(path, file, options)
+}
+
+/// [`load_dataset`] reading from `source` (plain or gzip), called `path` in messages and named
+/// after its file name.
+pub fn load_dataset_from(
+    path: &Path,
+    source: impl Read,
+    options: LoadOptions,
+) -> Result<Dataset, TaskError> {
+    let read = read_jsonl_from(path, source, options.max_len, options.too_long)?;
     let examples = read.examples;
     let with_split = examples.iter().filter(|e| e.split.is_some()).count();
     let (train, val, test) = if with_split == 0 {
