@@ -11,6 +11,11 @@ seconds="${1:-60}"
 shift || true
 cd "$(dirname "$0")/.."
 
+# Release speed, but with the checks a debug build has: an arithmetic overflow is a panic, as
+# in `cargo test`, not a silent wrap.
+export CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true
+export CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true
+
 status=0
 for target in "tprog-tasks fuzz_jsonl" "tprog-program fuzz_program"; do
     read -r package example <<<"$target"

@@ -301,6 +301,10 @@ fn json_round_trip_is_exact() {
     assert!(json.contains("\"format_version\": 1"));
     let back = Program::from_json_str(&json).unwrap();
     assert_eq!(back, program);
+    assert_eq!(
+        Program::from_json_str(&format!("\u{feff}{json}")).unwrap(),
+        program
+    );
     for (a, b) in back
         .classifier
         .features

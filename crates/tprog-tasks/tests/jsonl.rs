@@ -274,3 +274,24 @@ fn reading_for_a_model_checks_its_n_ctx_with_file_and_line() {
         8
     );
 }
+
+#[test]
+fn corrupt_gzip_and_invalid_utf8_name_the_line() {
+    let text: String = (0..50).map(|_| line_of(3, "train")).collect();
+    let mut compressed = gzip(text.as_bytes());
+    let middle = compressed.len() / 2;
+    compressed.truncate(middle);
+    let error = parse_jsonl(Path::new("cut.jsonl.gz"), &compressed)
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("cut.jsonl.gz:"), "{error}");
+    let bad = [
+        line_of(2, "train").as_bytes(),
+        b"{\"tokens\": [\"\xff\"]}\n",
+    ]
+    .concat();
+    let error = parse_jsonl(Path::new("bad.jsonl"), &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("bad.jsonl:2: not valid UTF-8"), "{error}");
+}
