@@ -22,8 +22,9 @@ pub enum ProgramError {
         /// The I/O error.
         source: std::io::Error,
     },
-    /// The JSON text is not a program (truncated, wrong field, wrong type...).
-    #[error("{} is not a valid program: {error}", describe_file(.file))]
+    /// The JSON text is not a program (truncated, wrong field, wrong type...); the message
+    /// starts with `file:line:column:` (1-based) when the text came from a file.
+    #[error("{}", describe_parse(.file.as_deref(), .error))]
     Parse {
         /// The file, if the text came from one.
         file: Option<PathBuf>,
@@ -87,8 +88,8 @@ pub enum ProgramError {
         /// The program's context length.
         n_ctx: usize,
     },
-    /// The input is empty.
-    #[error("the input is empty")]
+    /// The input is empty (a program runs on at least one token, e.g. `<s>`).
+    #[error("the input is empty: a program runs on at least one token")]
     Empty,
     /// A numerical MLP read a value outside the domain its table covers.
     #[error(
@@ -136,6 +137,25 @@ pub enum ProgramError {
         /// Number of labels.
         labels: usize,
     },
+}
+
+/// `file:line:column: not a valid program: problem`, or, for text without a file,
+/// `the text is not a valid program: problem at line L column C` (serde_json's wording).
+fn describe_parse(file: Option<&std::path::Path>, error: &serde_json::Error) -> String {
+    let (line, column) = (error.line(), error.column());
+    match file {
+        Some(file) if line > 0 => {
+            let full = error.to_string();
+            let suffix = format!(" at line {line} column {column}");
+            let problem = full.strip_suffix(&suffix).unwrap_or(&full);
+            format!(
+                "{}:{line}:{column}: not a valid program: {problem}",
+                file.display()
+            )
+        }
+        Some(file) => format!("{} is not a valid program: {error}", file.display()),
+        None => format!("the text is not a valid program: {error}"),
+    }
 }
 
 fn describe_file(file: &Option<PathBuf>) -> String {

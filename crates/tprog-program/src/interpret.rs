@@ -37,8 +37,12 @@ impl Interpreter {
         &self.program
     }
 
-    /// Maps token strings to input-vocabulary indices.
+    /// Maps token strings to input-vocabulary indices; an empty list is an error
+    /// ([`ProgramError::Empty`]), as it is for every run.
     pub fn encode(&self, tokens: &[String]) -> Result<Vec<usize>, ProgramError> {
+        if tokens.is_empty() {
+            return Err(ProgramError::Empty);
+        }
         tokens
             .iter()
             .enumerate()
@@ -133,7 +137,11 @@ impl Interpreter {
         self.program.output_vocab.len()
     }
 
+    /// The one input rule of every run: 1 ..= `n_ctx` tokens of the input vocabulary, no `<pad>`.
     fn check_tokens(&self, tokens: &[usize]) -> Result<(), ProgramError> {
+        if tokens.is_empty() {
+            return Err(ProgramError::Empty);
+        }
         if tokens.len() > self.program.n_ctx {
             return Err(ProgramError::TooLong {
                 length: tokens.len(),

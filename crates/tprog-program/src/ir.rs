@@ -283,16 +283,18 @@ pub struct Classifier {
 }
 
 impl Program {
-    /// Parses a program from JSON text and validates it.
+    /// Parses a program from JSON text (a leading UTF-8 byte-order mark is skipped) and
+    /// validates it.
     pub fn from_json_str(text: &str) -> Result<Self, ProgramError> {
-        let program: Program = serde_json::from_str(text)
+        let program: Program = serde_json::from_str(without_bom(text))
             .map_err(|error| ProgramError::Parse { file: None, error })?;
         program.check_version(None)?;
         program.validate()?;
         Ok(program)
     }
 
-    /// Reads a program from a JSON file and validates it; errors name the file.
+    /// Reads a program from a JSON file and validates it; errors name the file (and, for a
+    /// parse error, the 1-based line and column: `program.json:12:5: ...`).
     pub fn from_json_file(path: impl AsRef<Path>) -> Result<Self, ProgramError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ProgramError::Read {
@@ -300,7 +302,7 @@ impl Program {
             source,
         })?;
         let program: Program =
-            serde_json::from_str(&text).map_err(|error| ProgramError::Parse {
+            serde_json::from_str(without_bom(&text)).map_err(|error| ProgramError::Parse {
                 file: Some(path.to_path_buf()),
                 error,
             })?;
@@ -345,4 +347,9 @@ impl Program {
     pub fn class_index(&self, class: &str) -> Option<usize> {
         self.output_vocab.iter().position(|c| c == class)
     }
+}
+
+/// `text` without a leading UTF-8 byte-order mark (some editors write one).
+fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }

@@ -25,6 +25,7 @@ mod interpret;
 mod ir;
 mod labels;
 mod python;
+#[cfg(feature = "testing")]
 pub mod random;
 mod trace;
 mod validate;

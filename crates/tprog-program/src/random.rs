@@ -1,4 +1,5 @@
-//! Random valid programs with the model's layout, for tests and benchmarks.
+//! Random valid programs with the model's layout, for tests and benchmarks (cargo feature
+//! `testing`, off by default).
 
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};

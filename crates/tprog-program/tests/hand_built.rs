@@ -277,7 +277,14 @@ fn inputs_are_checked() {
         matches!(index, ProgramError::TokenIndexOutOfRange { index: 9, .. }),
         "{index}"
     );
-    assert_eq!(interpreter.run(&[]).unwrap(), Vec::<String>::new());
+    // One rule everywhere: an empty input is an error, whichever entry point.
+    assert!(matches!(interpreter.run(&[]), Err(ProgramError::Empty)));
+    assert!(matches!(interpreter.encode(&[]), Err(ProgramError::Empty)));
+    assert!(matches!(
+        interpreter.run_indices(&[]),
+        Err(ProgramError::Empty)
+    ));
+    assert!(matches!(interpreter.trace(&[]), Err(ProgramError::Empty)));
 }
 
 #[test]
@@ -294,6 +301,10 @@ fn json_round_trip_is_exact() {
     assert!(json.contains("\"format_version\": 1"));
     let back = Program::from_json_str(&json).unwrap();
     assert_eq!(back, program);
+    assert_eq!(
+        Program::from_json_str(&format!("\u{feff}{json}")).unwrap(),
+        program
+    );
     for (a, b) in back
         .classifier
         .features
@@ -310,9 +321,15 @@ fn json_round_trip_is_exact() {
     // A truncated file is an error that names the file.
     std::fs::write(&path, &json[..json.len() / 2]).unwrap();
     let error = Program::from_json_file(&path).unwrap_err().to_string();
+    let lines = json[..json.len() / 2].lines().count();
     assert!(
-        error.contains(&path.display().to_string()) && error.contains("EOF"),
+        error.starts_with(&format!("{}:{lines}:", path.display()))
+            && error.contains(": not a valid program: EOF while parsing"),
         "{error}"
+    );
+    assert!(
+        !error.contains(" at line "),
+        "the position is given once: {error}"
     );
     // A wrong version too.
     std::fs::write(

@@ -1,5 +1,6 @@
 //! The Python export agrees with the interpreter: labels, and logits bit for bit, on random
-//! inputs for random programs. Runs `python3` when it is on PATH (skips with a note otherwise).
+//! inputs for random programs. Needs `python3` on PATH: a missing one fails the tests, unless
+//! `TPROG_SKIP_PYTHON=1` skips them (with a note).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -28,15 +29,26 @@ for line in sys.stdin:
         print(json.dumps(["error", str(error)]))
 "#;
 
-fn python() -> Option<&'static str> {
-    let ok = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        eprintln!("note: python3 is not on PATH; skipping the Python export test");
+/// Set to `1` to skip the tests that run `python3` (they fail when it is missing otherwise).
+const SKIP_VARIABLE: &str = "TPROG_SKIP_PYTHON";
+
+/// `Some("python3")`, or `None` (with a note) when the tests are skipped on purpose with
+/// `TPROG_SKIP_PYTHON=1`. A missing `python3` is a failure, never a silent pass.
+fn python(test: &str) -> Option<&'static str> {
+    if std::env::var(SKIP_VARIABLE).is_ok_and(|value| value == "1") {
+        eprintln!("note: {SKIP_VARIABLE}=1: skipping {test} (it runs the Python export)");
+        return None;
     }
-    ok.then_some("python3")
+    match Command::new("python3").arg("--version").output() {
+        Ok(output) if output.status.success() => Some("python3"),
+        Ok(output) => panic!(
+            "{test}: `python3 --version` failed ({}); these tests need Python 3 (set {SKIP_VARIABLE}=1 to skip them)",
+            output.status
+        ),
+        Err(error) => panic!(
+            "{test}: cannot run python3 ({error}); these tests need Python 3 on PATH (set {SKIP_VARIABLE}=1 to skip them)"
+        ),
+    }
 }
 
 fn scratch_dir(tag: &str) -> PathBuf {
@@ -134,7 +146,9 @@ fn check_agreement(python: &str, program: &Program, dir: &Path, inputs: &[Vec<St
 
 #[test]
 fn python_export_agrees_with_the_interpreter() {
-    let Some(python) = python() else { return };
+    let Some(python) = python("python_export_agrees_with_the_interpreter") else {
+        return;
+    };
     let dir = scratch_dir("agree");
     let mut used_runs = false;
     let mut specs = Vec::new();
@@ -169,7 +183,11 @@ fn python_export_agrees_with_the_interpreter() {
 
 #[test]
 fn python_export_of_hand_program_reads_like_the_reference_and_has_a_main() {
-    let Some(python) = python() else { return };
+    let Some(python) =
+        python("python_export_of_hand_program_reads_like_the_reference_and_has_a_main")
+    else {
+        return;
+    };
     let dir = scratch_dir("main");
     let mut program = common::hand_program(
         vec![
@@ -225,5 +243,16 @@ fn python_export_of_hand_program_reads_like_the_reference_and_has_a_main() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("not in the input vocabulary"));
+    // The same rule as the interpreter: an empty input is an error, exit status 1.
+    for empty in ["", "   "] {
+        let output = Command::new(python).arg(&file).arg(empty).output().unwrap();
+        assert_eq!(output.status.code(), Some(1), "{empty:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("error: the input is empty"), "{stderr}");
+    }
+    assert_eq!(
+        program.run(&[]).unwrap_err().to_string(),
+        "the input is empty: a program runs on at least one token"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }

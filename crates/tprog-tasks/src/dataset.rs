@@ -116,6 +116,9 @@ pub struct Dataset {
     pub n_ctx: usize,
     /// Whether the task is autoregressive (causal attention mask).
     pub causal: bool,
+    /// Lines of the data file skipped for being longer than the loader's maximum sequence
+    /// length ([`crate::jsonl::LengthPolicy::Drop`]); 0 for generated data.
+    pub dropped: usize,
 }
 
 impl Dataset {
@@ -146,6 +149,7 @@ impl Dataset {
             output_vocab,
             n_ctx,
             causal,
+            dropped: 0,
         })
     }
 
@@ -177,7 +181,8 @@ impl Dataset {
 
 /// Encodes `examples` (called `what` in errors) against the vocabularies, right-padding to
 /// `n_ctx`; a longer example, an unknown token or an unknown label (without `<unk>`) is an
-/// error naming the example.
+/// error naming the example by its 1-based number (for a file's examples, check them when
+/// reading, as [`crate::jsonl::read_for_model`] does, so errors name the line instead).
 pub fn encode_examples(
     examples: &[Example],
     what: &str,
@@ -191,7 +196,7 @@ pub fn encode_examples(
     let mut labels = vec![0u32; n * n_ctx]; // [n, n_ctx]
     let in_example = |index: usize, source: TaskError| TaskError::InExample {
         split: what.to_string(),
-        index,
+        number: index + 1,
         source: Box::new(source),
     };
     for (index, example) in examples.iter().enumerate() {
@@ -199,7 +204,7 @@ pub fn encode_examples(
         if len > n_ctx {
             return Err(TaskError::TooLong {
                 split: what.to_string(),
-                index,
+                number: index + 1,
                 len,
                 n_ctx,
             });

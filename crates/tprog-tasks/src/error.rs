@@ -62,12 +62,12 @@ pub enum TaskError {
         reason: String,
     },
     /// A sequence longer than the model's context.
-    #[error("{split} example {index} has {len} tokens, more than n_ctx = {n_ctx}")]
+    #[error("{split} example #{number} has {len} tokens, more than n_ctx = {n_ctx}")]
     TooLong {
         /// Which examples (a split name or a file).
         split: String,
-        /// 0-based example index.
-        index: usize,
+        /// 1-based example number.
+        number: usize,
         /// Its length.
         len: usize,
         /// The context length.
@@ -82,12 +82,12 @@ pub enum TaskError {
         labels: usize,
     },
     /// A problem with one example of a split or file.
-    #[error("{split} example {index}: {source}")]
+    #[error("{split} example #{number}: {source}")]
     InExample {
         /// Which examples (a split name or a file).
         split: String,
-        /// 0-based example index.
-        index: usize,
+        /// 1-based example number.
+        number: usize,
         /// The problem.
         source: Box<TaskError>,
     },
@@ -114,6 +114,16 @@ pub enum TaskError {
         line: usize,
         /// What is wrong.
         problem: String,
+    },
+    /// A JSONL file whose every line is longer than the length limit (all were dropped).
+    #[error("{}: all {dropped} lines are longer than the maximum sequence length {max_len}", file.display())]
+    AllTooLong {
+        /// The file.
+        file: PathBuf,
+        /// How many lines were dropped.
+        dropped: usize,
+        /// The limit.
+        max_len: usize,
     },
     /// A JSONL file without a single example.
     #[error("{}: the file contains no examples", file.display())]

@@ -5,7 +5,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use tprog_tasks::jsonl::{LoadOptions, load_dataset, parse_jsonl, read_with_vocab, write_jsonl};
+use tprog_tasks::jsonl::{
+    DEFAULT_MAX_LEN, LengthPolicy, LoadOptions, load_dataset, parse_jsonl, read_for_model,
+    read_jsonl, read_with_vocab, write_jsonl,
+};
 use tprog_tasks::{Split, Task, TaskName, TaskParams, Vocab};
 
 /// A fresh file under the target directory's temporary folder.
@@ -37,8 +40,8 @@ fn errors_name_the_file_line_and_problem() {
             "has 2 entries but `labels` has 1",
         ),
         (
-            r#"{"tokens": [], "labels": []}"#.to_string(),
-            "`tokens` is empty",
+            format!("{good}\n\n{{\"tokens\": [], \"labels\": []}}"),
+            "data.jsonl:3: `tokens` is empty",
         ),
         (
             r#"{"tokens": ["a"], "labels": ["x"], "split": "dev"}"#.to_string(),
@@ -136,4 +139,159 @@ fn reading_against_a_vocabulary_names_unknown_tokens() {
             .to_string()
             .contains("cannot read")
     );
+}
+
+/// `bytes` gzip-compressed.
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    encoder.write_all(bytes).unwrap();
+    encoder.finish().unwrap()
+}
+
+/// A line of `n` tokens `<s> a a ...` labelled `x`.
+fn line_of(n: usize, split: &str) -> String {
+    let tokens: Vec<&str> = (0..n).map(|i| if i == 0 { "<s>" } else { "a" }).collect();
+    let labels = vec!["x"; n];
+    format!(
+        "{{\"split\": \"{split}\", \"tokens\": {}, \"labels\": {}}}\n",
+        serde_json::to_string(&tokens).unwrap(),
+        serde_json::to_string(&labels).unwrap()
+    )
+}
+
+#[test]
+fn a_byte_order_mark_is_skipped_in_plain_and_gzip_files() {
+    let text = "\u{feff}{\"tokens\": [\"a\"], \"labels\": [\"x\"]}\n";
+    assert_eq!(
+        parse_jsonl(Path::new("bom.jsonl"), text.as_bytes())
+            .unwrap()
+            .len(),
+        1
+    );
+    let path = temp_file("bom.jsonl.gz", &gzip(text.as_bytes()));
+    let read = read_jsonl(&path).unwrap();
+    assert_eq!((read.len(), read[0].line), (1, 1));
+    assert_eq!(read[0].example.tokens, ["a"]);
+    // Only at the very start: elsewhere it is a stray character and JSON rejects it.
+    let late = format!("{}{text}", line_of(2, "train"));
+    let error = parse_jsonl(Path::new("bom.jsonl"), late.as_bytes())
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("bom.jsonl:2: bad JSON"), "{error}");
+}
+
+#[test]
+fn a_line_longer_than_the_limit_is_an_error_by_default() {
+    let text = format!("{}{}", line_of(3, "train"), line_of(2_000, "train"));
+    let path = temp_file("long.jsonl", text.as_bytes());
+    let error = load_dataset(&path, LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("long.jsonl:2: 2000 tokens, more than the maximum sequence length 512"),
+        "{error}"
+    );
+    assert_eq!(LoadOptions::default().max_len, DEFAULT_MAX_LEN);
+    let strict = LoadOptions {
+        max_len: 2,
+        ..LoadOptions::default()
+    };
+    let error = load_dataset(&path, strict).unwrap_err().to_string();
+    assert!(
+        error.contains("long.jsonl:1: 3 tokens, more than the maximum sequence length 2"),
+        "{error}"
+    );
+}
+
+#[test]
+fn dropped_lines_are_counted_and_n_ctx_stays_within_the_limit() {
+    let text: String = [
+        line_of(3, "train"),
+        line_of(2_000, "train"),
+        line_of(3, "val"),
+        line_of(600, "test"),
+        line_of(2, "test"),
+    ]
+    .concat();
+    let path = temp_file("drop.jsonl.gz", &gzip(text.as_bytes()));
+    let options = LoadOptions {
+        too_long: LengthPolicy::Drop,
+        max_len: 4,
+        ..LoadOptions::default()
+    };
+    let dataset = load_dataset(&path, options).unwrap();
+    assert_eq!(dataset.dropped, 2);
+    assert_eq!(dataset.n_ctx, 3);
+    assert_eq!(
+        (dataset.train.len(), dataset.val.len(), dataset.test.len()),
+        (1, 1, 1)
+    );
+    assert_eq!(dataset.encode(Split::Test).unwrap().n_ctx, 3);
+    // A validation line that fits the limit but not the training n_ctx is named up front.
+    let wide_val = temp_file(
+        "wide_val.jsonl",
+        [line_of(3, "train"), line_of(4, "val")].concat().as_bytes(),
+    );
+    let error = load_dataset(&wide_val, options).unwrap_err().to_string();
+    assert!(
+        error.contains("wide_val.jsonl:2: 4 tokens, more than n_ctx = 3"),
+        "{error}"
+    );
+    let all_long = temp_file("all_long.jsonl", line_of(9, "train").as_bytes());
+    let error = load_dataset(&all_long, options).unwrap_err().to_string();
+    assert!(
+        error.contains("all 1 lines are longer than the maximum sequence length 4"),
+        "{error}"
+    );
+}
+
+#[test]
+fn reading_for_a_model_checks_its_n_ctx_with_file_and_line() {
+    let vocab =
+        |tokens: &[&str]| Vocab::new(tokens.iter().map(|t| t.to_string()).collect()).unwrap();
+    let (input, output) = (vocab(&["<pad>", "<s>", "a"]), vocab(&["<pad>", "x"]));
+    let text = format!("{}\n{}", line_of(3, "test"), line_of(5_000, "test"));
+    let path = temp_file("eval_long.jsonl", text.as_bytes());
+    let error = read_for_model(&path, &input, &output, 8)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("eval_long.jsonl:3: 5000 tokens, more than the model's n_ctx = 8"),
+        "{error}"
+    );
+    let error = read_with_vocab(&path, &input, &output)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("eval_long.jsonl:3: 5000 tokens, more than the maximum sequence length 512"),
+        "{error}"
+    );
+    let fits = temp_file("eval_fits.jsonl", line_of(8, "test").as_bytes());
+    assert_eq!(
+        read_for_model(&fits, &input, &output, 8).unwrap()[0]
+            .tokens
+            .len(),
+        8
+    );
+}
+
+#[test]
+fn corrupt_gzip_and_invalid_utf8_name_the_line() {
+    let text: String = (0..50).map(|_| line_of(3, "train")).collect();
+    let mut compressed = gzip(text.as_bytes());
+    let middle = compressed.len() / 2;
+    compressed.truncate(middle);
+    let error = parse_jsonl(Path::new("cut.jsonl.gz"), &compressed)
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("cut.jsonl.gz:"), "{error}");
+    let bad = [
+        line_of(2, "train").as_bytes(),
+        b"{\"tokens\": [\"\xff\"]}\n",
+    ]
+    .concat();
+    let error = parse_jsonl(Path::new("bad.jsonl"), &bad)
+        .unwrap_err()
+        .to_string();
+    assert!(error.starts_with("bad.jsonl:2: not valid UTF-8"), "{error}");
 }

@@ -69,6 +69,8 @@ def _f32(x):
 
 def _check_input(tokens):
     tokens = list(tokens)
+    if not tokens:
+        raise ValueError("the input is empty: a program runs on at least one token")
     if len(tokens) > N_CTX:
         raise ValueError(f"the input has {len(tokens)} tokens but n_ctx is {N_CTX}")
     for position, token in enumerate(tokens):

@@ -15,46 +15,25 @@
 //! # Ok::<(), tprog_tasks::TaskError>(())
 //! ```
 
-use super::{after_bos, counts, digit_symbols, expect_symbols};
+use super::counts;
+use super::framed::Frame;
 use crate::params::TaskParams;
 use crate::rng::RandomState;
-use crate::support::{Support, framed_words};
-use crate::vocab::{BOS, PAD};
+use crate::support::Support;
+use crate::vocab::PAD;
 
-/// The content symbols for these parameters.
-pub(crate) fn symbols(params: &TaskParams) -> Vec<String> {
-    digit_symbols(params.vocab_size.saturating_sub(2))
-}
+/// `<s> w`.
+const FRAME: Frame = Frame { end: None };
 
 /// Problems with parameters of `hist`, `double_hist` and `most_freq`.
 pub(crate) fn check(params: &TaskParams, problems: &mut Vec<String>) {
-    if params.vocab_size < 3 {
-        problems.push(format!(
-            "vocab_size must be at least 3 (it counts <pad>, <s> and the symbols), got {}",
-            params.vocab_size
-        ));
-    }
-    if params.vocab_size > 1000 {
-        problems.push(format!(
-            "vocab_size {} is larger than 1000",
-            params.vocab_size
-        ));
-    }
-    if params.min_length + 1 > params.max_length {
-        problems.push(format!(
-            "max_length must be at least min_length + 1 (content lengths are min_length..=max_length-1), got min_length {} and max_length {}",
-            params.min_length, params.max_length
-        ));
-    }
+    FRAME.check(params, problems);
 }
 
 /// One input `<s> w`, drawn as the reference's `make_hist` (and `make_double_hist`,
 /// `make_most_freq`, which draw identically).
 pub(crate) fn sample(params: &TaskParams, rng: &mut RandomState) -> Vec<String> {
-    let length = rng.randint(params.min_length, params.max_length);
-    let mut tokens = vec![BOS.to_string()];
-    tokens.extend(rng.choice(&symbols(params), length));
-    tokens
+    FRAME.sample(params, rng)
 }
 
 /// Checks `<s>` and the symbols; returns the content after `<s>`.
@@ -62,9 +41,7 @@ pub(crate) fn content<'a>(
     params: &TaskParams,
     tokens: &'a [String],
 ) -> Result<&'a [String], String> {
-    let content = after_bos(tokens)?;
-    expect_symbols(content, 1, &symbols(params))?;
-    Ok(content)
+    FRAME.content(params, tokens)
 }
 
 /// `<pad>`, then each token's count.
@@ -77,10 +54,5 @@ pub(crate) fn label(params: &TaskParams, tokens: &[String]) -> Result<Vec<String
 
 /// Every `<s> w` with `min_length <= |w| <= max_length - 1`.
 pub(crate) fn support(params: &TaskParams) -> Support {
-    framed_words(
-        symbols(params),
-        params.min_length..=params.max_length.saturating_sub(1),
-        vec![BOS.to_string()],
-        vec![],
-    )
+    FRAME.support(params)
 }

@@ -1,10 +1,12 @@
 //! The synthetic tasks, one file each, with their encodings explained on each module's page.
 //!
 //! `reverse` owns the generator shared with `sort` (`<s> w </s>`), `hist` the one shared with
-//! `double_hist` and `most_freq` (`<s> w`); `dyck` serves both `dyck1` and `dyck2`.
+//! `double_hist` and `most_freq` (`<s> w`); both are one `framed` generator with a different
+//! end token. `dyck` serves both `dyck1` and `dyck2`.
 
 pub mod double_hist;
 pub mod dyck;
+mod framed;
 pub mod hist;
 pub mod induction;
 pub mod most_freq;

@@ -14,46 +14,23 @@
 //! # Ok::<(), tprog_tasks::TaskError>(())
 //! ```
 
-use super::{after_bos, digit_symbols, expect_symbols};
+use super::framed::Frame;
 use crate::params::TaskParams;
 use crate::rng::RandomState;
-use crate::support::{Support, framed_words};
-use crate::vocab::{BOS, EOS, PAD};
+use crate::support::Support;
+use crate::vocab::{EOS, PAD};
 
-/// The content symbols for these parameters.
-pub(crate) fn symbols(params: &TaskParams) -> Vec<String> {
-    digit_symbols(params.vocab_size.saturating_sub(3))
-}
+/// `<s> w </s>`.
+const FRAME: Frame = Frame { end: Some(EOS) };
 
 /// Problems with parameters of `reverse` and `sort`.
 pub(crate) fn check(params: &TaskParams, problems: &mut Vec<String>) {
-    if params.vocab_size < 4 {
-        problems.push(format!(
-            "vocab_size must be at least 4 (it counts <pad>, <s>, </s> and the symbols), got {}",
-            params.vocab_size
-        ));
-    }
-    if params.vocab_size > 1000 {
-        problems.push(format!(
-            "vocab_size {} is larger than 1000",
-            params.vocab_size
-        ));
-    }
-    if params.min_length + 2 > params.max_length {
-        problems.push(format!(
-            "max_length must be at least min_length + 2 (content lengths are min_length..=max_length-2), got min_length {} and max_length {}",
-            params.min_length, params.max_length
-        ));
-    }
+    FRAME.check(params, problems);
 }
 
 /// One input `<s> w </s>`, drawn as the reference's `make_reverse`/`make_sort`.
 pub(crate) fn sample(params: &TaskParams, rng: &mut RandomState) -> Vec<String> {
-    let length = rng.randint(params.min_length, params.max_length - 1);
-    let mut tokens = vec![BOS.to_string()];
-    tokens.extend(rng.choice(&symbols(params), length));
-    tokens.push(EOS.to_string());
-    tokens
+    FRAME.sample(params, rng)
 }
 
 /// Checks the `<s> w </s>` frame and the symbols; returns `w`.
@@ -61,13 +38,7 @@ pub(crate) fn content<'a>(
     params: &TaskParams,
     tokens: &'a [String],
 ) -> Result<&'a [String], String> {
-    let rest = after_bos(tokens)?;
-    let content = match rest.split_last() {
-        Some((last, content)) if last == EOS => content,
-        _ => return Err(format!("the last token must be `{EOS}`")),
-    };
-    expect_symbols(content, 1, &symbols(params))?;
-    Ok(content)
+    FRAME.content(params, tokens)
 }
 
 /// `<pad>`, the content reversed, `<pad>`.
@@ -86,10 +57,5 @@ pub(crate) fn framed(labels: impl Iterator<Item = String>) -> Vec<String> {
 
 /// Every `<s> w </s>` with `min_length <= |w| <= max_length - 2`.
 pub(crate) fn support(params: &TaskParams) -> Support {
-    framed_words(
-        symbols(params),
-        params.min_length..=params.max_length.saturating_sub(2),
-        vec![BOS.to_string()],
-        vec![EOS.to_string()],
-    )
+    FRAME.support(params)
 }

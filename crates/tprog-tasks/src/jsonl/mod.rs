@@ -1,0 +1,380 @@
+//! User data as JSONL: one `{"tokens": [...], "labels": [...]}` object a line, optionally with
+//! `"split": "train" | "val" | "test"`; plain or gzip-compressed (`.jsonl.gz`, detected by its
+//! magic bytes), with or without a UTF-8 byte-order mark. Errors name the file, the 1-based
+//! line and the problem (`data.jsonl:12: ...`).
+//!
+//! Every reader has a maximum sequence length ([`LoadOptions::max_len`], default
+//! [`DEFAULT_MAX_LEN`]): the model's context `n_ctx` is the longest training sequence, and its
+//! buffers grow with it, so one runaway line must not set it. A longer line is an error or is
+//! dropped and counted ([`LengthPolicy`]); either way it is never held in memory as strings.
+
+mod line;
+mod stream;
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+use crate::split::split_three;
+use crate::{Dataset, Example, Split, TaskError, Vocab};
+use line::parse_line;
+use stream::for_each_line;
+
+/// The default maximum sequence length (tokens, `<s>` and `</s>` included) of the loaders:
+/// ample for the paper's tasks (at most 64 tokens) and its NLP data, small enough that the
+/// model's per-batch buffers (which grow with `n_ctx` and `n_ctx²`) stay in memory.
+pub const DEFAULT_MAX_LEN: usize = 512;
+
+/// What to do with a line longer than the maximum sequence length.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LengthPolicy {
+    /// Stop with an error naming the file, the line, its length and the limit (the default).
+    #[default]
+    Error,
+    /// Skip the line and count it ([`JsonlRead::dropped`], [`Dataset::dropped`]).
+    Drop,
+}
+
+/// One example read from a file, with its optional split and 1-based line number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileExample {
+    /// The line's `"split"`, if given.
+    pub split: Option<Split>,
+    /// The example.
+    pub example: Example,
+    /// 1-based line number in the file.
+    pub line: usize,
+}
+
+/// The examples of a file, and how many lines were dropped as too long.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct JsonlRead {
+    /// The examples kept, in file order.
+    pub examples: Vec<FileExample>,
+    /// Lines skipped because they had more than `max_len` tokens ([`LengthPolicy::Drop`]).
+    pub dropped: usize,
+}
+
+/// How to turn a file into a [`Dataset`] (default: seed 0, not causal, no `<unk>`, at most
+/// [`DEFAULT_MAX_LEN`] tokens a line, longer lines an error).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Seed of the 81/9/10 split used when the lines carry no `"split"`.
+    pub seed: u32,
+    /// Whether the task is autoregressive (causal attention mask).
+    pub causal: bool,
+    /// Whether the vocabularies get `<unk>` (unseen validation/test tokens then map to it).
+    pub unk: bool,
+    /// The maximum number of tokens of a line (so the largest possible `n_ctx`).
+    pub max_len: usize,
+    /// What to do with a longer line.
+    pub too_long: LengthPolicy,
+}
+
+impl Default for LoadOptions {
+    fn default() -> Self {
+        Self {
+            seed: 0,
+            causal: false,
+            unk: false,
+            max_len: DEFAULT_MAX_LEN,
+            too_long: LengthPolicy::Error,
+        }
+    }
+}
+
+/// The JSON object of one line, as written.
+#[derive(Serialize)]
+struct Line<'a> {
+    split: &'a str,
+    tokens: &'a [String],
+    labels: &'a [String],
+}
+
+/// Reads JSONL from `source` (plain or gzip; `file` names it in messages), keeping lines of at
+/// most `max_len` tokens and treating longer ones by `too_long`. Blank lines are skipped; a
+/// file without examples is an error.
+pub fn read_jsonl_from(
+    file: &Path,
+    source: impl Read,
+    max_len: usize,
+    too_long: LengthPolicy,
+) -> Result<JsonlRead, TaskError> {
+    let limit =
+        format!("the maximum sequence length {max_len} (raise the limit or drop such lines)");
+    read_source(file, source, max_len, too_long, &limit)
+}
+
+/// [`read_jsonl_from`], naming the length limit `limit` in messages.
+fn read_source(
+    file: &Path,
+    source: impl Read,
+    max_len: usize,
+    too_long: LengthPolicy,
+    limit: &str,
+) -> Result<JsonlRead, TaskError> {
+    let problem = |line: usize, problem: String| TaskError::Jsonl {
+        file: file.to_path_buf(),
+        line,
+        problem,
+    };
+    let mut read = JsonlRead::default();
+    for_each_line(file, source, |line, text| {
+        let parsed = parse_line(text, max_len)
+            .map_err(|e| problem(line, format!("bad JSON object: {e}")))?;
+        let length = parsed.tokens.len;
+        if length > max_len {
+            return match too_long {
+                LengthPolicy::Drop => {
+                    read.dropped += 1;
+                    Ok(())
+                }
+                LengthPolicy::Error => {
+                    Err(problem(line, format!("{length} tokens, more than {limit}")))
+                }
+            };
+        }
+        if length == 0 {
+            return Err(problem(line, "`tokens` is empty".into()));
+        }
+        if parsed.labels.len != length {
+            return Err(problem(
+                line,
+                format!(
+                    "`tokens` has {length} entries but `labels` has {}",
+                    parsed.labels.len
+                ),
+            ));
+        }
+        let split = match parsed.split {
+            Some(name) => Some(
+                name.parse::<Split>()
+                    .map_err(|e| problem(line, e.to_string()))?,
+            ),
+            None => None,
+        };
+        read.examples.push(FileExample {
+            split,
+            example: Example {
+                tokens: parsed.tokens.items,
+                labels: parsed.labels.items,
+            },
+            line,
+        });
+        Ok(())
+    })?;
+    if read.examples.is_empty() {
+        return Err(match read.dropped {
+            0 => TaskError::EmptyFile {
+                file: file.to_path_buf(),
+            },
+            dropped => TaskError::AllTooLong {
+                file: file.to_path_buf(),
+                dropped,
+                max_len,
+            },
+        });
+    }
+    Ok(read)
+}
+
+/// Reads a `.jsonl` or `.jsonl.gz` file with a length limit (see [`read_jsonl_from`]).
+pub fn read_jsonl_with(
+    path: &Path,
+    max_len: usize,
+    too_long: LengthPolicy,
+) -> Result<JsonlRead, TaskError> {
+    let file = std::fs::File::open(path).map_err(|source| TaskError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    read_jsonl_from(path, file, max_len, too_long)
+}
+
+/// Parses JSONL `bytes` (plain or gzip) read from `file` (used in messages); lines longer than
+/// [`DEFAULT_MAX_LEN`] are errors. Blank lines are skipped; a file without examples is an error.
+pub fn parse_jsonl(file: &Path, bytes: &[u8]) -> Result<Vec<FileExample>, TaskError> {
+    Ok(read_jsonl_from(file, bytes, DEFAULT_MAX_LEN, LengthPolicy::Error)?.examples)
+}
+
+/// Reads a `.jsonl` or `.jsonl.gz` file; lines longer than [`DEFAULT_MAX_LEN`] are errors.
+pub fn read_jsonl(path: &Path) -> Result<Vec<FileExample>, TaskError> {
+    Ok(read_jsonl_with(path, DEFAULT_MAX_LEN, LengthPolicy::Error)?.examples)
+}
+
+/// Reads a file as a [`Dataset`]: the lines' splits when every line has one, otherwise (no line
+/// has one) the reference's 81/9/10 split with `options.seed`; a mix is an error. Lines longer
+/// than `options.max_len` are errors or dropped ([`Dataset::dropped`] counts them); a
+/// validation or test line longer than every training line (so than `n_ctx`) is an error
+/// naming it.
+pub fn load_dataset(path: &Path, options: LoadOptions) -> Result<Dataset, TaskError> {
+    let file = std::fs::File::open(path).map_err(|source| TaskError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    load_dataset_from(path, file, options)
+}
+
+/// [`load_dataset`] reading from `source` (plain or gzip), called `path` in messages and named
+/// after its file name.
+pub fn load_dataset_from(
+    path: &Path,
+    source: impl Read,
+    options: LoadOptions,
+) -> Result<Dataset, TaskError> {
+    let read = read_jsonl_from(path, source, options.max_len, options.too_long)?;
+    let examples = read.examples;
+    let with_split = examples.iter().filter(|e| e.split.is_some()).count();
+    let (train, val, test) = if with_split == 0 {
+        split_three(examples, options.seed)
+    } else if let Some(missing) = examples.iter().find(|e| e.split.is_none()) {
+        return Err(TaskError::Jsonl {
+            file: path.to_path_buf(),
+            line: missing.line,
+            problem: "no `split`, but other lines have one (give it on every line or none)".into(),
+        });
+    } else {
+        let mut parts: [Vec<FileExample>; 3] = Default::default();
+        for e in examples {
+            let slot = Split::ALL
+                .iter()
+                .position(|s| Some(*s) == e.split)
+                .unwrap_or(0);
+            parts[slot].push(e);
+        }
+        let [train, val, test] = parts;
+        (train, val, test)
+    };
+    let n_ctx = train.iter().map(|e| e.example.tokens.len()).max();
+    if let Some(n_ctx) = n_ctx {
+        check_fits(path, val.iter().chain(&test), n_ctx)?;
+    }
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
+    let unwrap = |part: Vec<FileExample>| part.into_iter().map(|e| e.example).collect();
+    let mut dataset = Dataset::from_splits(
+        name,
+        unwrap(train),
+        unwrap(val),
+        unwrap(test),
+        options.causal,
+        options.unk,
+    )?;
+    dataset.dropped = read.dropped;
+    Ok(dataset)
+}
+
+/// Reads a file against existing vocabularies (e.g. to evaluate a trained model): a token or a
+/// label missing from a vocabulary without `<unk>` is an error naming it, its line and
+/// position. Lines longer than [`DEFAULT_MAX_LEN`] are errors; prefer [`read_for_model`], which
+/// checks every line against the model's own `n_ctx`.
+pub fn read_with_vocab(
+    path: &Path,
+    input_vocab: &Vocab,
+    output_vocab: &Vocab,
+) -> Result<Vec<Example>, TaskError> {
+    let limit = format!("the maximum sequence length {DEFAULT_MAX_LEN}");
+    read_checked(path, input_vocab, output_vocab, DEFAULT_MAX_LEN, &limit)
+}
+
+/// Reads a file to evaluate a trained model: like [`read_with_vocab`], and a line longer than
+/// the model's context `n_ctx` is an error naming the file, the line, its length and `n_ctx`
+/// (such a line is never held in memory). The examples returned encode without error
+/// ([`crate::encode_examples`] with the same vocabularies and `n_ctx`).
+pub fn read_for_model(
+    path: &Path,
+    input_vocab: &Vocab,
+    output_vocab: &Vocab,
+    n_ctx: usize,
+) -> Result<Vec<Example>, TaskError> {
+    let limit = format!("the model's n_ctx = {n_ctx}");
+    read_checked(path, input_vocab, output_vocab, n_ctx, &limit)
+}
+
+/// Reads `path` with at most `max_len` tokens a line (`limit` names it in messages) and
+/// checks it against the vocabularies.
+fn read_checked(
+    path: &Path,
+    input_vocab: &Vocab,
+    output_vocab: &Vocab,
+    max_len: usize,
+    limit: &str,
+) -> Result<Vec<Example>, TaskError> {
+    let file = std::fs::File::open(path).map_err(|source| TaskError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    let examples = read_source(path, file, max_len, LengthPolicy::Error, limit)?.examples;
+    check_against_vocab(path, &examples, input_vocab, output_vocab)?;
+    Ok(examples.into_iter().map(|e| e.example).collect())
+}
+
+/// Checks that every example of `examples` has at most `n_ctx` tokens.
+fn check_fits<'a>(
+    path: &Path,
+    examples: impl Iterator<Item = &'a FileExample>,
+    n_ctx: usize,
+) -> Result<(), TaskError> {
+    for e in examples {
+        let length = e.example.tokens.len();
+        if length > n_ctx {
+            return Err(TaskError::Jsonl {
+                file: PathBuf::from(path),
+                line: e.line,
+                problem: format!(
+                    "{length} tokens, more than n_ctx = {n_ctx} (the longest training line); \
+                     validation and test lines must fit in it"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks every token and label of `examples` against the vocabularies.
+fn check_against_vocab(
+    path: &Path,
+    examples: &[FileExample],
+    input_vocab: &Vocab,
+    output_vocab: &Vocab,
+) -> Result<(), TaskError> {
+    for e in examples {
+        for (kind, sequence, vocab) in [
+            ("token", &e.example.tokens, input_vocab),
+            ("label", &e.example.labels, output_vocab),
+        ] {
+            if let Err(TaskError::UnknownToken {
+                token, position, ..
+            }) = vocab.encode(sequence)
+            {
+                return Err(TaskError::Jsonl {
+                    file: PathBuf::from(path),
+                    line: e.line,
+                    problem: format!(
+                        "unknown {kind} `{token}` at position {position} (not in the model's vocabulary)"
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes every example of `dataset` as one JSONL line in the loader's format, with `"split"`.
+pub fn write_jsonl(mut writer: impl Write, dataset: &Dataset) -> std::io::Result<()> {
+    for split in Split::ALL {
+        for example in dataset.split(split) {
+            let line = Line {
+                split: split.as_str(),
+                tokens: &example.tokens,
+                labels: &example.labels,
+            };
+            serde_json::to_writer(&mut writer, &line)?;
+            writer.write_all(b"\n")?;
+        }
+    }
+    Ok(())
+}
