@@ -29,7 +29,8 @@ pub struct Imported {
 impl Imported {
     /// A one-line description of [`Imported::ignored_buffers`] for people: the count, then the
     /// names grouped by pattern (layer and module indices replaced by `*`), e.g.
-    /// `39 buffers (blocks.*.cat_attn.mask ×2, unembed.mask)`.
+    /// `18 buffers (pos_embed.W, blocks.*.cat_attn.mask ×2, blocks.*.cat_attn.pos_bias ×2,
+    /// blocks.*.cat_attn.W_K.E ×2, +11 more)` for the README's trained sort model.
     pub fn ignored_buffers_summary(&self) -> BufferSummary {
         BufferSummary::new(&self.ignored_buffers)
     }
@@ -210,7 +211,15 @@ pub fn import_reference(
     overwrite: bool,
 ) -> Result<Imported, TrainError> {
     let args = ReferenceArgs::from_file(args_json)?;
-    let (config, dataset) = run_config(&args)?;
+    let (config, dataset) = run_config(&args).map_err(|error| match error {
+        TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
+            problems: problems
+                .into_iter()
+                .map(|problem| format!("{}: {problem}", args_json.display()))
+                .collect(),
+        },
+        other => other,
+    })?;
     let tensors = read_state_dict(model_pt)?;
     let mut model = config.model.init(config.train.seed)?;
     let ignored_buffers = load_tensors(&mut model, &tensors, model_pt, args_json)?;

@@ -83,6 +83,18 @@ fn args_without_dataset_or_vocab_size_fail_instead_of_defaulting() {
 }
 
 #[test]
+fn args_naming_an_unknown_task_name_the_file() {
+    let dir = scratch("unknown_task");
+    let args = edited_args(&dir, |f| {
+        f.insert("dataset".into(), "no_such_task".into());
+    });
+    let (err, message) = import_error(&dir, &args);
+    assert!(matches!(err, TrainError::InvalidConfig { .. }), "{message}");
+    assert!(message.contains("no_such_task"), "{message}");
+    assert!(message.contains(&args.display().to_string()), "{message}");
+}
+
+#[test]
 fn args_of_another_architecture_name_both_files_and_every_tensor() {
     let dir = scratch("one_layer");
     let args = edited_args(&dir, |f| {
