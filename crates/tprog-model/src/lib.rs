@@ -35,7 +35,6 @@ mod modules;
 mod params;
 mod passes;
 pub mod sampler;
-pub mod torch_import;
 mod workspace;
 
 pub use adam::Adam;

@@ -7,16 +7,16 @@ use std::path::PathBuf;
 pub enum PipelineError {
     /// Training, a run directory or its data.
     #[error(transparent)]
-    Train(#[from] tprog_train::TrainError),
+    Train(Box<tprog_train::TrainError>),
     /// Decompiling or verifying.
     #[error(transparent)]
-    Decompile(#[from] tprog_decompile::DecompileError),
+    Decompile(Box<tprog_decompile::DecompileError>),
     /// Loading or running a program.
     #[error(transparent)]
-    Program(#[from] tprog_program::ProgramError),
+    Program(Box<tprog_program::ProgramError>),
     /// A task or data file.
     #[error(transparent)]
-    Task(#[from] tprog_tasks::TaskError),
+    Task(Box<tprog_tasks::TaskError>),
     /// The request is invalid (every problem listed).
     #[error("invalid settings:\n  - {}", .0.join("\n  - "))]
     Invalid(Vec<String>),
@@ -119,3 +119,20 @@ impl PipelineError {
         text
     }
 }
+
+macro_rules! boxed_from {
+    ($($variant:ident($error:ty)),*) => {$(
+        impl From<$error> for PipelineError {
+            fn from(error: $error) -> Self {
+                PipelineError::$variant(Box::new(error))
+            }
+        }
+    )*};
+}
+
+boxed_from!(
+    Train(tprog_train::TrainError),
+    Decompile(tprog_decompile::DecompileError),
+    Program(tprog_program::ProgramError),
+    Task(tprog_tasks::TaskError)
+);

@@ -26,6 +26,10 @@ pub enum DataRequest {
         /// Seed of the 81/9/10 split when the file has no `split` fields (independent of the
         /// training seed, so that several seeds train and select on the same split).
         split_seed: u64,
+        /// Most tokens a line may have.
+        max_length: usize,
+        /// Skip (and count) longer lines instead of failing.
+        drop_long: bool,
     },
 }
 
@@ -173,11 +177,15 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
             path,
             causal,
             split_seed,
+            max_length,
+            drop_long,
         } => (
             TaskSource::File {
                 path: path.clone(),
                 seed: *split_seed,
                 causal: *causal,
+                max_length: *max_length,
+                drop_long: *drop_long,
             },
             file_stem(path),
         ),

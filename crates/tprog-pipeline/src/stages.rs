@@ -15,14 +15,14 @@ use tprog_train::{Accuracy, Observer, Outcome, RunConfig, RunDir, Splits, traine
 use crate::PipelineError;
 use crate::summary::{SplitAgreement, require_exact};
 
-/// 1. Task: the dataset a run's configuration describes, generated (built-in tasks, exactly
+/// Stage 1, *Task*: the dataset a run's configuration describes, generated (built-in tasks, exactly
 /// from their parameters) or loaded (data files), checked against the vocabularies the model
 /// was built for.
 pub fn task(config: &RunConfig) -> Result<RunData, PipelineError> {
     Ok(session::load_data(config)?)
 }
 
-/// 2. Relaxed model: trains a new run's model from its initialisation with Gumbel-softmax
+/// Stage 2, *Relaxed model*: trains a new run's model from its initialisation with Gumbel-softmax
 /// choices while τ anneals, keeping the best epoch by discrete validation accuracy and a
 /// checkpoint after every epoch.
 pub fn train_relaxed(
@@ -41,7 +41,7 @@ pub fn train_relaxed(
     )?)
 }
 
-/// 2'. Relaxed model, continued: the same loop from an interrupted run's last checkpoint (a
+/// Stage 2', *Relaxed model*, continued: the same loop from an interrupted run's last checkpoint (a
 /// finished run goes straight on to the next stages).
 pub fn continue_relaxed(
     run: &OpenRun,
@@ -69,7 +69,7 @@ pub struct Discrete {
     pub evaluated_at: Instant,
 }
 
-/// 3. Discrete model: the best epoch's parameters with every choice replaced by its argmax,
+/// Stage 3, *Discrete model*: the best epoch's parameters with every choice replaced by its argmax,
 /// evaluated on every split. A run interrupted before its first epoch has nothing to report.
 pub fn discrete(
     run: &RunDir,
@@ -102,7 +102,7 @@ pub fn vocabularies(config: &RunConfig) -> Vocabularies {
     }
 }
 
-/// 4. Decompile: discrete model → program (named variables, `select` with predicate tables,
+/// Stage 4, *Decompile*: discrete model → program (named variables, `select` with predicate tables,
 /// `aggregate`, numerical sums, MLP lookup tables, classifier weights).
 pub fn decompile(model: &Model, config: &RunConfig) -> Result<Program, PipelineError> {
     Ok(tprog_decompile::decompile(model, &vocabularies(config))?)
@@ -141,7 +141,7 @@ pub fn named(splits: &Splits) -> [(&'static str, &tprog_tasks::EncodedSplit); 3]
     ]
 }
 
-/// 5. Verify: the program's output equals the discrete model's at every real position of
+/// Stage 5, *Verify*: the program's output equals the discrete model's at every real position of
 /// every split; anything else is a faithfulness failure.
 pub fn verify(
     model: &mut Model,
@@ -165,7 +165,7 @@ pub struct Emitted {
     pub python_lines: usize,
 }
 
-/// 6. Emit: `program.json` (the IR) and `program.py` (self-contained Python), atomically.
+/// Stage 6, *Emit*: `program.json` (the IR) and `program.py` (self-contained Python), atomically.
 pub fn emit(run: &RunDir, verified: Verified) -> Result<Emitted, PipelineError> {
     let python = to_python(&verified.program);
     run.write_atomic(

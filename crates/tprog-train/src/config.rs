@@ -177,7 +177,17 @@ pub enum TaskSource {
         seed: u64,
         /// Whether attention is causal.
         causal: bool,
+        /// Most tokens a line may have (the largest possible `n_ctx`).
+        #[serde(default = "default_max_length")]
+        max_length: usize,
+        /// Lines over `max_length` are skipped and counted instead of being an error.
+        #[serde(default)]
+        drop_long: bool,
     },
+}
+
+fn default_max_length() -> usize {
+    tprog_tasks::jsonl::DEFAULT_MAX_LEN
 }
 
 /// The vocabularies and context length a trained model is tied to.

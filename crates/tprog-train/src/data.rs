@@ -1,6 +1,6 @@
 //! Rebuilding a run's data from its configuration, and checking that data fits a model.
 
-use tprog_tasks::jsonl::{LoadOptions, load_dataset};
+use tprog_tasks::jsonl::{LengthPolicy, LoadOptions, load_dataset};
 use tprog_tasks::{Dataset, Split, Task, TaskName, TaskParams};
 
 use crate::TrainError;
@@ -11,7 +11,13 @@ use crate::trainer::Splits;
 pub fn load(source: &TaskSource) -> Result<Dataset, TrainError> {
     match source {
         TaskSource::Generated { task, params } => generate(*task, *params),
-        TaskSource::File { path, seed, causal } => {
+        TaskSource::File {
+            path,
+            seed,
+            causal,
+            max_length,
+            drop_long,
+        } => {
             let seed = u32::try_from(*seed).map_err(|_| TrainError::InvalidConfig {
                 problems: vec![format!("split seed {seed} does not fit 32 bits")],
             })?;
@@ -21,6 +27,12 @@ pub fn load(source: &TaskSource) -> Result<Dataset, TrainError> {
                     seed,
                     causal: *causal,
                     unk: false,
+                    max_len: *max_length,
+                    too_long: if *drop_long {
+                        LengthPolicy::Drop
+                    } else {
+                        LengthPolicy::Error
+                    },
                 },
             )?)
         }

@@ -111,7 +111,7 @@ pub enum TrainError {
     Model(#[from] tprog_model::ModelError),
     /// A reference checkpoint could not be read.
     #[error(transparent)]
-    Import(#[from] tprog_model::torch_import::TorchImportError),
+    Import(#[from] tprog_import::TorchImportError),
     /// A task or data error.
     #[error(transparent)]
     Task(#[from] tprog_tasks::TaskError),

@@ -1,10 +1,12 @@
 //! Turning a checkpoint saved by the reference implementation (`model.pt` + `args.json`) into a
 //! tprog run directory, without Python.
 
+use std::collections::HashSet;
+use std::fmt;
 use std::path::Path;
 
-use tprog_model::ModelConfig;
-use tprog_model::torch_import::{ReferenceArgs, read_state_dict};
+use tprog_import::{ReferenceArgs, TorchTensor, read_state_dict};
+use tprog_model::{Model, ModelConfig, ModelError};
 use tprog_tasks::{Dataset, TaskName, TaskParams};
 
 use crate::checkpoint::{self, LoopState};
@@ -22,6 +24,88 @@ pub struct Imported {
     pub config: RunConfig,
     /// Tensors of the checkpoint that are buffers we derive from the config (ignored).
     pub ignored_buffers: Vec<String>,
+}
+
+impl Imported {
+    /// A one-line description of [`Imported::ignored_buffers`] for people: the count, then the
+    /// names grouped by pattern (layer and module indices replaced by `*`), e.g.
+    /// `18 buffers (pos_embed.W, blocks.*.cat_attn.mask ×2, blocks.*.cat_attn.pos_bias ×2,
+    /// blocks.*.cat_attn.W_K.E ×2, +11 more)` for the README's trained sort model.
+    pub fn ignored_buffers_summary(&self) -> BufferSummary {
+        BufferSummary::new(&self.ignored_buffers)
+    }
+}
+
+/// Tensor names grouped by pattern: each dot-separated component that is a number becomes `*`.
+/// Its `Display` is one short line: [`BufferSummary::MAX_SHOWN`] patterns at most are spelled
+/// out, the names of the others only counted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BufferSummary {
+    /// How many names in all.
+    pub total: usize,
+    /// `(pattern, how many names match it)`, in order of first appearance.
+    pub groups: Vec<(String, usize)>,
+}
+
+impl BufferSummary {
+    /// Patterns shown by `Display` before the rest are only counted.
+    pub const MAX_SHOWN: usize = 4;
+
+    /// Groups `names` by pattern.
+    pub fn new(names: &[String]) -> BufferSummary {
+        let mut groups: Vec<(String, usize)> = Vec::new();
+        for name in names {
+            let pattern = name
+                .split('.')
+                .map(|part| {
+                    if !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()) {
+                        "*"
+                    } else {
+                        part
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(".");
+            match groups.iter_mut().find(|(p, _)| *p == pattern) {
+                Some((_, count)) => *count += 1,
+                None => groups.push((pattern, 1)),
+            }
+        }
+        BufferSummary {
+            total: names.len(),
+            groups,
+        }
+    }
+}
+
+impl fmt::Display for BufferSummary {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let noun = if self.total == 1 { "buffer" } else { "buffers" };
+        write!(f, "{} {noun}", self.total)?;
+        if self.groups.is_empty() {
+            return Ok(());
+        }
+        f.write_str(" (")?;
+        for (i, (pattern, count)) in self.groups.iter().take(Self::MAX_SHOWN).enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            f.write_str(pattern)?;
+            if *count > 1 {
+                write!(f, " ×{count}")?;
+            }
+        }
+        let rest: usize = self
+            .groups
+            .iter()
+            .skip(Self::MAX_SHOWN)
+            .map(|(_, c)| c)
+            .sum();
+        if rest > 0 {
+            write!(f, ", +{rest} more")?;
+        }
+        f.write_str(")")
+    }
 }
 
 fn invalid(problem: String) -> TrainError {
@@ -128,28 +212,18 @@ pub fn import_reference(
     overwrite: bool,
 ) -> Result<Imported, TrainError> {
     let args = ReferenceArgs::from_file(args_json)?;
-    let (config, dataset) = run_config(&args)?;
+    let (config, dataset) = run_config(&args).map_err(|error| match error {
+        TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
+            problems: problems
+                .into_iter()
+                .map(|problem| format!("{}: {problem}", args_json.display()))
+                .collect(),
+        },
+        other => other,
+    })?;
     let tensors = read_state_dict(model_pt)?;
     let mut model = config.model.init(config.train.seed)?;
-    let mut ignored_buffers = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    for tensor in &tensors {
-        if model.set_tensor(&tensor.name, &tensor.shape, &tensor.data)? {
-            seen.insert(tensor.name.clone());
-        } else {
-            ignored_buffers.push(tensor.name.clone());
-        }
-    }
-    let missing: Vec<String> = model
-        .params()
-        .specs()
-        .iter()
-        .filter(|spec| !seen.contains(&spec.name))
-        .map(|spec| format!("{} holds no tensor '{}'", model_pt.display(), spec.name))
-        .collect();
-    if !missing.is_empty() {
-        return Err(TrainError::InvalidConfig { problems: missing });
-    }
+    let ignored_buffers = load_tensors(&mut model, &tensors, model_pt, args_json)?;
     let splits = data::encode(&dataset)?;
     let val = crate::eval::evaluate(&mut model, &splits.val)?;
     let run = session::create(out, &config, overwrite)?;
@@ -169,4 +243,101 @@ pub fn import_reference(
         config,
         ignored_buffers,
     })
+}
+
+/// Copies every tensor of the checkpoint that the model has into it and returns the names of
+/// the others (buffers). Every tensor of the wrong shape and every parameter the checkpoint
+/// lacks is reported, all at once, in one error naming both files.
+fn load_tensors(
+    model: &mut Model,
+    tensors: &[TorchTensor],
+    model_pt: &Path,
+    args_json: &Path,
+) -> Result<Vec<String>, TrainError> {
+    let mut ignored_buffers = Vec::new();
+    let mut seen = HashSet::new();
+    let mut problems = Vec::new();
+    for tensor in tensors {
+        match model.set_tensor(&tensor.name, &tensor.shape, &tensor.data) {
+            Ok(true) => {
+                seen.insert(tensor.name.as_str());
+            }
+            Ok(false) => ignored_buffers.push(tensor.name.clone()),
+            Err(ModelError::TensorMismatch {
+                name,
+                got,
+                expected,
+                ..
+            }) => {
+                seen.insert(tensor.name.as_str());
+                problems.push(format!(
+                    "tensor {name} has shape {got:?}, the model expects {expected:?}"
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    problems.extend(
+        model
+            .params()
+            .specs()
+            .iter()
+            .filter(|spec| !seen.contains(spec.name.as_str()))
+            .map(|spec| format!("no tensor {} (shape {:?})", spec.name, spec.shape)),
+    );
+    if problems.is_empty() {
+        return Ok(ignored_buffers);
+    }
+    Err(TrainError::Checkpoint {
+        path: model_pt.to_owned(),
+        problem: format!(
+            "it does not fit the model described by {}:\n  - {}",
+            args_json.display(),
+            problems.join("\n  - ")
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::BufferSummary;
+
+    fn names(names: &[&str]) -> Vec<String> {
+        names.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn buffers_are_grouped_by_pattern() {
+        let summary = BufferSummary::new(&names(&[
+            "blocks.0.cat_attn.mask",
+            "blocks.0.cat_attn.rel_pos_bias.idxs",
+            "blocks.1.cat_attn.mask",
+            "blocks.1.cat_attn.rel_pos_bias.idxs",
+            "blocks.2.cat_attn.mask",
+            "unembed.mask",
+        ]));
+        assert_eq!(summary.total, 6);
+        assert_eq!(
+            summary.to_string(),
+            "6 buffers (blocks.*.cat_attn.mask ×3, blocks.*.cat_attn.rel_pos_bias.idxs ×2, \
+             unembed.mask)"
+        );
+    }
+
+    #[test]
+    fn many_patterns_are_cut_short() {
+        let many: Vec<String> = (0..10)
+            .flat_map(|i| [format!("m{i}.mask"), format!("m{i}.mask")])
+            .collect();
+        let line = BufferSummary::new(&many).to_string();
+        assert_eq!(
+            line,
+            "20 buffers (m0.mask ×2, m1.mask ×2, m2.mask ×2, m3.mask ×2, +12 more)"
+        );
+        assert_eq!(BufferSummary::new(&[]).to_string(), "0 buffers");
+        assert_eq!(
+            BufferSummary::new(&names(&["a.1b.2"])).to_string(),
+            "1 buffer (a.1b.*)"
+        );
+    }
 }

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
 use tprog_model::Model;
-use tprog_tasks::jsonl::read_with_vocab;
+use tprog_tasks::jsonl::read_for_model;
 use tprog_tasks::{Dataset, EncodedSplit, Vocab, encode_examples};
 
 use crate::TrainError;
@@ -92,7 +92,7 @@ pub fn load_data(config: &RunConfig) -> Result<RunData, TrainError> {
 pub fn encode_file(run: &OpenRun, path: &Path) -> Result<EncodedSplit, TrainError> {
     let input = Vocab::new(run.config.shape.input_vocab.clone())?;
     let output = Vocab::new(run.config.shape.output_vocab.clone())?;
-    let examples = read_with_vocab(path, &input, &output)?;
+    let examples = read_for_model(path, &input, &output, run.config.shape.n_ctx)?;
     Ok(encode_examples(
         &examples,
         &path.display().to_string(),

@@ -6,7 +6,7 @@
 use std::process::Command;
 
 mod common;
-use common::{failure, reference, success, text, tprog};
+use common::{failure, reference, success, text};
 
 #[test]
 fn tiny_run_end_to_end_then_eval_and_resume() {

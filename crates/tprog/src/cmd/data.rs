@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use tprog_tasks::jsonl::{LoadOptions, load_dataset, write_jsonl};
+use tprog_tasks::jsonl::{LengthPolicy, LoadOptions, load_dataset, write_jsonl};
 use tprog_tasks::{Dataset, Example, Split, Task, TaskName, TaskParams};
 
 use crate::cmd::output::StdoutError;
@@ -25,7 +25,8 @@ pub struct Args {
     /// The reference's --min_length.
     #[arg(long)]
     min_length: Option<usize>,
-    /// The reference's --max_length.
+    /// The reference's --max_length. With --file: the most tokens a line may have (default
+    /// 512).
     #[arg(long)]
     max_length: Option<usize>,
     /// Number of examples asked for (fewer may come out when --unique is true).
@@ -47,6 +48,9 @@ pub struct Args {
     /// Replace the --out file if it exists.
     #[arg(long)]
     force: bool,
+    /// With --file: skip lines longer than --max-length (and say how many) instead of failing.
+    #[arg(long, requires = "file")]
+    drop_long: bool,
 }
 
 /// Runs `tprog data`.
@@ -59,6 +63,14 @@ pub fn run(args: Args) -> anyhow::Result<crate::Status> {
                 file,
                 LoadOptions {
                     seed,
+                    max_len: args
+                        .max_length
+                        .unwrap_or(tprog_tasks::jsonl::DEFAULT_MAX_LEN),
+                    too_long: if args.drop_long {
+                        LengthPolicy::Drop
+                    } else {
+                        LengthPolicy::Error
+                    },
                     ..LoadOptions::default()
                 },
             )?
@@ -105,6 +117,12 @@ fn print_summary(dataset: &Dataset) -> Result<(), StdoutError> {
             p.unique
         ),
         None => outln!("data from {}", dataset.task),
+    }
+    if dataset.dropped > 0 {
+        outln!(
+            "skipped {} lines longer than --max-length (--drop-long)",
+            dataset.dropped
+        );
     }
     let produced = dataset.produced();
     match dataset.requested {

@@ -26,10 +26,10 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let (imported, summary) =
         tprog_pipeline::import::import(&args.model_pt, &args.args_json, &args.out, args.overwrite)?;
     note!(
-        "imported {} → {} ({} buffers of the checkpoint are derived from the config instead)",
+        "imported {} → {} ({} derived from the config instead)",
         args.model_pt.display(),
         imported.run.root().display(),
-        imported.ignored_buffers.len(),
+        imported.ignored_buffers_summary(),
     );
     tables::note_program(&args.out, &summary);
     if let Some(faithful) = &summary.faithful {

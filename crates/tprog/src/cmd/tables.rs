@@ -24,6 +24,12 @@ pub fn note_data(dataset: &Dataset) {
         dataset.input_vocab.len(),
         dataset.output_vocab.len()
     );
+    if dataset.dropped > 0 {
+        note!(
+            "data: {} lines longer than --max-length were skipped (--drop-long)",
+            dataset.dropped
+        );
+    }
 }
 
 /// One row per run and, with several, the best by validation accuracy.

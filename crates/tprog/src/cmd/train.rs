@@ -34,6 +34,12 @@ pub struct Args {
     /// With --data: use a causal (autoregressive) attention mask.
     #[arg(long, requires = "data")]
     pub causal: bool,
+    /// With --data: the most tokens a line may have (it bounds n_ctx and the memory used).
+    #[arg(long, requires = "data", default_value_t = tprog_tasks::jsonl::DEFAULT_MAX_LEN)]
+    pub max_length: usize,
+    /// With --data: skip lines longer than --max-length (and say how many) instead of failing.
+    #[arg(long, requires = "data")]
+    pub drop_long: bool,
     /// Named settings: paper (Table 1), categorical (Table 3), readme (the reference README's
     /// sort command), tiny (smoke test). Default: paper.
     #[arg(long)]
@@ -339,6 +345,8 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             path: path.clone(),
             causal: args.causal,
             split_seed: args.seed.unwrap_or(0),
+            max_length: args.max_length,
+            drop_long: args.drop_long,
         },
         (None, Some(task)) => DataRequest::Task(task),
         (None, None) => bail!("give --task, --data or --resume"),

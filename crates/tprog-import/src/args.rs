@@ -5,11 +5,14 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::TorchImportError;
+use crate::TorchImportError;
 
-/// Every flag of the reference's `src/run.py`, under its own name; a field missing from the file
-/// takes the reference's command-line default, and fields this struct does not know are kept in
-/// [`ReferenceArgs::extra`].
+/// Every flag of the reference's `src/run.py`, under its own name.
+///
+/// The reference writes all its flags to `args.json`; [`ReferenceArgs::from_file`] requires the
+/// ones that fix the data and the architecture ([`ReferenceArgs::REQUIRED`]), lets the others
+/// (training hyper-parameters, bookkeeping) take the reference's command-line default, and keeps
+/// fields this struct does not know in [`ReferenceArgs::extra`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct ReferenceArgs {
@@ -174,16 +177,122 @@ impl Default for ReferenceArgs {
     }
 }
 
+/// One problem of an `args.json`, naming the field.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArgsProblem {
+    /// A field of [`ReferenceArgs::REQUIRED`] is absent.
+    #[error("missing field `{field}` (required: it fixes the data or the architecture)")]
+    Missing {
+        /// The field's name.
+        field: &'static str,
+    },
+    /// A field's value does not have the type the reference writes.
+    #[error("field `{field}`: {reason}")]
+    Mistyped {
+        /// The field's name.
+        field: String,
+        /// What serde_json said, e.g. `invalid type: string "two", expected usize`.
+        reason: String,
+    },
+}
+
 impl ReferenceArgs {
-    /// Reads an `args.json` written by the reference.
+    /// Fields that must be present: they determine the dataset (task, vocabulary, lengths, size,
+    /// seed of the splits) or the model's architecture (hence the checkpoint's shapes), and the
+    /// reference always writes them. `d_var` and the other nullable ones may be `null`.
+    pub const REQUIRED: &'static [&'static str] = &[
+        "dataset",
+        "vocab_size",
+        "dataset_size",
+        "min_length",
+        "max_length",
+        "seed",
+        "unique",
+        "n_vars_cat",
+        "n_vars_num",
+        "d_var",
+        "n_heads_cat",
+        "n_heads_num",
+        "d_mlp",
+        "n_cat_mlps",
+        "n_num_mlps",
+        "mlp_vars_in",
+        "n_layers",
+        "one_hot_embed",
+        "count_only",
+        "selector_width",
+        "attention_type",
+        "rel_pos_bias",
+        "autoregressive",
+        "unembed_mask",
+        "pool_outputs",
+        "standard",
+    ];
+
+    /// Reads an `args.json` written by the reference, checking every field up front: all
+    /// missing required fields and all fields of the wrong type are reported together in one
+    /// [`TorchImportError::InvalidArgs`].
     pub fn from_file(path: &Path) -> Result<ReferenceArgs, TorchImportError> {
         let text = std::fs::read_to_string(path).map_err(|source| TorchImportError::Io {
             path: path.to_owned(),
             source,
         })?;
-        serde_json::from_str(&text).map_err(|source| TorchImportError::MalformedArgs {
-            path: path.to_owned(),
-            source,
+        ReferenceArgs::from_json(&text, path)
+    }
+
+    /// Parses the text of an `args.json`; `path` only names the file in errors.
+    pub fn from_json(text: &str, path: &Path) -> Result<ReferenceArgs, TorchImportError> {
+        let fields: serde_json::Map<String, serde_json::Value> = serde_json::from_str(text)
+            .map_err(|source| TorchImportError::MalformedArgs {
+                path: path.to_owned(),
+                source,
+            })?;
+        let problems = check(&fields);
+        if !problems.is_empty() {
+            return Err(TorchImportError::InvalidArgs {
+                path: path.to_owned(),
+                problems,
+            });
+        }
+        serde_json::from_value(serde_json::Value::Object(fields)).map_err(|source| {
+            TorchImportError::MalformedArgs {
+                path: path.to_owned(),
+                source,
+            }
         })
     }
+}
+
+/// Every problem of `fields`, sorted by field name: required fields that are absent, and
+/// known fields whose value does not deserialize (each field is tried on its own, so one bad
+/// field does not hide the next).
+fn check(fields: &serde_json::Map<String, serde_json::Value>) -> Vec<ArgsProblem> {
+    let known = match serde_json::to_value(ReferenceArgs::default()) {
+        Ok(serde_json::Value::Object(known)) => known,
+        _ => serde_json::Map::new(),
+    };
+    let mut names: Vec<&String> = known.keys().collect();
+    names.sort();
+    let mut problems = Vec::new();
+    for name in names {
+        match fields.get(name) {
+            None => {
+                if let Some(field) = ReferenceArgs::REQUIRED.iter().find(|f| *f == name) {
+                    problems.push(ArgsProblem::Missing { field });
+                }
+            }
+            Some(value) => {
+                let single = serde_json::Map::from_iter([(name.clone(), value.clone())]);
+                let parsed: Result<ReferenceArgs, _> =
+                    serde_json::from_value(serde_json::Value::Object(single));
+                if let Err(error) = parsed {
+                    problems.push(ArgsProblem::Mistyped {
+                        field: name.clone(),
+                        reason: error.to_string(),
+                    });
+                }
+            }
+        }
+    }
+    problems
 }

@@ -1,30 +1,15 @@
-//! Reads the reference's PyTorch checkpoints (`torch.save(model.state_dict())`) without Python.
-//!
-//! A `.pt` file is a zip archive: `<prefix>/data.pkl` (a pickle of the state dict, an
-//! `OrderedDict` of name → tensor) and `<prefix>/data/<key>`, one raw little-endian storage per
-//! key. Each tensor is a view `(storage, offset, shape, stride)` into one of those storages; several
-//! tensors may share a storage. [`read_state_dict`] returns every tensor, in state-dict order, as
-//! `f32` values; [`ReferenceArgs`] reads the `args.json` saved beside the checkpoint.
-//!
-//! Element types: `FloatStorage` is read as is; `LongStorage` (int64 buffers such as relative
-//! position indices) and `BoolStorage` (masks) are converted to `f32` (bool → 0.0 / 1.0; an int64
-//! whose magnitude exceeds 2^24 is rounded, as `tensor.float()` would). Any other storage type is
-//! [`TorchImportError::UnsupportedDtype`]. Tensors must be contiguous (row-major; dimensions of
-//! size 1 may carry any stride).
-
-mod args;
-mod pickle;
-mod pickle_value;
-
-pub use args::ReferenceArgs;
+//! [`read_state_dict`]: the zip archive of a `torch.save(state_dict)` checkpoint, its storages,
+//! and the tensor views into them.
 
 use std::collections::HashMap;
 use std::fs::File;
-use std::io::{BufReader, Read};
-use std::path::{Path, PathBuf};
+use std::io::{BufReader, Read, Seek};
+use std::path::Path;
 use std::rc::Rc;
 
-use pickle_value::{TensorRef, Value};
+use crate::TorchImportError;
+use crate::pickle;
+use crate::pickle_value::{TensorRef, Value};
 
 /// Largest `data.pkl` accepted (a state dict's pickle holds names and shapes only).
 const MAX_PICKLE_BYTES: u64 = 256 * 1024 * 1024;
@@ -38,127 +23,6 @@ pub struct TorchTensor {
     pub shape: Vec<usize>,
     /// The elements in row-major order; `data.len()` is the product of `shape`.
     pub data: Vec<f32>,
-}
-
-/// Why a checkpoint or an `args.json` could not be read.
-#[derive(Debug, thiserror::Error)]
-pub enum TorchImportError {
-    /// The file could not be opened or read.
-    #[error("cannot read {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The underlying error.
-        source: std::io::Error,
-    },
-    /// The file is not a zip archive (or its directory is damaged).
-    #[error("{path} is not a PyTorch zip checkpoint: {source}")]
-    NotZip {
-        /// The file.
-        path: PathBuf,
-        /// What the zip reader said.
-        source: zip::result::ZipError,
-    },
-    /// The archive has no `<prefix>/data.pkl`.
-    #[error("{path} has no data.pkl entry (not a torch.save archive)")]
-    NoDataPkl {
-        /// The file.
-        path: PathBuf,
-    },
-    /// An archive entry could not be decompressed or failed its checksum.
-    #[error("entry {entry} of {path} is corrupted: {source}")]
-    CorruptEntry {
-        /// The file.
-        path: PathBuf,
-        /// The archive entry.
-        entry: String,
-        /// What went wrong while reading it.
-        source: std::io::Error,
-    },
-    /// The pickle could not be run (damaged, or uses something a state dict never does).
-    #[error("malformed pickle in {path} at byte {offset}: {reason}")]
-    MalformedPickle {
-        /// The file.
-        path: PathBuf,
-        /// Offset of the failing opcode in `data.pkl`.
-        offset: usize,
-        /// What was wrong.
-        reason: String,
-    },
-    /// The pickle ran but did not produce a name → tensor dict.
-    #[error("{path} does not hold a state dict: {reason}")]
-    NotAStateDict {
-        /// The file.
-        path: PathBuf,
-        /// What was found instead.
-        reason: String,
-    },
-    /// A tensor names a storage that the archive does not contain.
-    #[error("{path} lacks storage entry {entry} (used by tensor {tensor})")]
-    MissingStorage {
-        /// The file.
-        path: PathBuf,
-        /// The missing archive entry.
-        entry: String,
-        /// The first tensor that uses it.
-        tensor: String,
-    },
-    /// A storage entry does not hold the number of bytes its pickle declares.
-    #[error("storage {entry} in {path} holds {actual_bytes} bytes, expected {expected_bytes}")]
-    TruncatedStorage {
-        /// The file.
-        path: PathBuf,
-        /// The archive entry.
-        entry: String,
-        /// `numel × element size` from the pickle.
-        expected_bytes: u64,
-        /// What the entry holds.
-        actual_bytes: u64,
-    },
-    /// A storage type other than float32, int64 or bool.
-    #[error("tensor {tensor} in {path} has unsupported storage type {storage_type}")]
-    UnsupportedDtype {
-        /// The file.
-        path: PathBuf,
-        /// The tensor.
-        tensor: String,
-        /// The storage class, e.g. `DoubleStorage`.
-        storage_type: String,
-    },
-    /// A tensor whose strides are not row-major.
-    #[error("tensor {tensor} in {path} is not contiguous (shape {shape:?}, stride {stride:?})")]
-    NotContiguous {
-        /// The file.
-        path: PathBuf,
-        /// The tensor.
-        tensor: String,
-        /// Its shape.
-        shape: Vec<usize>,
-        /// Its strides.
-        stride: Vec<usize>,
-    },
-    /// A tensor that reaches past the end of its storage.
-    #[error("tensor {tensor} in {path} needs elements {offset}..{end} of a storage of {numel}")]
-    OutOfBounds {
-        /// The file.
-        path: PathBuf,
-        /// The tensor.
-        tensor: String,
-        /// Its first element in the storage.
-        offset: usize,
-        /// One past its last element (saturated on overflow).
-        end: usize,
-        /// The storage's element count.
-        numel: usize,
-    },
-    /// An `args.json` that is not valid JSON of the expected shape.
-    #[error("malformed reference args file {path}: {source}")]
-    MalformedArgs {
-        /// The file.
-        path: PathBuf,
-        /// What serde_json said.
-        source: serde_json::Error,
-    },
 }
 
 /// How the elements of a storage are laid out on disk.
@@ -208,22 +72,30 @@ impl Dtype {
 /// state-dict order.
 ///
 /// ```no_run
-/// let tensors = tprog_model::torch_import::read_state_dict("model.pt".as_ref())?;
+/// let tensors = tprog_import::read_state_dict("model.pt".as_ref())?;
 /// for t in &tensors {
 ///     println!("{} {:?}", t.name, t.shape);
 /// }
-/// # Ok::<(), tprog_model::torch_import::TorchImportError>(())
+/// # Ok::<(), tprog_import::TorchImportError>(())
 /// ```
 pub fn read_state_dict(path: &Path) -> Result<Vec<TorchTensor>, TorchImportError> {
     let file = File::open(path).map_err(|source| TorchImportError::Io {
         path: path.to_owned(),
         source,
     })?;
-    let mut archive =
-        zip::ZipArchive::new(BufReader::new(file)).map_err(|source| TorchImportError::NotZip {
-            path: path.to_owned(),
-            source,
-        })?;
+    read_state_dict_from(BufReader::new(file), path)
+}
+
+/// Reads a checkpoint from any seekable reader (bytes in memory, a file already open);
+/// `path` only names the source in errors. See the crate's front page for an example.
+pub fn read_state_dict_from<R: Read + Seek>(
+    reader: R,
+    path: &Path,
+) -> Result<Vec<TorchTensor>, TorchImportError> {
+    let mut archive = zip::ZipArchive::new(reader).map_err(|source| TorchImportError::NotZip {
+        path: path.to_owned(),
+        source,
+    })?;
     let pickle_entry = find_data_pkl(&archive).ok_or_else(|| TorchImportError::NoDataPkl {
         path: path.to_owned(),
     })?;
@@ -286,7 +158,7 @@ pub fn read_state_dict(path: &Path) -> Result<Vec<TorchTensor>, TorchImportError
 }
 
 /// The `data.pkl` entry at the archive's top folder (`<prefix>/data.pkl`, or bare `data.pkl`).
-fn find_data_pkl<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Option<String> {
+fn find_data_pkl<R: Read + Seek>(archive: &zip::ZipArchive<R>) -> Option<String> {
     archive
         .file_names()
         .filter(|name| {
@@ -297,7 +169,7 @@ fn find_data_pkl<R: Read + std::io::Seek>(archive: &zip::ZipArchive<R>) -> Optio
 }
 
 /// Reads one archive entry, at most `limit` bytes of it; `None` if the entry does not exist.
-fn read_entry<R: Read + std::io::Seek>(
+fn read_entry<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     path: &Path,
     entry: &str,
@@ -323,7 +195,7 @@ fn read_entry<R: Read + std::io::Seek>(
 }
 
 /// Reads and decodes one storage of `numel` elements.
-fn read_storage<R: Read + std::io::Seek>(
+fn read_storage<R: Read + Seek>(
     archive: &mut zip::ZipArchive<R>,
     path: &Path,
     entry: &str,

@@ -1,5 +1,5 @@
-//! Contract of `torch_import`: the reference's `.pt` checkpoint reads back exactly as the
-//! fixture's safetensors, damaged files give typed errors (never a panic), and `args.json` parses.
+//! Contract of the `.pt` reader: the reference's checkpoint reads back exactly as the fixture's
+//! safetensors, and damaged files give typed errors (never a panic).
 
 // Tests may unwrap: a failure is a test failure.
 #![allow(clippy::unwrap_used)]
@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
-use tprog_model::torch_import::{ReferenceArgs, TorchImportError, read_state_dict};
+use tprog_import::{TorchImportError, read_state_dict};
 
+/// The fixtures copied from the reference run (see `tests/fixtures/reference/`).
 const REFERENCE: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../tests/fixtures/reference"
@@ -429,88 +430,4 @@ proptest! {
         let _ = read_state_dict(&path);
         std::fs::remove_file(&path).unwrap();
     }
-}
-
-#[test]
-fn reference_args_of_the_trained_sort_model() {
-    let args = ReferenceArgs::from_file(&reference("trained_sort_readme.args.json")).unwrap();
-    assert_eq!(args.dataset, "sort");
-    assert_eq!(
-        (
-            args.vocab_size,
-            args.dataset_size,
-            args.min_length,
-            args.max_length
-        ),
-        (8, 10000, 1, 8)
-    );
-    assert_eq!((args.seed, args.unique), (0, 1));
-    assert_eq!((args.n_vars_cat, args.n_vars_num, args.d_var), (1, 1, None));
-    assert_eq!(
-        (args.n_heads_cat, args.n_heads_num, args.n_layers),
-        (4, 0, 2)
-    );
-    assert_eq!(
-        (
-            args.d_mlp,
-            args.n_cat_mlps,
-            args.n_num_mlps,
-            args.mlp_vars_in
-        ),
-        (64, 1, 0, 2)
-    );
-    assert_eq!(args.sample_fn, "gumbel_soft");
-    assert!(args.one_hot_embed && args.count_only && !args.autoregressive && !args.standard);
-    assert_eq!(
-        (args.selector_width, args.unembed_mask, args.pool_outputs),
-        (0, 1, 0)
-    );
-    assert_eq!(
-        (args.attention_type.as_str(), args.rel_pos_bias.as_str()),
-        ("cat", "fixed")
-    );
-    assert_eq!(
-        (args.dropout, args.lr, args.max_grad_norm),
-        (0.0, 0.05, None)
-    );
-    assert_eq!(
-        (args.gumbel_samples, args.n_epochs, args.batch_size),
-        (1, 250, 512)
-    );
-    assert_eq!((args.tau_init, args.tau_end), (3.0, 0.01));
-    assert_eq!(
-        (args.tau_schedule.as_str(), args.loss_agg.as_str()),
-        ("geomspace", "per_token")
-    );
-    assert_eq!(args.device, "cpu");
-    assert!(
-        args.extra.is_empty(),
-        "every field of the file is named: {:?}",
-        args.extra
-    );
-}
-
-#[test]
-fn reference_args_tolerate_extra_and_missing_fields() {
-    let path = temp_path("args_extra");
-    std::fs::write(
-        &path,
-        r#"{"dataset": "dyck1", "n_layers": 3, "future_flag": [1, 2]}"#,
-    )
-    .unwrap();
-    let args = ReferenceArgs::from_file(&path).unwrap();
-    assert_eq!((args.dataset.as_str(), args.n_layers), ("dyck1", 3));
-    assert_eq!(
-        args.n_heads_cat, 2,
-        "missing field takes the reference default"
-    );
-    assert_eq!(args.extra["future_flag"], serde_json::json!([1, 2]));
-
-    std::fs::write(&path, r#"{"dataset": "sort", "n_layers": "two"}"#).unwrap();
-    let err = ReferenceArgs::from_file(&path).unwrap_err();
-    assert!(
-        matches!(&err, TorchImportError::MalformedArgs { path: p, .. } if *p == path),
-        "{err}"
-    );
-    assert!(err.to_string().contains("args_extra"), "{err}");
 }
