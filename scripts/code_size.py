@@ -44,11 +44,15 @@ def main(root):
             long_files.append((len(lines), path))
         for name, line, length in functions(lines):
             if length > FN_LIMIT:
-                long_fns.append((length, f"{path}:{line}", name))
+                # A written reason: a comment saying "on purpose" in the lines just above.
+                above = " ".join(lines[max(0, line - 4) : line - 1])
+                reason = " (reason written)" if "on purpose" in above else ""
+                long_fns.append((length, f"{path}:{line}", name + reason))
     print(f"files over {FILE_LIMIT} lines: {len(long_files)}")
     for n, path in sorted(long_files, reverse=True):
         print(f"  {n:5}  {path}")
-    print(f"functions over {FN_LIMIT} lines: {len(long_fns)}")
+    unexplained = sum("reason written" not in name for _, _, name in long_fns)
+    print(f"functions over {FN_LIMIT} lines: {len(long_fns)} ({unexplained} without a written reason)")
     for n, where, name in sorted(long_fns, reverse=True):
         print(f"  {n:5}  {where}  {name}")
     print(f"too_many_arguments allows: {allows}")

@@ -58,6 +58,8 @@ struct Machine<'a> {
 }
 
 impl Machine<'_> {
+    // Over 120 lines on purpose: the pickle machine's dispatch, one short arm per opcode, like
+    // the opcode table of the format it reads.
     fn run(&mut self) -> Step<Value> {
         loop {
             self.op_start = self.pos;

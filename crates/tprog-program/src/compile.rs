@@ -107,72 +107,13 @@ impl Interpreter {
             *counter += 1;
         }
         let slot = |name: &str| slots.get(name).map_or(0, |&(_, slot)| slot);
-        let predicate = |predicate: &crate::ir::Predicate| {
-            predicate
-                .key_of_query
-                .iter()
-                .map(|key| key.map_or(NO_KEY, |key| key as u32))
-                .collect::<Vec<u32>>()
-        };
-        let mut steps = Vec::new();
-        for input in &program.inputs {
-            let out = slot(&input.name);
-            steps.push(match &input.source {
-                InputSource::Tokens => Step::Tokens { out },
-                InputSource::Positions => Step::Positions { out },
-                InputSource::Ones => Step::Ones { out },
-                InputSource::Embedding { values } => Step::Embedding {
-                    out,
-                    values: values.iter().map(|&v| v as u32).collect(),
-                },
-                InputSource::NumericalEmbedding { values } => Step::NumericalEmbedding {
-                    out,
-                    values: values.clone(),
-                },
-            });
-        }
+        let mut steps: Vec<Step> = program
+            .inputs
+            .iter()
+            .map(|input| input_step(slot(&input.name), &input.source))
+            .collect();
         for (index, module) in program.modules.iter().enumerate() {
-            let out = slot(module.output());
-            steps.push(match module {
-                Module::CatHead(head) => Step::CatHead {
-                    out,
-                    query: slot(&head.query),
-                    key: slot(&head.key),
-                    value: slot(&head.value),
-                    predicate: predicate(&head.predicate),
-                },
-                Module::NumHead(head) => Step::NumHead {
-                    out,
-                    module: index,
-                    query: slot(&head.query),
-                    key: slot(&head.key),
-                    value: slot(&head.value),
-                    predicate: predicate(&head.predicate),
-                },
-                Module::CatMlp(mlp) => Step::CatMlp {
-                    out,
-                    inputs: mlp.inputs.iter().map(|name| slot(name)).collect(),
-                    table: mlp.table.iter().map(|&v| v as u32).collect(),
-                },
-                Module::NumMlp(mlp) => Step::NumMlp {
-                    out,
-                    module: index,
-                    inputs: mlp
-                        .inputs
-                        .iter()
-                        .map(|input| slot(&input.variable))
-                        .collect(),
-                    ends: mlp
-                        .runs
-                        .iter()
-                        .scan(0u64, |end, run| {
-                            *end += run.count;
-                            Some(*end)
-                        })
-                        .collect(),
-                    values: mlp.runs.iter().map(|run| run.value as u32).collect(),
-                },
-            });
+            steps.push(module_step(index, module, &slot));
         }
         let terms = program
             .classifier
@@ -210,5 +151,76 @@ impl Interpreter {
             token_index,
             pad_index,
         })
+    }
+}
+
+/// The step that fills input variable `out`.
+fn input_step(out: usize, source: &InputSource) -> Step {
+    match source {
+        InputSource::Tokens => Step::Tokens { out },
+        InputSource::Positions => Step::Positions { out },
+        InputSource::Ones => Step::Ones { out },
+        InputSource::Embedding { values } => Step::Embedding {
+            out,
+            values: values.iter().map(|&v| v as u32).collect(),
+        },
+        InputSource::NumericalEmbedding { values } => Step::NumericalEmbedding {
+            out,
+            values: values.clone(),
+        },
+    }
+}
+
+/// A predicate as the key value each query value selects (`NO_KEY`: none).
+fn key_of_query(predicate: &crate::ir::Predicate) -> Vec<u32> {
+    predicate
+        .key_of_query
+        .iter()
+        .map(|key| key.map_or(NO_KEY, |key| key as u32))
+        .collect()
+}
+
+/// The step computing module `index`, its variables resolved to slots by `slot`.
+fn module_step(index: usize, module: &Module, slot: &dyn Fn(&str) -> usize) -> Step {
+    let out = slot(module.output());
+    match module {
+        Module::CatHead(head) => Step::CatHead {
+            out,
+            query: slot(&head.query),
+            key: slot(&head.key),
+            value: slot(&head.value),
+            predicate: key_of_query(&head.predicate),
+        },
+        Module::NumHead(head) => Step::NumHead {
+            out,
+            module: index,
+            query: slot(&head.query),
+            key: slot(&head.key),
+            value: slot(&head.value),
+            predicate: key_of_query(&head.predicate),
+        },
+        Module::CatMlp(mlp) => Step::CatMlp {
+            out,
+            inputs: mlp.inputs.iter().map(|name| slot(name)).collect(),
+            table: mlp.table.iter().map(|&v| v as u32).collect(),
+        },
+        Module::NumMlp(mlp) => Step::NumMlp {
+            out,
+            module: index,
+            inputs: mlp
+                .inputs
+                .iter()
+                .map(|input| slot(&input.variable))
+                .collect(),
+            ends: mlp
+                .runs
+                .iter()
+                .scan(0u64, |end, run| {
+                    *end += run.count;
+                    Some(*end)
+                })
+                .collect(),
+            values: mlp.runs.iter().map(|run| run.value as u32).collect(),
+        },
     }
 }

@@ -222,23 +222,10 @@ impl Interpreter {
                     value,
                     predicate,
                 } => {
-                    let keys = &cat[key * n..(key + 1) * n];
-                    let mut chosen_keys = record.as_ref().map(|_| Vec::with_capacity(n));
-                    for (i, cell) in column.iter_mut().enumerate() {
-                        let target = predicate[cat[query * n + i] as usize];
-                        let chosen = if target == NO_KEY {
-                            0
-                        } else {
-                            select_closest(i, n, causal, |j| keys[j] == target)
-                        };
-                        if let Some(chosen_keys) = chosen_keys.as_mut() {
-                            chosen_keys.push(chosen);
-                        }
-                        *cell = cat[value * n + chosen];
-                    }
+                    let chosen = cat_head(cat, column, n, causal, [*query, *key, *value], predicate);
                     cat[out * n..(out + 1) * n].copy_from_slice(column);
-                    if let (Some(record), Some(chosen_keys)) = (record.as_mut(), chosen_keys) {
-                        record.push(chosen_keys);
+                    if let Some(record) = record.as_mut() {
+                        record.push(chosen);
                     }
                 }
                 Step::NumHead {
@@ -249,35 +236,14 @@ impl Interpreter {
                     value,
                     predicate,
                 } => {
-                    sums.clear();
-                    sums.resize(k, 0);
-                    let overflow = |position| ProgramError::Overflow {
-                        module: self.program.modules[*module].output().to_string(),
-                        position,
-                    };
-                    // Non-causal: every key counts, so sum per key value first.
-                    if !causal {
-                        for j in 0..n {
-                            let slot = &mut sums[cat[key * n + j] as usize];
-                            *slot = slot
-                                .checked_add(num[value * n + j])
-                                .ok_or_else(|| overflow(j))?;
+                    let slots = [*query, *key, *value, *out];
+                    let dims = Dims { n, k, causal };
+                    num_head(cat, num, sums, dims, slots, predicate).map_err(|position| {
+                        ProgramError::Overflow {
+                            module: self.program.modules[*module].output().to_string(),
+                            position,
                         }
-                    }
-                    for i in 0..n {
-                        if causal {
-                            let slot = &mut sums[cat[key * n + i] as usize];
-                            *slot = slot
-                                .checked_add(num[value * n + i])
-                                .ok_or_else(|| overflow(i))?;
-                        }
-                        let target = predicate[cat[query * n + i] as usize];
-                        num[out * n + i] = if target == NO_KEY {
-                            0
-                        } else {
-                            sums[target as usize]
-                        };
-                    }
+                    })?;
                 }
                 Step::CatMlp { out, inputs, table } => {
                     for i in 0..n {
@@ -294,29 +260,8 @@ impl Interpreter {
                     ends,
                     values,
                 } => {
-                    let Module::NumMlp(mlp) = &self.program.modules[*module] else {
-                        continue;
-                    };
-                    for i in 0..n {
-                        let mut index = 0u64;
-                        for (&slot, domain) in inputs.iter().zip(&mlp.inputs) {
-                            let read = num[slot * n + i];
-                            if read < domain.min || read > domain.max {
-                                return Err(ProgramError::OutsideDomain {
-                                    module: mlp.output.clone(),
-                                    variable: domain.variable.clone(),
-                                    value: read,
-                                    position: i,
-                                    min: domain.min,
-                                    max: domain.max,
-                                });
-                            }
-                            // Differences fit in u64 (validated grid size), not always in i64.
-                            let size = domain.max.wrapping_sub(domain.min) as u64 + 1;
-                            index = index * size + read.wrapping_sub(domain.min) as u64;
-                        }
-                        let run = ends.partition_point(|&end| end <= index);
-                        cat[out * n + i] = values.get(run).copied().unwrap_or(0);
+                    if let Module::NumMlp(mlp) = &self.program.modules[*module] {
+                        num_mlp(cat, num, (n, *out), inputs, mlp, (ends, values))?;
                     }
                 }
             }
@@ -383,4 +328,112 @@ impl Program {
     ) -> Result<Vec<Vec<usize>>, ProgramError> {
         Interpreter::new(self)?.run_batch(sequences)
     }
+}
+
+/// A categorical head at every query position: the value at the closest key whose value the
+/// predicate maps the query's value to (BOS, position 0, when none). Writes the values into
+/// `column` (`[N]`) and returns the chosen key positions. `slots` are the query, key and value
+/// variables' rows of `cat` (`[variables × N]`).
+fn cat_head(
+    cat: &[u32],
+    column: &mut [u32],
+    n: usize,
+    causal: bool,
+    slots: [usize; 3],
+    predicate: &[u32],
+) -> Vec<usize> {
+    let [query, key, value] = slots;
+    let keys = &cat[key * n..(key + 1) * n];
+    let mut chosen_keys = Vec::with_capacity(n);
+    for (i, cell) in column.iter_mut().enumerate() {
+        let target = predicate[cat[query * n + i] as usize];
+        let chosen = if target == NO_KEY {
+            0
+        } else {
+            select_closest(i, n, causal, |j| keys[j] == target)
+        };
+        chosen_keys.push(chosen);
+        *cell = cat[value * n + chosen];
+    }
+    chosen_keys
+}
+
+/// Positions, values per variable, and the attention mask's kind.
+#[derive(Debug, Clone, Copy)]
+struct Dims {
+    n: usize,
+    k: usize,
+    causal: bool,
+}
+
+/// A numerical head: at every query position, the sum of the value over the keys matching the
+/// predicate (every key, or the keys up to the query when causal). `slots` are the query, key,
+/// value and output rows; `sums` (`[K]`) is scratch. Fails with the position of an overflow.
+fn num_head(
+    cat: &[u32],
+    num: &mut [i64],
+    sums: &mut Vec<i64>,
+    dims: Dims,
+    slots: [usize; 4],
+    predicate: &[u32],
+) -> Result<(), usize> {
+    let Dims { n, k, causal } = dims;
+    let [query, key, value, out] = slots;
+    sums.clear();
+    sums.resize(k, 0);
+    // Non-causal: every key counts, so sum per key value first.
+    if !causal {
+        for j in 0..n {
+            let slot = &mut sums[cat[key * n + j] as usize];
+            *slot = slot.checked_add(num[value * n + j]).ok_or(j)?;
+        }
+    }
+    for i in 0..n {
+        if causal {
+            let slot = &mut sums[cat[key * n + i] as usize];
+            *slot = slot.checked_add(num[value * n + i]).ok_or(i)?;
+        }
+        let target = predicate[cat[query * n + i] as usize];
+        num[out * n + i] = if target == NO_KEY {
+            0
+        } else {
+            sums[target as usize]
+        };
+    }
+    Ok(())
+}
+
+/// A numerical MLP: every position's input values (rows `inputs` of `num`) index the
+/// run-length encoded table (`ends`, `values`); the class goes to row `out` of `cat`. A value
+/// outside an input's domain is an error.
+fn num_mlp(
+    cat: &mut [u32],
+    num: &[i64],
+    (n, out): (usize, usize),
+    inputs: &[usize],
+    mlp: &crate::ir::NumMlpTable,
+    (ends, values): (&[u64], &[u32]),
+) -> Result<(), ProgramError> {
+    for i in 0..n {
+        let mut index = 0u64;
+        for (&slot, domain) in inputs.iter().zip(&mlp.inputs) {
+            let read = num[slot * n + i];
+            if read < domain.min || read > domain.max {
+                return Err(ProgramError::OutsideDomain {
+                    module: mlp.output.clone(),
+                    variable: domain.variable.clone(),
+                    value: read,
+                    position: i,
+                    min: domain.min,
+                    max: domain.max,
+                });
+            }
+            // Differences fit in u64 (validated grid size), not always in i64.
+            let size = domain.max.wrapping_sub(domain.min) as u64 + 1;
+            index = index * size + read.wrapping_sub(domain.min) as u64;
+        }
+        let run = ends.partition_point(|&end| end <= index);
+        cat[out * n + i] = values.get(run).copied().unwrap_or(0);
+    }
+    Ok(())
 }

@@ -63,6 +63,8 @@ impl RandomSpec {
 ///
 /// Input tokens are `<pad>`, `<s>`, then `t0`, `t1`, ...; classes are `<pad>` (masked), then
 /// `c0`, `c1`, ... Numerical MLP domains cover the exact reachable range of their inputs.
+// Over 120 lines on purpose: it builds one program top to bottom (inputs, then each layer's
+// modules, then the classifier) and reads best as one sequence; it is a test generator.
 pub fn random_program(spec: &RandomSpec, seed: u64) -> Program {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let k = spec.d_var;
