@@ -222,7 +222,8 @@ impl Interpreter {
                     value,
                     predicate,
                 } => {
-                    let chosen = cat_head(cat, column, n, causal, [*query, *key, *value], predicate);
+                    let chosen =
+                        cat_head(cat, column, n, causal, [*query, *key, *value], predicate);
                     cat[out * n..(out + 1) * n].copy_from_slice(column);
                     if let Some(record) = record.as_mut() {
                         record.push(chosen);
