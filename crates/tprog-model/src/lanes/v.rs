@@ -136,6 +136,12 @@ impl V {
         self.zip(o, |a, b| if a > b { 1.0 } else { 0.0 })
     }
 
+    /// 1 where `self ≥ o`, else 0.
+    #[inline(always)]
+    pub fn ge(self, o: V) -> V {
+        self.zip(o, |a, b| if a >= b { 1.0 } else { 0.0 })
+    }
+
     /// The sum of the lanes, in a fixed pairwise order.
     #[inline(always)]
     pub fn sum_lanes(self) -> f32 {
