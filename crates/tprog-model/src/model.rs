@@ -72,6 +72,10 @@ pub struct Model {
 }
 
 /// Standard normal samples (Box–Muller) from a seeded ChaCha8 stream.
+///
+/// Written out rather than taken from `rand_distr` (whose `StandardNormal` is a ziggurat and
+/// draws different numbers): every seeded initialisation, and so every recorded run, is made
+/// of these values.
 struct Normal(ChaCha8Rng);
 
 impl Normal {

@@ -170,17 +170,40 @@ impl NoiseRng {
         ((t >> 64) as u64) ^ (t as u64)
     }
 
-    /// A uniform sample in the open interval (0, 1) (24 random bits, never 0 or 1).
+    /// A uniform sample in the open interval (0, 1): [`uniform_open_from_bits`] of the next
+    /// random word.
     #[inline]
     pub fn uniform_open(&mut self) -> f32 {
-        ((self.next_u64() >> 40) as f32 + 0.5) * (1.0 / 16_777_216.0)
+        uniform_open_from_bits(self.next_u64())
     }
 
     /// A Gumbel(0, 1) sample, `−ln(−ln U)`.
     #[inline]
     pub fn gumbel(&mut self) -> f32 {
-        -fast_ln(-fast_ln(self.uniform_open()))
+        gumbel_from_uniform(self.uniform_open())
     }
+}
+
+/// The largest `f32` below 1, `1 − 2⁻²⁴`.
+const BELOW_ONE: f32 = 1.0 - f32::EPSILON / 2.0;
+
+/// The uniform sample in the open interval (0, 1) made from the top 24 bits `k` of the random
+/// word `r`: `(k + ½)·2⁻²⁴` in `f32`, capped at `1 − 2⁻²⁴`.
+///
+/// Why the cap: for `k ≥ 2²³`, `k + ½` needs 25 significant bits and rounds (to even), so
+/// `k = 2²⁴ − 1` would give exactly `1.0`, whose Gumbel sample `−ln(−ln 1)` is about +88
+/// (once every 2²⁴ draws). The cap maps that one value to `1 − 2⁻²⁴` and leaves every other
+/// draw bit-identical. The smallest value is `2⁻²⁵` (`k = 0`, exact). Both ends are checked
+/// exhaustively in the tests.
+#[inline]
+pub fn uniform_open_from_bits(r: u64) -> f32 {
+    (((r >> 40) as f32 + 0.5) * (1.0 / 16_777_216.0)).min(BELOW_ONE)
+}
+
+/// The Gumbel(0, 1) sample `−ln(−ln u)` of a uniform `u` in (0, 1).
+#[inline]
+pub fn gumbel_from_uniform(u: f32) -> f32 {
+    -fast_ln(-fast_ln(u))
 }
 
 /// Natural logarithm of a positive normal `f32`, accurate to a few ulps (a degree-7
@@ -289,6 +312,38 @@ mod tests {
             let (a, b) = (fast_ln(x), x.ln());
             assert!((a - b).abs() <= 2e-6 * b.abs().max(1.0), "{x}: {a} vs {b}");
         }
+    }
+
+    #[test]
+    fn uniform_stays_open_and_gumbel_finite_for_every_24_bit_value() {
+        // Every value of the 24 bits used, with the 40 ignored low bits all 0 and all 1.
+        let low = (1u64 << 40) - 1;
+        let (mut lo, mut hi) = (f32::INFINITY, f32::NEG_INFINITY);
+        for k in 0..1u64 << 24 {
+            for r in [k << 40, (k << 40) | low] {
+                let u = uniform_open_from_bits(r);
+                assert!(u > 0.0 && u < 1.0, "k {k}: u {u}");
+                let g = gumbel_from_uniform(u);
+                assert!(g.is_finite(), "k {k}: g {g}");
+                (lo, hi) = (lo.min(g), hi.max(g));
+                // Below the top value the draws are those of the uncapped formula.
+                if k < (1 << 24) - 1 {
+                    assert_eq!(u, (k as f32 + 0.5) * (1.0 / 16_777_216.0), "k {k}");
+                }
+            }
+        }
+        // The extreme words: k = 0 and k = 2^24 - 1.
+        assert_eq!(uniform_open_from_bits(0), 2f32.powi(-25));
+        assert_eq!(uniform_open_from_bits(u64::MAX), 1.0 - 2f32.powi(-24));
+        let (g_min, g_max) = (
+            gumbel_from_uniform(uniform_open_from_bits(0)),
+            gumbel_from_uniform(uniform_open_from_bits(u64::MAX)),
+        );
+        assert!(g_min.is_finite() && g_max.is_finite());
+        // −ln(−ln 2^-25) ≈ −2.85 and −ln(−ln(1 − 2^-24)) ≈ 16.64: no +88 outlier.
+        assert!((g_min - -2.852).abs() < 1e-3, "{g_min}");
+        assert!((g_max - 16.636).abs() < 1e-3, "{g_max}");
+        assert_eq!((lo, hi), (g_min, g_max));
     }
 
     #[test]

@@ -75,11 +75,12 @@ impl Objective<'_> {
     }
 }
 
-fn check(config: ModelConfig, sampling: Sampling, what: &str) {
+/// A model set up for finite differences: MLP biases start at 0, and a numerical input can be
+/// exactly 0 (an empty sum), which puts hidden units on their ReLU kink, where a finite
+/// difference sees half the slope: move the biases off 0 so that every difference measures a
+/// derivative.
+fn model_for_differences(config: &ModelConfig) -> Model {
     let mut model: Model = config.init(3).unwrap();
-    // MLP biases start at 0, and a numerical input can be exactly 0 (an empty sum), which puts
-    // hidden units on their ReLU kink, where a finite difference sees half the slope: move
-    // the biases off 0 so that every difference below measures a derivative.
     for spec in model.params().specs().to_vec() {
         if spec.name.ends_with("b_in") {
             let id = model.params().id(&spec.name).unwrap();
@@ -88,6 +89,74 @@ fn check(config: ModelConfig, sampling: Sampling, what: &str) {
             }
         }
     }
+    model
+}
+
+/// Absolute tolerance on the derivative along a unit direction, on top of the loss's rounding:
+/// what a tensor whose analytic gradient is (near) zero must show numerically. A backward that
+/// wrongly returns zeros for a tensor that matters gives derivatives far above it.
+const ZERO_GRADIENT_TOLERANCE: f64 = 1e-4;
+
+/// Checks the analytic gradient `grad` of tensor `name` against finite differences of the
+/// loss: along `grad` itself (when it is not zero) and along two random directions (always,
+/// so a zero gradient must match a near-zero numeric one).
+fn check_tensor(
+    model: &mut Model,
+    objective: &Objective<'_>,
+    name: &str,
+    grad: &[f32],
+) -> Result<(), String> {
+    let norm = grad
+        .iter()
+        .map(|g| f64::from(*g).powi(2))
+        .sum::<f64>()
+        .sqrt();
+    if norm >= 1e-6 {
+        // Along the unit gradient g/|g| the derivative equals |g| when g is right (any error
+        // in its direction makes it smaller). The tensor passes if any step agrees.
+        let dir: Vec<f32> = grad.iter().map(|g| (f64::from(*g) / norm) as f32).collect();
+        let diffs = objective.differences(model, name, &dir);
+        let ok = diffs
+            .iter()
+            .any(|&(fd, res)| (fd - norm).abs() <= 2e-2 * norm + res);
+        let err = diffs
+            .iter()
+            .map(|&(fd, _)| (fd - norm).abs() / norm)
+            .fold(f64::INFINITY, f64::min);
+        if !ok {
+            return Err(format!("{name} relative error {err}"));
+        }
+    }
+    // An error orthogonal to the gradient shows up there only to second order; random
+    // directions see every error to first order: the derivative along d must be g·d.
+    let mut state = 0x2545_F491_4F6C_DD1Du64 ^ name.len() as u64;
+    for _ in 0..2 {
+        let mut dir: Vec<f32> = (0..grad.len())
+            .map(|_| {
+                state = state
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
+            })
+            .collect();
+        let len = dir.iter().map(|d| d * d).sum::<f32>().sqrt();
+        dir.iter_mut().for_each(|d| *d /= len);
+        let gd: f64 = grad.iter().zip(&dir).map(|(g, d)| f64::from(g * d)).sum();
+        let diffs = objective.differences(model, name, &dir);
+        let ok = diffs.iter().any(|&(fd, res)| {
+            (fd - gd).abs() <= 3e-2 * gd.abs() + 2e-3 * norm + ZERO_GRADIENT_TOLERANCE + res
+        });
+        if !ok {
+            return Err(format!(
+                "{name} along a random direction: g·d {gd}, differences {diffs:?}, norm {norm}"
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn check(config: ModelConfig, sampling: Sampling, what: &str) {
+    let mut model = model_for_differences(&config);
     let (x, y) = batch(config.vocab_size as u32, config.n_classes as u32);
     model.zero_grad();
     model.loss_and_backward(&x, &y, 4, 8, sampling, 99).unwrap();
@@ -100,54 +169,48 @@ fn check(config: ModelConfig, sampling: Sampling, what: &str) {
     let mut checked = 0;
     for s in specs.iter().filter(|s| s.trainable) {
         let grad = model.params().grad_by_name(&s.name).unwrap().to_vec();
-        let norm = grad
-            .iter()
-            .map(|g| f64::from(*g).powi(2))
-            .sum::<f64>()
-            .sqrt();
-        if norm < 1e-6 {
-            continue;
-        }
-        // Along the unit gradient g/|g| the derivative equals |g| when g is right (any error in
-        // its direction makes it smaller). The tensor passes if any step agrees.
-        let dir: Vec<f32> = grad.iter().map(|g| (f64::from(*g) / norm) as f32).collect();
-        let diffs = objective.differences(&mut model, &s.name, &dir);
-        let ok = diffs
-            .iter()
-            .any(|&(fd, res)| (fd - norm).abs() <= 2e-2 * norm + res);
-        let err = diffs
-            .iter()
-            .map(|&(fd, _)| (fd - norm).abs() / norm)
-            .fold(f64::INFINITY, f64::min);
-        assert!(ok, "{what}: {} relative error {err}", s.name);
-        // An error orthogonal to the gradient shows up there only to second order; random
-        // directions see every error to first order: the derivative along d must be g·d.
-        let mut state = 0x2545_F491_4F6C_DD1Du64 ^ s.name.len() as u64;
-        for _ in 0..2 {
-            let mut dir: Vec<f32> = (0..grad.len())
-                .map(|_| {
-                    state = state
-                        .wrapping_mul(6_364_136_223_846_793_005)
-                        .wrapping_add(1_442_695_040_888_963_407);
-                    ((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5
-                })
-                .collect();
-            let len = dir.iter().map(|d| d * d).sum::<f32>().sqrt();
-            dir.iter_mut().for_each(|d| *d /= len);
-            let gd: f64 = grad.iter().zip(&dir).map(|(g, d)| f64::from(g * d)).sum();
-            let diffs = objective.differences(&mut model, &s.name, &dir);
-            let ok = diffs
-                .iter()
-                .any(|&(fd, res)| (fd - gd).abs() <= 3e-2 * gd.abs() + 2e-3 * norm + res);
-            assert!(
-                ok,
-                "{what}: {} along a random direction: g·d {gd}, differences {diffs:?}, norm {norm}",
-                s.name
-            );
+        if let Err(e) = check_tensor(&mut model, &objective, &s.name, &grad) {
+            panic!("{what}: {e}");
         }
         checked += 1;
     }
     assert!(checked > 0);
+}
+
+#[test]
+fn a_backward_returning_zeros_fails_the_check() {
+    // The check of every tensor, fed an all-zero gradient in place of the right one, must
+    // reject each tensor whose true gradient is not negligible (a wrongly-zero backward).
+    let config = base();
+    let mut model = model_for_differences(&config);
+    let (x, y) = batch(8, 6);
+    let sampling = Sampling::Softmax { tau: 1.0 };
+    model.zero_grad();
+    model.loss_and_backward(&x, &y, 4, 8, sampling, 99).unwrap();
+    let objective = Objective {
+        x: &x,
+        y: &y,
+        sampling,
+    };
+    let mut rejected = 0;
+    for s in model
+        .params()
+        .specs()
+        .to_vec()
+        .iter()
+        .filter(|s| s.trainable)
+    {
+        let grad = model.params().grad_by_name(&s.name).unwrap().to_vec();
+        let norm = grad.iter().map(|g| f64::from(*g).powi(2)).sum::<f64>();
+        if norm.sqrt() < 1e-2 {
+            continue;
+        }
+        let zeros = vec![0.0; grad.len()];
+        let result = check_tensor(&mut model, &objective, &s.name, &zeros);
+        assert!(result.is_err(), "zeros pass for {}", s.name);
+        rejected += 1;
+    }
+    assert!(rejected > 5, "{rejected}");
 }
 
 #[test]
@@ -249,4 +312,32 @@ fn gumbel_hard_gradients_are_finite_and_nonzero() {
         .unwrap();
     assert!(model.params().grad.iter().all(|g| g.is_finite()));
     assert!(model.grad_norm() > 0.0);
+}
+
+#[test]
+fn zero_scores_give_finite_gradients() {
+    // Straight-through samples are one-hot: most attention scores are exactly 0, and through
+    // three layers the slope of their log (1e20 at 0) used to overflow to ∞ and NaN on both
+    // paths (this test failed before the fix). Both paths, twenty seeds.
+    let config = ModelConfig::paper_rasp(8, 8, 8, 6);
+    let (x, y) = batch(8, 6);
+    for seed in 0..20 {
+        let hard = Sampling::GumbelHard { tau: 1.0 };
+        let mut lanes = config.init(seed).unwrap();
+        lanes.loss_and_backward(&x, &y, 4, 8, hard, seed).unwrap();
+        let mut per_example = config.init(seed).unwrap();
+        per_example
+            .loss_and_backward_per_example(&x, &y, 4, 8, hard, seed)
+            .unwrap();
+        for model in [&lanes, &per_example] {
+            for spec in model.params().specs() {
+                let g = model.params().grad_by_name(&spec.name).unwrap();
+                assert!(
+                    g.iter().all(|v| v.is_finite()),
+                    "seed {seed}: {}",
+                    spec.name
+                );
+            }
+        }
+    }
 }

@@ -105,17 +105,27 @@ fn lanes_agree_with_the_per_example_passes() {
                     }
                     let gs = slow.params().grad_by_name(&spec.name).unwrap();
                     let gf = fast.params().grad_by_name(&spec.name).unwrap();
-                    if gs.iter().any(|g| !g.is_finite()) {
-                        // Straight-through one-hot reads can give exact-zero scores, whose
-                        // log has an unbounded derivative (as in the reference): nothing to
-                        // compare. Soft samplers never get here.
-                        assert!(matches!(sampling, Sampling::GumbelHard { .. }), "{what}");
-                        continue;
+                    // Straight-through one-hot reads give exact-zero scores; their log's
+                    // gradient is cut at the floor, so every gradient is finite.
+                    for (i, (a, b)) in gf.iter().zip(gs).enumerate() {
+                        assert!(
+                            a.is_finite() && b.is_finite(),
+                            "{what}: {}[{i}] {a} vs {b}",
+                            spec.name
+                        );
                     }
+                    // Hard samples: a query matching nothing puts the reference BOS default on
+                    // its steep slope (−1/1e-10 at s = 0), which amplifies the two paths'
+                    // rounding differences.
+                    let tolerance = if matches!(sampling, Sampling::GumbelHard { .. }) {
+                        1e-3
+                    } else {
+                        2e-4
+                    };
                     let scale = gs.iter().fold(1e-3f32, |m, g| m.max(g.abs()));
                     for (i, (a, b)) in gf.iter().zip(gs).enumerate() {
                         assert!(
-                            (a - b).abs() <= 2e-4 * scale,
+                            (a - b).abs() <= tolerance * scale,
                             "{what}: {}[{i}] {a} vs {b} (scale {scale})",
                             spec.name
                         );

@@ -11,7 +11,7 @@
 use super::linalg::{lin, outer_acc};
 use super::v::{L, V, gumbel, sample_backward, sample_forward};
 use crate::config::BosDefault;
-use crate::modules::cat_attention::{CatAttention, MASKED};
+use crate::modules::cat_attention::{CatAttention, LOG_EPS, MASKED};
 use crate::modules::classifier::{Classifier, MASKED_LOGIT};
 use crate::modules::embed::Embed;
 use crate::modules::mlp::Mlp;
@@ -439,7 +439,7 @@ impl CatAttention {
                 sp[0] += bos_default(self.bos, sum).0;
                 for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
                     let logit =
-                        ((spj + V::splat(1e-20)).ln() + V::splat(self.bias(i, j))) * inv_temp;
+                        ((spj + V::splat(LOG_EPS)).ln() + V::splat(self.bias(i, j))) * inv_temp;
                     let logit = if noise {
                         logit + gumbel(rngs, m)
                     } else {
@@ -485,6 +485,7 @@ impl CatAttention {
         let heads = self.select.heads;
         ws.dval[..heads * n * k].fill(V::ZERO);
         let inv_temp = V::splat(1.0 / self.att_temp);
+        let straight_through = matches!(sampling, Sampling::GumbelHard { .. });
         for h in 0..heads {
             let val = &ws.val[h * n * k..(h + 1) * n * k];
             let dval = &mut ws.dval[h * n * k..(h + 1) * n * k];
@@ -513,8 +514,11 @@ impl CatAttention {
                 let dsrow = &mut ws.ds[r..r + n];
                 sample_backward(sampling, &ws.soft[r..r + n], da, dsrow);
                 let mrow = &mask[i * n..(i + 1) * n];
+                // crate::modules::cat_attention::score_grad, lane by lane.
+                let eps = V::splat(LOG_EPS);
                 for ((d, &m), &spj) in dsrow.iter_mut().zip(mrow).zip(&ws.sp[r..r + n]) {
-                    *d = V::select(m, *d * inv_temp / (spj + V::splat(1e-20)), V::ZERO);
+                    let live = if straight_through { m * spj.ge(eps) } else { m };
+                    *d = V::select(live, *d * inv_temp / (spj + eps), V::ZERO);
                 }
                 let (_, slope, active) = bos_default(self.bos, ws.ssum[h * n + i]);
                 // Selected after the product, so that an unbounded dsrow[0] (straight-through

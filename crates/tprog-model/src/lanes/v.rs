@@ -136,6 +136,12 @@ impl V {
         self.zip(o, |a, b| if a > b { 1.0 } else { 0.0 })
     }
 
+    /// 1 where `self ≥ o`, else 0.
+    #[inline(always)]
+    pub fn ge(self, o: V) -> V {
+        self.zip(o, |a, b| if a >= b { 1.0 } else { 0.0 })
+    }
+
     /// The sum of the lanes, in a fixed pairwise order.
     #[inline(always)]
     pub fn sum_lanes(self) -> f32 {
@@ -230,8 +236,13 @@ pub(crate) fn gumbel(rngs: &mut [NoiseRng; L], draw: V) -> V {
             u[l] = rngs[l].uniform_open();
         }
     }
-    let g = -(-V(u).ln()).ln();
-    V::select(draw, g, V::ZERO)
+    V::select(draw, gumbel_from_uniform(V(u)), V::ZERO)
+}
+
+/// `−ln(−ln u)` lane by lane, the arithmetic of [`crate::sampler::gumbel_from_uniform`].
+#[inline(always)]
+pub(crate) fn gumbel_from_uniform(u: V) -> V {
+    -(-u.ln()).ln()
 }
 
 /// `soft = softmax(x / τ)` over the rows' entries, lane by lane.
@@ -338,6 +349,38 @@ mod tests {
                     0.0
                 };
                 assert_eq!(g.0[l].to_bits(), want.to_bits(), "lane {l}");
+            }
+        }
+    }
+
+    #[test]
+    fn gumbel_of_the_extreme_uniforms_is_finite_and_matches_the_scalar_noise() {
+        use crate::sampler::uniform_open_from_bits;
+        // The smallest and largest 24-bit values and their neighbours, ignored low bits 0 or 1.
+        let low = (1u64 << 40) - 1;
+        let ks = [
+            0u64,
+            1,
+            2,
+            (1 << 23) - 1,
+            1 << 23,
+            (1 << 24) - 2,
+            (1 << 24) - 1,
+        ];
+        let words: Vec<u64> = ks
+            .iter()
+            .flat_map(|&k| [k << 40, (k << 40) | low])
+            .collect();
+        for chunk in words.chunks(L) {
+            let mut u = [0.5f32; L];
+            for (ul, &r) in u.iter_mut().zip(chunk) {
+                *ul = uniform_open_from_bits(r);
+            }
+            let g = gumbel_from_uniform(V(u));
+            for l in 0..L {
+                let want = crate::sampler::gumbel_from_uniform(u[l]);
+                assert!(g.0[l].is_finite(), "u {}", u[l]);
+                assert_eq!(g.0[l].to_bits(), want.to_bits(), "u {}", u[l]);
             }
         }
     }

@@ -13,6 +13,30 @@ use crate::sampler::{NoiseRng, Sampling, sample_backward, sample_forward};
 /// Masked attention logits.
 pub(crate) const MASKED: f32 = -1e30;
 
+/// Added to a score before its logarithm, so that a zero score has a finite log (`ln 1e-20 ≈
+/// −46`, far below any matching key).
+pub(crate) const LOG_EPS: f32 = 1e-20;
+
+/// The gradient of an attention score from the gradient `d` of its logit `ln(s + ε) / T`
+/// (`inv_temp = 1/T`): the exact `d / T / (s + ε)`, except that under straight-through
+/// sampling (`cut_below_floor`) a score below `ε` gets 0.
+///
+/// Straight-through (`GumbelHard`) samples are one-hot, so most scores are exactly 0, where
+/// the exact slope is `1/ε` = 1e20: two layers of such slopes multiply past `f32::MAX`, and the
+/// gradients became ∞ and NaN. That backward is a surrogate anyway (the soft gradient of a hard
+/// sample); in it, a score below `ε` has its log pinned at the floor `ln ε` (the key matches
+/// nothing), so it is treated like a masked key and gets no gradient. From `ε` up the slope is
+/// the exact one. The soft samplers keep the exact slope everywhere, as the reference computes
+/// it (a trained model's scores do go below `ε`, and its gradients are pinned by fixtures).
+#[inline(always)]
+pub(crate) fn score_grad(d: f32, inv_temp: f32, s: f32, cut_below_floor: bool) -> f32 {
+    if cut_below_floor && s < LOG_EPS {
+        0.0
+    } else {
+        d * inv_temp / (s + LOG_EPS)
+    }
+}
+
 /// All categorical heads of one layer.
 #[derive(Debug, Clone)]
 pub(crate) struct CatAttention {
@@ -118,7 +142,7 @@ impl CatAttention {
                 sp[0] += self.bos.value_and_slope(sum).0;
                 for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
                     *xj = if m {
-                        ((spj + 1e-20).ln() + self.bias(i, j)) / self.att_temp
+                        ((spj + LOG_EPS).ln() + self.bias(i, j)) / self.att_temp
                     } else {
                         MASKED / self.att_temp
                     };
@@ -169,6 +193,7 @@ impl CatAttention {
         ws.dval[..heads * n * k].fill(0.0);
         ws.ds[..hnn].fill(0.0);
         let inv_temp = 1.0 / self.att_temp;
+        let straight_through = matches!(sampling, Sampling::GumbelHard { .. });
         for h in 0..heads {
             let val = &ws.val[h * n * k..(h + 1) * n * k]; // [N, K]
             let dval = &mut ws.dval[h * n * k..(h + 1) * n * k]; // [N, K]
@@ -199,7 +224,7 @@ impl CatAttention {
                 let mrow = &mask[i * n..(i + 1) * n];
                 for ((d, &m), &spj) in dsrow.iter_mut().zip(mrow).zip(&ws.sp[r..r + n]) {
                     *d = if m {
-                        *d * inv_temp / (spj + 1e-20)
+                        score_grad(*d, inv_temp, spj, straight_through)
                     } else {
                         0.0
                     };
@@ -286,6 +311,26 @@ mod tests {
         let want = [-0.286, -0.143, 0.0, -2.0, 0.0, -0.167, -0.333, -0.5];
         for (a, w) in row3.iter().zip(want) {
             assert!((a - w).abs() < 1e-3, "{row3:?}");
+        }
+    }
+
+    #[test]
+    fn score_gradient_is_finite_at_zero_and_exact_above_the_floor() {
+        // Straight-through: a zero (or sub-floor) score gets no gradient, however large the
+        // incoming one; soft samplers keep the exact slope there.
+        for s in [0.0, 1e-30, LOG_EPS / 2.0] {
+            for d in [1.0, -3.5, f32::MAX] {
+                assert_eq!(score_grad(d, 0.5, s, true), 0.0, "s {s}, d {d}");
+            }
+            assert_eq!(score_grad(1.0, 0.5, s, false), 0.5 / (s + LOG_EPS));
+        }
+        // From the floor up: d / T / (s + ε), the derivative of ln(s + ε) / T, for both.
+        for s in [LOG_EPS, 1e-12, 1e-3, 0.5, 1.0, 3.0] {
+            let want = 2.0 * 0.5 / (s + LOG_EPS);
+            for cut in [true, false] {
+                assert_eq!(score_grad(2.0, 0.5, s, cut), want, "s {s}");
+            }
+            assert!(want.is_finite());
         }
     }
 
