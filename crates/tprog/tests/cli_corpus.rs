@@ -154,9 +154,14 @@ fn truncate(path: &Path, keep: usize) {
     fs::write(path, &bytes[..keep]).unwrap();
 }
 
-/// Rewrites a safetensors file: `drop_checksum` removes the header's metadata (as a file from
-/// another tool would be), and the first value of the first tensor becomes NaN.
+/// Rewrites a safetensors file with the first value of the first tensor NaN.
 fn nan_safetensors(path: &Path, drop_checksum: bool) {
+    rewrite_safetensors(path, drop_checksum, true);
+}
+
+/// Rewrites a safetensors file: `drop_checksum` removes the header's metadata (as a file from
+/// another tool would be), `nan` makes the first value of the first tensor NaN.
+fn rewrite_safetensors(path: &Path, drop_checksum: bool, nan: bool) {
     let bytes = fs::read(path).unwrap();
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     let mut header: Value = serde_json::from_slice(&bytes[8..8 + n]).unwrap();
@@ -169,7 +174,9 @@ fn nan_safetensors(path: &Path, drop_checksum: bool) {
         header.push(b' ');
     }
     let mut data = data.to_vec();
-    data[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+    if nan {
+        data[..4].copy_from_slice(&f32::NAN.to_le_bytes());
+    }
     let mut out = (header.len() as u64).to_le_bytes().to_vec();
     out.extend_from_slice(&header);
     out.extend_from_slice(&data);
@@ -203,6 +210,29 @@ fn long_line(n: usize) -> String {
         "{}\n",
         serde_json::json!({"tokens": tokens, "labels": labels})
     )
+}
+
+/// A symbolic link `name` → `target`.
+fn link(name: &'static str, target: &'static str) -> Setup {
+    Box::new(move |dir| std::os::unix::fs::symlink(target, dir.join(name)).unwrap())
+}
+
+/// `name` must still be a symbolic link, and /dev/null and /dev/full devices.
+fn still_link(name: &'static str) -> Check {
+    Box::new(move |dir| {
+        use std::os::unix::fs::FileTypeExt;
+        let meta = fs::symlink_metadata(dir.join(name)).map_err(|e| e.to_string())?;
+        for device in ["/dev/null", "/dev/full"] {
+            if !fs::metadata(device).unwrap().file_type().is_char_device() {
+                return Err(format!("{device} is no longer a device"));
+            }
+        }
+        if meta.file_type().is_symlink() {
+            Ok(())
+        } else {
+            Err(format!("{name} was replaced by a regular file"))
+        }
+    })
 }
 
 /// The bytes of `path` must be `bytes` afterwards.
@@ -388,6 +418,7 @@ fn corpus() -> Vec<Case> {
         case("rundir", "verify: model missing", &["verify", "run"], 1, &["model.safetensors does not exist"]).with(run_with(|r| fs::remove_file(r.join("model.safetensors")).unwrap())),
         case("rundir", "eval: model empty", &["eval", "run"], 1, &["model.safetensors", "not a valid safetensors"]).with(run_with(|r| fs::write(r.join("model.safetensors"), "").unwrap())),
         case("rundir", "eval: model garbage", &["eval", "run"], 1, &["model.safetensors", "not a valid safetensors"]).with(run_with(|r| fs::write(r.join("model.safetensors"), [0xabu8; 100]).unwrap())),
+        case("rundir", "eval: model without checksum accepted", &["eval", "run"], 0, &["test"]).with(run_with(|r| rewrite_safetensors(&r.join("model.safetensors"), true, false))),
         case("rundir", "eval: NaN weights, checksum kept", &["eval", "run"], 1, &["model.safetensors", "checksum"]).with(run_with(|r| nan_safetensors(&r.join("model.safetensors"), false))),
         case("rundir", "eval: NaN weights, no checksum", &["eval", "run"], 1, &["model.safetensors", "NaN"]).with(run_with(|r| nan_safetensors(&r.join("model.safetensors"), true))),
         case("rundir", "resume: checkpoint truncated", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["checkpoint.safetensors", "not a valid checkpoint"]).with(run_with(|r| truncate(&r.join("checkpoint.safetensors"), 3000))),
@@ -456,6 +487,12 @@ fn corpus() -> Vec<Case> {
         case("overwrite", "train into a user's report.md", &["train", "--task", "sort", "--preset", "tiny", "--out", "u", "--quiet"], 1, &["report.md", "--overwrite"]).with(Box::new(|d| { fs::create_dir(d.join("u")).unwrap(); fs::write(d.join("u/report.md"), "my notes\n").unwrap(); })).check(unchanged("u/report.md", b"my notes\n".to_vec())),
         case("overwrite", "train onto an existing run", &["train", "--task", "sort", "--preset", "tiny", "--out", "run", "--quiet"], 1, &["already holds a run", "--resume"]).with(run()).check(run_file_unchanged("model.safetensors")),
         case("overwrite", "train --out onto a file", &["train", "--task", "sort", "--preset", "tiny", "--out", "f", "--quiet"], 1, &["f is a file"]).with(file("f", "x")).check(unchanged("f", b"x".to_vec())),
+        // Fixed: a device (here through a symlink) needed --force and was then replaced by a
+        // regular file (the atomic rename; `--out /dev/null --force` as root replaced /dev/null).
+        case("overwrite", "export onto a link to /dev/null", &["export", "run", "--out", "devnull"], 0, &["wrote devnull"]).with(run()).with(link("devnull", "/dev/null")).check(still_link("devnull")),
+        case("overwrite", "export onto a link to /dev/full", &["export", "run", "--out", "devfull", "--force"], 1, &["devfull", "device is full"]).with(run()).with(link("devfull", "/dev/full")).check(still_link("devfull")),
+        case("overwrite", "data --out onto a link to /dev/full", &["data", "--task", "sort", "--out", "devfull"], 1, &["devfull", "device is full"]).with(link("devfull", "/dev/full")).check(still_link("devfull")),
+        case("overwrite", "data --out onto a link to /dev/null", &["data", "--task", "sort", "--out", "devnull"], 0, &["wrote"]).with(link("devnull", "/dev/null")).check(still_link("devnull")),
         // Resume flags.
         case("resume", "resume with --lr", &["train", "--resume", "run", "--lr", "0.1"], 1, &["--lr cannot be used with --resume"]).with(run()),
         case("resume", "resume with --preset", &["train", "--resume", "run", "--preset", "paper"], 1, &["--preset cannot be used with --resume"]).with(run()),
