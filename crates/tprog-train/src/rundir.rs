@@ -150,14 +150,74 @@ impl RunDir {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary sibling and a rename, so that the previous
-/// content survives any failure (full disk, interruption).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+/// The environment variable of the fault-injection hook of [`write_atomic`] (tests only).
+pub const FAULT_CRASH_WRITING: &str = "TPROG_FAULT_CRASH_WRITING";
+
+/// The temporary sibling `.NAME.tmp` that [`write_atomic`] writes before renaming it to `NAME`.
+pub fn temporary_path(path: &Path) -> PathBuf {
     let file_name = path
         .file_name()
         .map(|name| name.to_string_lossy().into_owned())
         .unwrap_or_else(|| "file".to_owned());
-    let tmp = path.with_file_name(format!(".{file_name}.tmp"));
+    path.with_file_name(format!(".{file_name}.tmp"))
+}
+
+/// Removes the temporary files (`.NAME.tmp`) of a run's files that a crash (kill -9, power
+/// loss) left in `root` between writing and renaming them; returns the names removed. Only
+/// for a run that no other process is writing (a resumed run, before it trains).
+pub fn remove_stale_temporaries(root: &Path) -> Vec<String> {
+    files::ALL
+        .iter()
+        .map(|name| temporary_path(&root.join(name)))
+        .filter(|tmp| fs::remove_file(tmp).is_ok())
+        .map(|tmp| tmp.display().to_string())
+        .collect()
+}
+
+/// Whether the fault-injection hook asks to crash while writing `file_name`: the variable
+/// [`FAULT_CRASH_WRITING`] is `NAME` (the first write of `NAME` in this process) or `NAME@N`
+/// (its `N`-th write, 1-based).
+fn fault_crash_now(file_name: &str) -> bool {
+    use std::sync::Mutex;
+    static WRITES: Mutex<Vec<(String, usize)>> = Mutex::new(Vec::new());
+    let Some(spec) = std::env::var_os(FAULT_CRASH_WRITING) else {
+        return false;
+    };
+    let spec = spec.to_string_lossy();
+    let (name, nth) = match spec.rsplit_once('@') {
+        Some((name, n)) => (name, n.parse::<usize>().unwrap_or(1)),
+        None => (spec.as_ref(), 1),
+    };
+    if name != file_name {
+        return false;
+    }
+    let mut writes = WRITES
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let count = match writes.iter_mut().find(|(n, _)| n == file_name) {
+        Some((_, count)) => {
+            *count += 1;
+            *count
+        }
+        None => {
+            writes.push((file_name.to_owned(), 1));
+            1
+        }
+    };
+    count == nth
+}
+
+/// Writes `bytes` to `path` through a temporary sibling and a rename, so that the previous
+/// content survives any failure (full disk, interruption).
+///
+/// **Fault-injection hook, for tests only:** when the environment variable
+/// `TPROG_FAULT_CRASH_WRITING` ([`FAULT_CRASH_WRITING`]) equals the file's name (e.g.
+/// `checkpoint.safetensors`), or `NAME@N` for its `N`-th write in this process, the process
+/// aborts (`std::process::abort`, like a kill -9) after the temporary file is written and
+/// synced but before the rename. `crates/tprog/tests/faults.rs` uses it to check that a crash
+/// at that moment loses nothing that `--resume` cannot redo bit for bit.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
+    let tmp = temporary_path(path);
     let io = |source: std::io::Error| {
         if source.kind() == std::io::ErrorKind::StorageFull {
             TrainError::DiskFull {
@@ -174,6 +234,12 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), TrainError> {
         let mut file = fs::File::create(&tmp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
+        if path
+            .file_name()
+            .is_some_and(|name| fault_crash_now(&name.to_string_lossy()))
+        {
+            std::process::abort();
+        }
         fs::rename(&tmp, path)
     })();
     if result.is_err() {

@@ -196,6 +196,6 @@ fn write_out(path: &Path, dataset: &Dataset, force: bool) -> anyhow::Result<()> 
     } else {
         write_jsonl(&mut bytes, dataset).with_context(context)?;
     }
-    tprog_pipeline::saved::write_output(path, &bytes, force)?;
+    crate::cmd::output::write_file(path, &bytes, force)?;
     Ok(())
 }

@@ -42,7 +42,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let text = saved::export(&run, format)?;
     match &args.out {
         Some(path) => {
-            saved::write_output(path, text.as_bytes(), args.force)?;
+            crate::cmd::output::write_file(path, text.as_bytes(), args.force)?;
             note!("wrote {}", path.display());
         }
         None => crate::cmd::output::write_all(&text)?,

@@ -5,6 +5,7 @@
 
 use std::fmt;
 use std::io::{self, Write};
+use std::path::Path;
 
 /// Writing to standard output failed.
 #[derive(Debug)]
@@ -53,4 +54,30 @@ pub fn flush() -> Result<(), StdoutError> {
 /// Writes one formatted line to standard error, ignoring failures.
 pub fn note(args: fmt::Arguments<'_>) {
     let _ = writeln!(io::stderr().lock(), "{args}");
+}
+
+/// Writes a command's `--out` file: a regular file atomically, never over an existing one
+/// without `force` and never over a run's own files (`tprog_pipeline::saved::write_output`);
+/// a device or a pipe (`/dev/stdout`, `/dev/null`, a FIFO, also through a symlink) is written
+/// to directly: there is nothing to replace, and replacing it (the atomic rename) would delete
+/// the device node or the link.
+pub fn write_file(path: &Path, bytes: &[u8], force: bool) -> anyhow::Result<()> {
+    let special = std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    if !special {
+        tprog_pipeline::saved::write_output(path, bytes, force)?;
+        return Ok(());
+    }
+    let result = std::fs::OpenOptions::new()
+        .write(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(bytes).and_then(|()| file.flush()));
+    match result {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == io::ErrorKind::StorageFull => {
+            anyhow::bail!("cannot write {}: the device is full", path.display())
+        }
+        Err(error) => {
+            Err(anyhow::Error::new(error).context(format!("cannot write {}", path.display())))
+        }
+    }
 }

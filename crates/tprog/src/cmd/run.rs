@@ -1,6 +1,6 @@
 //! `tprog run`: run a program on input tokens and print the labels, or a full trace.
 
-use std::io::{BufRead, BufReader};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -14,7 +14,8 @@ pub struct Args {
     /// Input tokens separated by spaces, e.g. "<s> 3 1 4 </s>".
     #[arg(long, conflicts_with = "input", required_unless_present = "input")]
     pub tokens: Option<String>,
-    /// A JSONL file with one `{"tokens": [...]}` object a line (other fields are ignored).
+    /// A JSONL file with one `{"tokens": [...]}` object a line (other fields are ignored);
+    /// `.jsonl.gz` accepted.
     #[arg(long)]
     pub input: Option<PathBuf>,
     /// Print every variable at every position (positions as columns) and each head's
@@ -57,15 +58,24 @@ pub fn run(args: Args) -> anyhow::Result<crate::Status> {
     Ok(crate::Status::Done)
 }
 
-/// Reads `{"tokens": [...]}` lines; blank lines are skipped. Each input remembers its line.
+/// Reads `{"tokens": [...]}` lines (plain or gzip-compressed); blank lines are skipped and a
+/// file without inputs is an error. Each input remembers its line.
 fn read_inputs(path: &Path) -> anyhow::Result<Vec<(String, Vec<String>)>> {
-    let file = std::fs::File::open(path)
+    let mut bytes = std::fs::read(path)
         .with_context(|| format!("cannot open input file {}", path.display()))?;
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        let mut text = Vec::new();
+        flate2::read::MultiGzDecoder::new(bytes.as_slice())
+            .read_to_end(&mut text)
+            .with_context(|| format!("cannot decompress {} (gzip)", path.display()))?;
+        bytes = text;
+    }
     let mut inputs = Vec::new();
-    for (number, line) in BufReader::new(file).lines().enumerate() {
+    for (number, line) in bytes.split(|&b| b == b'\n').enumerate() {
         let origin = format!("{}:{}", path.display(), number + 1);
-        let line = line.with_context(|| format!("cannot read {origin}"))?;
-        let line = line.strip_prefix('\u{feff}').unwrap_or(&line);
+        let line =
+            std::str::from_utf8(line).with_context(|| format!("{origin} is not valid UTF-8"))?;
+        let line = line.strip_prefix('\u{feff}').unwrap_or(line);
         if line.trim().is_empty() {
             continue;
         }
@@ -85,6 +95,12 @@ fn read_inputs(path: &Path) -> anyhow::Result<Vec<(String, Vec<String>)>> {
             bail!("{origin}: \"tokens\" is empty; every input needs at least one token");
         }
         inputs.push((origin, tokens));
+    }
+    if inputs.is_empty() {
+        bail!(
+            "{} holds no inputs: give one {{\"tokens\": [...]}} object a line",
+            path.display()
+        );
     }
     Ok(inputs)
 }

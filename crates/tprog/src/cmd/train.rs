@@ -11,6 +11,7 @@ use tprog_pipeline::{DataRequest, Overrides, PipelineError, Request, ResumeChang
 use tprog_tasks::TaskName;
 use tprog_train::TrainSampler;
 use tprog_train::presets::Preset;
+use tprog_train::rundir::files;
 
 use crate::Status;
 use crate::cmd::progress::ProgressObserver;
@@ -20,6 +21,9 @@ use crate::cmd::tables;
 const MAX_SEEDS: usize = 1000;
 /// Most worker threads.
 const MAX_THREADS: usize = 1024;
+/// Longest example (in tokens, with BOS/EOS) a run trains on: attention memory grows with the
+/// square of the context length, and a longer line in a `--data` file would abort on allocation.
+const MAX_N_CTX: usize = 1024;
 
 /// Arguments of `tprog train`.
 #[derive(Debug, clap::Args)]
@@ -187,6 +191,19 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let stop = interrupt_flag();
     if let Some(dir) = &args.resume {
         check_resume_flags(&args)?;
+        if dir.join(files::CONFIG).is_file() {
+            if !dir.join(files::STATE).is_file() {
+                bail!(
+                    "{} cannot be resumed: it has no {} (the run stopped before its first \
+                     checkpoint was complete); start it again with --overwrite",
+                    dir.display(),
+                    files::STATE
+                );
+            }
+            for stale in tprog_train::rundir::remove_stale_temporaries(dir) {
+                note!("removed {stale}, left by an interrupted write");
+            }
+        }
         let mut observer = ProgressObserver::new(args.quiet);
         let changes = ResumeChanges {
             n_epochs: args.epochs,
@@ -211,6 +228,17 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     for seed in seeds {
         request.overrides.seed = seed;
         let prepared = tprog_pipeline::prepare(&request)?;
+        let n_ctx = prepared.data.dataset.n_ctx;
+        if n_ctx > MAX_N_CTX {
+            let source = args.data.as_ref().map_or_else(
+                || prepared.data.dataset.task.clone(),
+                |path| path.display().to_string(),
+            );
+            bail!(
+                "{source}: its longest example has {n_ctx} tokens; tprog trains on examples of at most \
+                 {MAX_N_CTX} tokens (attention memory grows with the square of the length)"
+            );
+        }
         if runs.is_empty() {
             tables::note_data(&prepared.data.dataset);
         }
@@ -255,7 +283,7 @@ fn finish(args: &Args, runs: Vec<(PathBuf, Summary)>) -> anyhow::Result<Status> 
         }
         tables::note_program(dir, summary);
         if args.print_program {
-            let path = dir.join(tprog_train::rundir::files::PROGRAM_PY);
+            let path = dir.join(files::PROGRAM_PY);
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read {}", path.display()))?;
             crate::cmd::output::write_all(&text)?;
