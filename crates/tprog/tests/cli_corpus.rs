@@ -336,14 +336,13 @@ fn corpus() -> Vec<Case> {
         // JSONL for `data --file`.
         case("jsonl", "data: not JSON", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "JSON"]).with(file("d.jsonl", "hello\n")),
         case("jsonl", "data: no tokens", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "tokens"]).with(file("d.jsonl", "{\"labels\": [\"a\"]}\n")),
-        case("jsonl", "data: tokens not a list", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "sequence"]).with(file("d.jsonl", "{\"tokens\": \"a b\", \"labels\": [\"a\"]}\n")),
+        case("jsonl", "data: tokens not a list", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "list of strings"]).with(file("d.jsonl", "{\"tokens\": \"a b\", \"labels\": [\"a\"]}\n")),
         case("jsonl", "data: tokens not strings", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "expected a string"]).with(file("d.jsonl", "{\"tokens\": [1, 2], \"labels\": [\"a\", \"b\"]}\n")),
         case("jsonl", "data: labels length", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "`labels` has 1"]).with(file("d.jsonl", "{\"tokens\": [\"a\", \"b\"], \"labels\": [\"a\"]}\n")),
         case("jsonl", "data: empty tokens", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "empty"]).with(file("d.jsonl", "{\"tokens\": [], \"labels\": []}\n")),
         case("jsonl", "data: blank lines skipped", &["data", "--file", "d.jsonl", "--show", "0"], 0, &["examples: 30"]).with(file("d.jsonl", good_lines(30).replace('\n', "\n\n   \n"))),
-        // BUG: a UTF-8 byte order mark at the start of the file is refused (tprog-tasks jsonl.rs);
-        // `run --input` accepts it. Expected: exit 0.
-        case("jsonl", "data: UTF-8 BOM", &["data", "--file", "d.jsonl", "--show", "0"], 1, &["d.jsonl:1"]).with(file("d.jsonl", format!("\u{feff}{}", good_lines(30)))),
+        // Fixed: a UTF-8 byte order mark at the start of the file was refused.
+        case("jsonl", "data: UTF-8 BOM", &["data", "--file", "d.jsonl", "--show", "0"], 0, &["examples: 30"]).with(file("d.jsonl", format!("\u{feff}{}", good_lines(30)))),
         case("jsonl", "data: invalid UTF-8", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "UTF-8"]).with(file("d.jsonl", b"{\"tokens\": [\"\xff\"], \"labels\": [\"a\"]}\n".to_vec())),
         case("jsonl", "data: gzip accepted", &["data", "--file", "d.jsonl.gz", "--show", "0"], 0, &["examples: 30"]).with(file("d.jsonl.gz", gzip(good_lines(30).as_bytes()))),
         case("jsonl", "data: truncated gzip", &["data", "--file", "d.jsonl.gz"], 1, &["d.jsonl.gz", "deflate"]).with(file("d.jsonl.gz", gzip(good_lines(30).as_bytes())[..30].to_vec())),
@@ -353,7 +352,9 @@ fn corpus() -> Vec<Case> {
         case("jsonl", "data: only blank lines", &["data", "--file", "d.jsonl"], 1, &["d.jsonl", "no examples"]).with(file("d.jsonl", "\n  \n\n")),
         case("jsonl", "data: unknown split", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "bogus"]).with(file("d.jsonl", "{\"tokens\": [\"a\"], \"labels\": [\"a\"], \"split\": \"bogus\"}\n")),
         case("jsonl", "data: split on some lines", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:2", "split"]).with(file("d.jsonl", "{\"tokens\": [\"a\"], \"labels\": [\"a\"], \"split\": \"train\"}\n{\"tokens\": [\"a\"], \"labels\": [\"a\"]}\n")),
-        case("jsonl", "data: very long line", &["data", "--file", "d.jsonl", "--show", "0"], 0, &["n_ctx: 200000"]).with(file("d.jsonl", long_line(200_000) + &good_lines(30))),
+        // Fixed: n_ctx became the longest line's length (200000); lines are capped (--max-length).
+        case("jsonl", "data: very long line", &["data", "--file", "d.jsonl", "--show", "0"], 1, &["d.jsonl:1", "200000 tokens", "maximum sequence length 512"]).with(file("d.jsonl", long_line(200_000) + &good_lines(30))),
+        case("jsonl", "data: very long line dropped", &["data", "--file", "d.jsonl", "--show", "0", "--drop-long"], 0, &["skipped 1 lines", "examples: 30"]).with(file("d.jsonl", long_line(200_000) + &good_lines(30))),
         case("jsonl", "data: missing file", &["data", "--file", "none.jsonl"], 1, &["none.jsonl", "no such file"]),
         case("jsonl", "data: a directory", &["data", "--file", "."], 1, &["directory"]),
         // JSONL for `train --data`.
@@ -361,11 +362,13 @@ fn corpus() -> Vec<Case> {
         case("jsonl", "train: labels length", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x"], 1, &["d.jsonl:31", "labels"]).with(file("d.jsonl", good_lines(30) + "{\"tokens\": [\"a\", \"b\"], \"labels\": [\"a\"]}\n")),
         case("jsonl", "train: empty file", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x"], 1, &["d.jsonl", "no examples"]).with(file("d.jsonl", "")),
         case("jsonl", "train: too few examples", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x"], 1, &["no training examples"]).with(file("d.jsonl", good_lines(1))),
-        // BUG: as for `data --file`, a BOM is refused. Expected: exit 0.
-        case("jsonl", "train: UTF-8 BOM", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x", "--quiet"], 1, &["d.jsonl:1"]).with(file("d.jsonl", format!("\u{feff}{}", good_lines(30)))),
+        // Fixed: as for `data --file`, a BOM was refused.
+        case("jsonl", "train: UTF-8 BOM", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x", "--quiet"], 0, &["train 24"]).with(file("d.jsonl", format!("\u{feff}{}", good_lines(30)))),
         case("jsonl", "train: truncated gzip", &["train", "--data", "d.jsonl.gz", "--preset", "tiny", "--out", "x"], 1, &["d.jsonl.gz", "deflate"]).with(file("d.jsonl.gz", gzip(good_lines(30).as_bytes())[..30].to_vec())),
         // Fixed: a 200000-token line made the attention buffers abort on allocation (134).
-        case("jsonl", "train: very long line", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x", "--quiet"], 1, &["d.jsonl", "200000 tokens", "at most 1024"]).with(file("d.jsonl", long_line(200_000) + &good_lines(30))),
+        case("jsonl", "train: very long line", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x", "--quiet"], 1, &["d.jsonl:1", "200000 tokens", "maximum sequence length 512"]).with(file("d.jsonl", long_line(200_000) + &good_lines(30))),
+        case("jsonl", "train: very long line dropped", &["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--drop-long", "--out", "x", "--quiet"], 0, &["1 lines longer than --max-length were skipped"]).with(file("d.jsonl", long_line(200_000) + &good_lines(30))),
+        case("jsonl", "train: --max-length raised", &["train", "--data", "d.jsonl", "--preset", "tiny", "--max-length", "5000", "--out", "x", "--quiet"], 1, &["n_ctx must be at most 4096"]).with(file("d.jsonl", long_line(4_500) + &good_lines(30))),
         case("jsonl", "train: blank lines skipped", &["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--out", "x", "--quiet"], 0, &["train 24"]).with(file("d.jsonl", good_lines(30).replace('\n', "\n\n"))),
         // JSONL for `eval --data`.
         case("jsonl", "eval: unknown token names file:line", &["eval", "run", "--data", "d.jsonl"], 1, &["d.jsonl:3", "unknown token", "`9`"]).with(run()).with(file("d.jsonl", good_lines(2) + "{\"tokens\": [\"<s>\", \"9\"], \"labels\": [\"<pad>\", \"1\"]}\n")),
@@ -407,9 +410,8 @@ fn corpus() -> Vec<Case> {
         case("rundir", "eval: config.json wrong type", &["eval", "run"], 1, &["config.json", "invalid type", "\"one\""]).with(run_with(|r| edit_json(&r.join("config.json"), |c| c["model"]["n_layers"] = "one".into()))),
         case("rundir", "eval: config.json missing field", &["eval", "run"], 1, &["config.json", "missing field `model`"]).with(run_with(|r| edit_json(&r.join("config.json"), |c| { c.as_object_mut().unwrap().remove("model"); }))),
         case("rundir", "eval: invalid model config", &["eval", "run"], 1, &["invalid model config", "n_layers", "d_var"]).with(run_with(|r| edit_json(&r.join("config.json"), |c| { c["model"]["n_layers"] = 0.into(); c["model"]["d_var"] = 0.into(); }))),
-        // BUG: an absurd model size in config.json aborts on allocation (exit 134, "memory
-        // allocation of … failed"); ModelConfig::validate has no upper bounds (tprog-model).
-        case("rundir", "eval: huge d_mlp in config.json", &["eval", "run"], 134, &["memory allocation"]).with(run_with(|r| edit_json(&r.join("config.json"), |c| c["model"]["d_mlp"] = 1_000_000_000_000_u64.into()))),
+        // Fixed: an absurd model size in config.json aborted on allocation (exit 134).
+        case("rundir", "eval: huge d_mlp in config.json", &["eval", "run"], 1, &["d_mlp must be at most 4096"]).with(run_with(|r| edit_json(&r.join("config.json"), |c| c["model"]["d_mlp"] = 1_000_000_000_000_u64.into()))),
         case("rundir", "eval: vocabulary edited", &["eval", "run"], 1, &["input vocabulary changed"]).with(run_with(|r| edit_json(&r.join("config.json"), |c| c["shape"]["input_vocab"].as_array_mut().unwrap().push("zz".into())))),
         case("rundir", "eval: model truncated", &["eval", "run"], 1, &["model.safetensors", "not a valid safetensors"]).with(run_with(|r| truncate(&r.join("model.safetensors"), 5000))),
         case("rundir", "eval: model byte flipped", &["eval", "run"], 1, &["model.safetensors", "checksum", "corrupted"]).with(run_with(|r| flip(&r.join("model.safetensors"), 100))),
