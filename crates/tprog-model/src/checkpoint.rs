@@ -5,17 +5,22 @@
 //! Files written by tprog carry a checksum of their tensor data in the safetensors header
 //! ([`CHECKSUM_KEY`]), so a flipped byte is found on load instead of silently changing the
 //! model. The checksum lives in the file it protects, so it is replaced atomically with it.
+//! tprog's header entries are one metadata key, [`METADATA_KEY`], holding a JSON object with
+//! sorted keys: safetensors writes its metadata map in hash order, so several keys would make
+//! the bytes of two identical saves differ.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 
 use crate::{Model, ModelError};
 
-/// Header metadata key holding the CRC-32 (hex) of every tensor's name, shape and data, in
-/// name order.
-pub const CHECKSUM_KEY: &str = "tprog.crc32";
+/// The safetensors metadata key of tprog's header entries (a JSON object, keys sorted).
+pub const METADATA_KEY: &str = "tprog";
+
+/// Header entry holding the CRC-32 (hex) of every tensor's name, shape and data, in name order.
+pub const CHECKSUM_KEY: &str = "crc32";
 
 /// The checksum of a set of tensors: CRC-32 over each tensor's name, dtype, shape and bytes,
 /// taken in name order (the order safetensors stores them in is not guaranteed).
@@ -37,6 +42,15 @@ pub fn tensors_checksum<'a>(
 pub fn serialize_checked(
     tensors: &[(String, Vec<usize>, Vec<u8>)],
 ) -> Result<Vec<u8>, safetensors::SafeTensorError> {
+    serialize_checked_with(tensors, BTreeMap::new())
+}
+
+/// [`serialize_checked`] with more header entries (written in the same file, so they are
+/// replaced atomically with the tensors they describe).
+pub fn serialize_checked_with(
+    tensors: &[(String, Vec<usize>, Vec<u8>)],
+    mut entries: BTreeMap<String, String>,
+) -> Result<Vec<u8>, safetensors::SafeTensorError> {
     let checksum =
         tensors_checksum(tensors.iter().map(|(name, shape, data)| {
             (name.as_str(), Dtype::F32, shape.as_slice(), data.as_slice())
@@ -48,8 +62,21 @@ pub fn serialize_checked(
             TensorView::new(Dtype::F32, shape.clone(), data)?,
         ));
     }
-    let metadata = HashMap::from([(CHECKSUM_KEY.to_owned(), checksum)]);
+    entries.insert(CHECKSUM_KEY.to_owned(), checksum);
+    let entries = serde_json::to_string(&entries).unwrap_or_default();
+    let metadata = HashMap::from([(METADATA_KEY.to_owned(), entries)]);
     safetensors::serialize(views, &Some(metadata))
+}
+
+/// tprog's header entries of safetensors bytes (empty when there are none, as in files from
+/// other tools, or when the header is bad).
+pub fn header_metadata(bytes: &[u8]) -> BTreeMap<String, String> {
+    SafeTensors::read_metadata(bytes)
+        .ok()
+        .and_then(|(_, header)| header.metadata().clone())
+        .and_then(|metadata| metadata.get(METADATA_KEY).cloned())
+        .and_then(|entries| serde_json::from_str(&entries).ok())
+        .unwrap_or_default()
 }
 
 /// Parses safetensors bytes and, when the header carries a tprog checksum, checks it. Files
@@ -58,10 +85,19 @@ pub fn serialize_checked(
 pub fn deserialize_checked(bytes: &[u8]) -> Result<SafeTensors<'_>, String> {
     let (_, header) = SafeTensors::read_metadata(bytes).map_err(|e| format!("{e:?}"))?;
     let tensors = SafeTensors::deserialize(bytes).map_err(|e| format!("{e:?}"))?;
-    let stored = header
-        .metadata()
-        .as_ref()
-        .and_then(|m| m.get(CHECKSUM_KEY).cloned());
+    let entries = header.metadata().as_ref().and_then(|m| m.get(METADATA_KEY));
+    let stored = match entries {
+        None => None,
+        Some(entries) => {
+            let entries: BTreeMap<String, String> = serde_json::from_str(entries)
+                .map_err(|e| format!("the header's {METADATA_KEY:?} entry is corrupted: {e}"))?;
+            Some(entries.get(CHECKSUM_KEY).cloned().ok_or_else(|| {
+                format!(
+                    "the header's {METADATA_KEY:?} entry has no checksum: the file is corrupted"
+                )
+            })?)
+        }
+    };
     if let Some(stored) = stored {
         let entries = tensors.tensors();
         let actual = tensors_checksum(

@@ -46,8 +46,13 @@ fn part_mut<'a>(params: &'a mut Params, name: &str) -> &'a mut [f32] {
     }
 }
 
-/// Serialises every parameter with its Adam moments (`value.<name>`, `adam_m.<name>`, ...).
-pub fn checkpoint_bytes(params: &Params) -> Result<Vec<u8>, TrainError> {
+/// Header key of the loop state inside `checkpoint.safetensors`.
+const STATE_KEY: &str = "loop_state";
+
+/// Serialises every parameter with its Adam moments (`value.<name>`, `adam_m.<name>`, ...)
+/// and the loop state that goes with them (in the header), so the pair is one file, replaced
+/// in one rename: a crash can never leave a checkpoint of one epoch with the state of another.
+pub fn checkpoint_bytes(params: &Params, state: &LoopState) -> Result<Vec<u8>, TrainError> {
     let mut bytes: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
     for spec in params.specs() {
         for part_name in PARTS {
@@ -60,16 +65,65 @@ pub fn checkpoint_bytes(params: &Params) -> Result<Vec<u8>, TrainError> {
             ));
         }
     }
-    tprog_model::checkpoint::serialize_checked(&bytes).map_err(|error| TrainError::Checkpoint {
+    // Without the wall-clock seconds, so the file's bytes depend only on the training itself
+    // (a resumed run writes exactly the checkpoint an uninterrupted one does).
+    let state = LoopState {
+        seconds: 0.0,
+        ..state.clone()
+    };
+    let state = serde_json::to_string(&state).map_err(|source| TrainError::Json {
         path: files::CHECKPOINT.into(),
-        problem: error.to_string(),
+        source,
+    })?;
+    let metadata = std::collections::BTreeMap::from([(STATE_KEY.to_owned(), state)]);
+    tprog_model::checkpoint::serialize_checked_with(&bytes, metadata).map_err(|error| {
+        TrainError::Checkpoint {
+            path: files::CHECKPOINT.into(),
+            problem: error.to_string(),
+        }
     })
 }
 
-/// Writes the checkpoint and then the loop state (state last: it marks the pair complete).
+/// The loop state stored in a checkpoint's header (`None` for checkpoints written before it
+/// was stored there; their state is in `state.json`).
+pub fn stored_state(bytes: &[u8], path: &Path) -> Result<Option<LoopState>, TrainError> {
+    match tprog_model::checkpoint::header_metadata(bytes).get(STATE_KEY) {
+        None => Ok(None),
+        Some(text) => serde_json::from_str(text)
+            .map(Some)
+            .map_err(|source| TrainError::Json {
+                path: path.to_path_buf(),
+                source,
+            }),
+    }
+}
+
+/// Writes the checkpoint (with its loop state inside), then `state.json`, a readable copy of
+/// the state for people and scripts; resuming trusts the checkpoint's own copy.
 pub fn save(run: &RunDir, params: &Params, state: &LoopState) -> Result<(), TrainError> {
-    run.write_atomic(files::CHECKPOINT, &checkpoint_bytes(params)?)?;
+    run.write_atomic(files::CHECKPOINT, &checkpoint_bytes(params, state)?)?;
     run.write_json(files::STATE, state)
+}
+
+/// Restores a run's checkpoint into `params` and returns its loop state: the copy inside the
+/// checkpoint, or `state.json` for checkpoints that have none. The training seconds come from
+/// `state.json` (the checkpoint does not hold them), when it is there.
+pub fn resume_point(run: &RunDir, params: &mut Params) -> Result<LoopState, TrainError> {
+    let path = run.path(files::CHECKPOINT);
+    let bytes = std::fs::read(&path).map_err(|source| TrainError::Io {
+        path: path.clone(),
+        source,
+    })?;
+    restore_bytes(&bytes, &path, params)?;
+    let readable: Option<LoopState> = run.read_json(files::STATE).ok();
+    match (stored_state(&bytes, &path)?, readable) {
+        (Some(state), readable) => Ok(LoopState {
+            seconds: readable.map_or(0.0, |r| r.seconds),
+            ..state
+        }),
+        (None, Some(readable)) => Ok(readable),
+        (None, None) => run.read_json(files::STATE),
+    }
 }
 
 /// Restores parameters and Adam moments from `path` into `params` (same architecture).

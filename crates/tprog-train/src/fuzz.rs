@@ -57,7 +57,7 @@ pub fn seeds() -> Result<Seeds, crate::TrainError> {
         config: json(&config),
         state: json(&state),
         model: model.to_safetensors_bytes()?,
-        checkpoint: checkpoint_bytes(model.params())?,
+        checkpoint: checkpoint_bytes(model.params(), &state)?,
     })
 }
 

@@ -10,7 +10,7 @@ use tprog_tasks::jsonl::read_for_model;
 use tprog_tasks::{Dataset, EncodedSplit, Vocab, encode_examples};
 
 use crate::TrainError;
-use crate::checkpoint::{self, LoopState};
+use crate::checkpoint;
 use crate::config::RunConfig;
 use crate::data;
 use crate::rundir::{RunDir, files};
@@ -132,9 +132,8 @@ pub fn resume(
     observer: &mut dyn Observer,
     stop: &AtomicBool,
 ) -> Result<Outcome, TrainError> {
-    let state: LoopState = run.dir.read_json(files::STATE)?;
     let mut model = run.config.model.init(run.config.train.seed)?;
-    checkpoint::restore(&run.dir.path(files::CHECKPOINT), model.params_mut())?;
+    let state = checkpoint::resume_point(&run.dir, model.params_mut())?;
     trainer::train(
         &run.dir,
         &run.config,

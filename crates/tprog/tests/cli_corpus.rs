@@ -425,20 +425,22 @@ fn corpus() -> Vec<Case> {
         case("rundir", "eval: NaN weights, no checksum", &["eval", "run"], 1, &["model.safetensors", "NaN"]).with(run_with(|r| nan_safetensors(&r.join("model.safetensors"), true))),
         case("rundir", "resume: checkpoint truncated", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["checkpoint.safetensors", "not a valid checkpoint"]).with(run_with(|r| truncate(&r.join("checkpoint.safetensors"), 3000))),
         case("rundir", "resume: checkpoint byte flipped", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["checkpoint.safetensors", "checksum", "corrupted"]).with(run_with(|r| flip(&r.join("checkpoint.safetensors"), 100))),
-        case("rundir", "resume: checkpoint missing", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["checkpoint.safetensors", "no such file"]).with(run_with(|r| fs::remove_file(r.join("checkpoint.safetensors")).unwrap())),
+        case("rundir", "resume: checkpoint missing", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["cannot be resumed", "checkpoint.safetensors"]).with(run_with(|r| fs::remove_file(r.join("checkpoint.safetensors")).unwrap())),
         // BUG: a checkpoint without a checksum holding NaN is restored without the NaN check
         // that model.safetensors gets (tprog-train checkpoint.rs `restore`); training then stops
         // at the first step with "the gradient of … became NaN", which does not name the file.
         case("rundir", "resume: checkpoint NaN, no checksum", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["NaN or infinite"]).with(run_with(|r| nan_safetensors(&r.join("checkpoint.safetensors"), true))),
-        case("rundir", "resume: state.json malformed", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["state.json", "malformed JSON"]).with(run_with(|r| fs::write(r.join("state.json"), "{\"epochs_completed\": ").unwrap())),
-        case("rundir", "resume: state.json missing", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["cannot be resumed", "state.json", "--overwrite"]).with(run_with(|r| fs::remove_file(r.join("state.json")).unwrap())),
+        // The loop state is inside checkpoint.safetensors (one atomic file); state.json is a
+        // readable copy, so a damaged or missing one does not stop a resume.
+        case("rundir", "resume: state.json malformed", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 0, &["test %"]).with(run_with(|r| fs::write(r.join("state.json"), "{\"epochs_completed\": ").unwrap())),
+        case("rundir", "resume: state.json missing", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 0, &["test %"]).with(run_with(|r| fs::remove_file(r.join("state.json")).unwrap())),
         // The first checkpoint pair was never completed (a crash in the first epoch).
-        case("rundir", "resume: only config.json", &["train", "--resume", "run"], 1, &["cannot be resumed", "state.json", "--overwrite"]).with(run_with(|r| {
+        case("rundir", "resume: only config.json", &["train", "--resume", "run"], 1, &["cannot be resumed", "checkpoint.safetensors", "--overwrite"]).with(run_with(|r| {
             for f in ["state.json", "checkpoint.safetensors", "model.safetensors", "metrics.jsonl"] {
                 fs::remove_file(r.join(f)).unwrap();
             }
         })),
-        case("rundir", "resume: state.json negative", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["state.json", "-5"]).with(run_with(|r| edit_json(&r.join("state.json"), |s| s["epochs_completed"] = (-5).into()))),
+        case("rundir", "resume: state.json negative", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 0, &["test %"]).with(run_with(|r| edit_json(&r.join("state.json"), |s| s["epochs_completed"] = (-5).into()))),
         case("rundir", "resume: not a run", &["train", "--resume", "e"], 1, &["not a tprog run directory"]).with(Box::new(|d| fs::create_dir(d.join("e")).unwrap())),
         // Programs for `tprog run`.
         case("program", "run: malformed JSON", &["run", "p.json", "--tokens", "<s> 1"], 1, &["p.json", "not a valid program"]).with(file("p.json", "{\"format_version\": ")),

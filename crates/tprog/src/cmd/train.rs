@@ -192,12 +192,12 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     if let Some(dir) = &args.resume {
         check_resume_flags(&args)?;
         if dir.join(files::CONFIG).is_file() {
-            if !dir.join(files::STATE).is_file() {
+            if !dir.join(files::CHECKPOINT).is_file() {
                 bail!(
                     "{} cannot be resumed: it has no {} (the run stopped before its first \
                      checkpoint was complete); start it again with --overwrite",
                     dir.display(),
-                    files::STATE
+                    files::CHECKPOINT
                 );
             }
             for stale in tprog_train::rundir::remove_stale_temporaries(dir) {
