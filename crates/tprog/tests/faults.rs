@@ -247,7 +247,8 @@ fn fill_leaving(dir: &Path, keep: u64) {
 
 /// (c) A full disk (a 300 KiB tmpfs, filled up to a few tens of KiB): exit code 1, "disk full",
 /// no 0-byte or temporary file, every file written before intact; after freeing space the run
-/// resumes (when its first checkpoint pair was complete).
+/// resumes (when its first checkpoint pair was complete). Then `export --out` and `data --out`
+/// with --force onto a user's file on the full disk: "disk full", the file unchanged.
 #[test]
 fn full_disk_is_named_and_loses_nothing() {
     let mount_point = common::temp_dir("tprog-faults", "tmpfs");
@@ -311,5 +312,34 @@ fn full_disk_is_named_and_loses_nothing() {
             assert!(stdout.contains("test %"), "{what}: {stdout}");
             assert_no_temporaries(&run, &what);
         }
+    }
+    // export --out and data --out onto the full disk: a user's file keeps its old content.
+    for entry in fs::read_dir(&mount_point).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            fs::remove_dir_all(path).unwrap();
+        } else {
+            fs::remove_file(path).unwrap();
+        }
+    }
+    let mine = mount_point.join("mine.py");
+    fs::write(&mine, "my code\n").unwrap();
+    fill_leaving(&mount_point, 8 * 1024);
+    let run = reference().to_str().unwrap();
+    for args in [
+        vec!["export", run, "--out", mine.to_str().unwrap(), "--force"],
+        vec![
+            "data",
+            "--task",
+            "sort",
+            "--out",
+            mine.to_str().unwrap(),
+            "--force",
+        ],
+    ] {
+        let stderr = common::failure(&args);
+        assert!(stderr.contains("disk full"), "{args:?}: {stderr}");
+        assert_eq!(fs::read_to_string(&mine).unwrap(), "my code\n", "{args:?}");
+        assert_no_temporaries(&mount_point, &format!("{args:?}"));
     }
 }
