@@ -370,6 +370,30 @@ fn corpus() -> Vec<Case> {
         case("jsonl", "train: very long line dropped", &["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--drop-long", "--out", "x", "--quiet"], 0, &["1 lines longer than --max-length were skipped"]).with(file("d.jsonl", long_line(200_000) + &good_lines(30))),
         case("jsonl", "train: --max-length raised", &["train", "--data", "d.jsonl", "--preset", "tiny", "--max-length", "5000", "--out", "x", "--quiet"], 1, &["n_ctx must be at most 4096"]).with(file("d.jsonl", long_line(4_500) + &good_lines(30))),
         case("jsonl", "train: blank lines skipped", &["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--out", "x", "--quiet"], 0, &["train 24"]).with(file("d.jsonl", good_lines(30).replace('\n', "\n\n"))),
+        // Fixed: config.json kept the relative --data path, so eval, verify and --resume from
+        // another working directory said "cannot read d.jsonl: No such file or directory".
+        case("jsonl", "eval from another directory than train --data", &["eval", "sub/run"], 0, &["test"]).with(Box::new(|d| {
+            fs::create_dir(d.join("sub")).unwrap();
+            fs::write(d.join("sub/d.jsonl"), good_lines(30)).unwrap();
+            let status = Command::new(env!("CARGO_BIN_EXE_tprog"))
+                .args(["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--out", "run", "--quiet"])
+                .current_dir(d.join("sub"))
+                .output()
+                .unwrap()
+                .status;
+            assert!(status.success());
+        })),
+        case("jsonl", "eval when the --data file is gone", &["eval", "run"], 1, &["d.jsonl", "no such file"]).with(Box::new(|d| {
+            fs::write(d.join("d.jsonl"), good_lines(30)).unwrap();
+            let status = Command::new(env!("CARGO_BIN_EXE_tprog"))
+                .args(["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--out", "run", "--quiet"])
+                .current_dir(d)
+                .output()
+                .unwrap()
+                .status;
+            assert!(status.success());
+            fs::remove_file(d.join("d.jsonl")).unwrap();
+        })),
         // JSONL for `eval --data`.
         case("jsonl", "eval: unknown token names file:line", &["eval", "run", "--data", "d.jsonl"], 1, &["d.jsonl:3", "unknown token", "`9`"]).with(run()).with(file("d.jsonl", good_lines(2) + "{\"tokens\": [\"<s>\", \"9\"], \"labels\": [\"<pad>\", \"1\"]}\n")),
         case("jsonl", "eval: unknown label", &["eval", "run", "--data", "d.jsonl"], 1, &["d.jsonl:1", "unknown label", "`x`"]).with(run()).with(file("d.jsonl", "{\"tokens\": [\"<s>\", \"1\"], \"labels\": [\"<pad>\", \"x\"]}\n")),

@@ -369,8 +369,10 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
 /// The request the flags describe.
 fn request(args: &Args) -> anyhow::Result<Request> {
     let data = match (&args.data, args.task) {
+        // config.json keeps the path: absolute, so that eval, verify and --resume find the
+        // file from any working directory.
         (Some(path), _) => DataRequest::File {
-            path: path.clone(),
+            path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
             causal: args.causal,
             split_seed: args.seed.unwrap_or(0),
             max_length: args.max_length,
