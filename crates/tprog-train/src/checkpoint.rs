@@ -151,11 +151,16 @@ pub fn restore_bytes(bytes: &[u8], path: &Path, params: &mut Params) -> Result<(
                 view.dtype()
             )));
         }
-        let values = view
+        let values: Vec<f32> = view
             .data()
             .chunks_exact(4)
             .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
             .collect();
+        if values.iter().any(|v| !v.is_finite()) {
+            return Err(error(format!(
+                "tensor {name} holds NaN or infinite values; the checkpoint cannot be resumed"
+            )));
+        }
         found.insert(name, values);
     }
     let specs = params.specs().to_vec();

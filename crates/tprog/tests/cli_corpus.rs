@@ -450,10 +450,9 @@ fn corpus() -> Vec<Case> {
         case("rundir", "resume: checkpoint truncated", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["checkpoint.safetensors", "not a valid checkpoint"]).with(run_with(|r| truncate(&r.join("checkpoint.safetensors"), 3000))),
         case("rundir", "resume: checkpoint byte flipped", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["checkpoint.safetensors", "checksum", "corrupted"]).with(run_with(|r| flip(&r.join("checkpoint.safetensors"), 100))),
         case("rundir", "resume: checkpoint missing", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["cannot be resumed", "checkpoint.safetensors"]).with(run_with(|r| fs::remove_file(r.join("checkpoint.safetensors")).unwrap())),
-        // BUG: a checkpoint without a checksum holding NaN is restored without the NaN check
-        // that model.safetensors gets (tprog-train checkpoint.rs `restore`); training then stops
-        // at the first step with "the gradient of … became NaN", which does not name the file.
-        case("rundir", "resume: checkpoint NaN, no checksum", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["NaN or infinite"]).with(run_with(|r| nan_safetensors(&r.join("checkpoint.safetensors"), true))),
+        // Fixed: a checkpoint without a checksum holding NaN was restored, and training stopped
+        // at the first step with "the gradient of … became NaN", not naming the file.
+        case("rundir", "resume: checkpoint NaN, no checksum", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 1, &["checkpoint.safetensors", "NaN or infinite"]).with(run_with(|r| nan_safetensors(&r.join("checkpoint.safetensors"), true))),
         // The loop state is inside checkpoint.safetensors (one atomic file); state.json is a
         // readable copy, so a damaged or missing one does not stop a resume.
         case("rundir", "resume: state.json malformed", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 0, &["test %"]).with(run_with(|r| fs::write(r.join("state.json"), "{\"epochs_completed\": ").unwrap())),
