@@ -129,6 +129,7 @@ pub fn round(rng: &mut ChaCha8Rng, seeds: &Seeds, template: &ModelConfig) -> Opt
         1 => {
             if let Ok(mut model) = template.init(0) {
                 let _ = checkpoint::restore_bytes(&input, path, model.params_mut());
+                let _ = checkpoint::stored_state(&input, path);
             }
         }
         2 => {
