@@ -24,16 +24,17 @@
 #![allow(clippy::needless_range_loop)]
 
 mod adam;
+mod batch;
 mod checkpoint;
 mod config;
 mod error;
+mod forward_backward;
 mod inspect;
 mod kernels;
 mod lanes;
 mod model;
 mod modules;
 mod params;
-mod passes;
 pub mod sampler;
 pub mod torch_import;
 mod workspace;

@@ -18,8 +18,14 @@
 //! The discrete (argmax) model never comes here: prediction and the decompiler use the
 //! per-example passes, whose classifier sums are the program's, bit for bit.
 
+mod cat_attention;
+mod classifier;
+mod embed;
 mod linalg;
-mod modules;
+mod mlp;
+mod num_attention;
+mod read;
+mod selector;
 mod v;
 
 use multiversion::multiversion;
@@ -27,8 +33,10 @@ use rayon::prelude::*;
 
 use crate::model::{Model, Net};
 use crate::sampler::{NoiseRng, Sampling};
+use cat_attention::CatAttnLanes;
 use linalg::transpose;
-use modules::{CatAttnLanes, MlpLanes, NumAttnLanes};
+use mlp::MlpLanes;
+use num_attention::NumAttnLanes;
 pub(crate) use v::{L, V};
 
 /// Chunks of groups a batch is cut into (each a unit of parallel work with its own gradient
