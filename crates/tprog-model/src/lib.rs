@@ -34,6 +34,7 @@ mod kernels;
 mod lanes;
 mod model;
 mod modules;
+mod param_builder;
 mod params;
 pub mod sampler;
 pub mod torch_import;
