@@ -91,10 +91,10 @@ impl Model {
     ) {
         self.params.sample(sampling, seed);
         self.last_sampling = sampling;
-        while self.ws.len() < batch_size {
-            self.ws.push(ExampleWs::new(&self.net));
+        while self.example_ws.len() < batch_size {
+            self.example_ws.push(ExampleWs::new(&self.net));
         }
-        let (net, eff) = (&self.net, &self.params.eff);
+        let (net, eff) = (&self.net, &self.params.effective);
         // The discrete model's categorical MLPs are lookup tables (their inputs are one-hot).
         let tables: Vec<Vec<Option<Vec<u32>>>> = if matches!(sampling, Sampling::Argmax) {
             net.layers
@@ -104,7 +104,7 @@ impl Model {
         } else {
             Vec::new()
         };
-        self.ws[..batch_size]
+        self.example_ws[..batch_size]
             .par_iter_mut()
             .enumerate()
             .for_each(|(b, ws)| {
@@ -132,7 +132,7 @@ impl Model {
         for (out, ws) in self
             .logits
             .chunks_mut(row.max(1))
-            .zip(&self.ws[..batch_size])
+            .zip(&self.example_ws[..batch_size])
         {
             out.copy_from_slice(&ws.logits[..row]);
         }
@@ -152,13 +152,17 @@ impl Model {
         self.check_batch(tokens, Some(labels), batch_size, n_positions)?;
         self.run_forward(tokens, batch_size, n_positions, sampling, seed);
         let (net, n) = (&self.net, n_positions);
-        self.ws[..batch_size]
+        self.example_ws[..batch_size]
             .par_iter_mut()
             .enumerate()
             .for_each(|(b, ws)| {
                 example_loss(net, &labels[b * n..(b + 1) * n], n, batch_size, ws);
             });
-        Ok(self.ws[..batch_size].iter().map(|w| w.loss).sum::<f32>() / batch_size as f32)
+        Ok(self.example_ws[..batch_size]
+            .iter()
+            .map(|w| w.loss)
+            .sum::<f32>()
+            / batch_size as f32)
     }
 
     /// Forward, loss (per-sequence mean NLL over scored positions, then the batch mean) and
@@ -210,9 +214,9 @@ impl Model {
         while self.grad_chunks.len() < n_chunks {
             self.grad_chunks.push(vec![0.0; total]);
         }
-        let (net, eff) = (&self.net, &self.params.eff);
+        let (net, eff) = (&self.net, &self.params.effective);
         let n = n_positions;
-        self.ws[..batch_size]
+        self.example_ws[..batch_size]
             .par_chunks_mut(chunk)
             .zip(self.grad_chunks.par_iter_mut())
             .enumerate()

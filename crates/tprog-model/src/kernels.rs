@@ -5,6 +5,9 @@
 //!
 //! `dot` reassociates the sum (8 partial sums), so it is for the relaxed model's arithmetic
 //! only; the classifier keeps its own strictly ordered sum (see `classifier.rs`).
+//!
+//! Shapes (dimension letters): slices of length K (values per variable) or N (positions); matrices
+//! row-major.
 
 /// Lanes of the partial sums in [`dot`] (one AVX register of `f32`).
 const LANES: usize = 8;

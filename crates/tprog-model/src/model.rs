@@ -61,12 +61,12 @@ pub struct Model {
     pub(crate) config: ModelConfig,
     pub(crate) net: Net,
     pub(crate) params: Params,
-    pub(crate) ws: Vec<ExampleWs>,
+    pub(crate) example_ws: Vec<ExampleWs>,
     pub(crate) logits: Vec<f32>,
     pub(crate) grad_chunks: Vec<Vec<f32>>,
     pub(crate) lane_chunks: Vec<crate::lanes::LaneChunk>,
     pub(crate) lane_losses: Vec<f32>,
-    pub(crate) lane_wt: Vec<f32>,
+    pub(crate) lane_transposed: Vec<f32>,
     pub(crate) last_sampling: Sampling,
 }
 
@@ -131,12 +131,12 @@ impl ModelConfig {
                 pool: c.pool_outputs,
             },
             params: p,
-            ws: Vec::new(),
+            example_ws: Vec::new(),
             logits: Vec::new(),
             grad_chunks: Vec::new(),
             lane_chunks: Vec::new(),
             lane_losses: Vec::new(),
-            lane_wt: Vec::new(),
+            lane_transposed: Vec::new(),
             last_sampling: Sampling::Argmax,
         })
     }

@@ -22,7 +22,7 @@ pub(crate) struct CatAttnLanes {
     pub val: Vec<V>,
     pub dval: Vec<V>,
     /// `[H, N, N]`.
-    pub sp: Vec<V>,
+    pub scores_with_default: Vec<V>,
     pub probs: Vec<V>,
     pub soft: Vec<V>,
     pub ds: Vec<V>,
@@ -40,7 +40,7 @@ impl CatAttnLanes {
             sel: SelLanes::new(heads, n, k),
             val: vec![V::ZERO; heads * n * k],
             dval: vec![V::ZERO; heads * n * k],
-            sp: hnn.clone(),
+            scores_with_default: hnn.clone(),
             probs: hnn.clone(),
             soft: hnn.clone(),
             ds: hnn,
@@ -101,10 +101,10 @@ impl CatAttention {
                 let mrow = &mask[i * n..(i + 1) * n];
                 let mut sum = V::ZERO;
                 for (&v, &m) in s.iter().zip(mrow) {
-                    sum = sum.mul_add(v, m);
+                    sum = sum.add_mul(v, m);
                 }
                 ws.ssum[h * n + i] = sum;
-                let sp = &mut ws.sp[r..r + n];
+                let sp = &mut ws.scores_with_default[r..r + n];
                 sp.copy_from_slice(s);
                 sp[0] += bos_default(self.bos, sum).0;
                 for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
@@ -128,7 +128,7 @@ impl CatAttention {
                 let val = &ws.val[h * n * k..(h + 1) * n * k];
                 for (&aij, vj) in a.iter().zip(val.chunks_exact(k)) {
                     for (zc, &vc) in z.iter_mut().zip(vj) {
-                        *zc = zc.mul_add(aij, vc);
+                        *zc = zc.add_mul(aij, vc);
                     }
                 }
             }
@@ -176,8 +176,8 @@ impl CatAttention {
                 {
                     let mut acc = V::ZERO;
                     for ((&g, &v), dvc) in dz.iter().zip(vj).zip(dvj.iter_mut()) {
-                        acc = acc.mul_add(g, v);
-                        *dvc = dvc.mul_add(aij, g);
+                        acc = acc.add_mul(g, v);
+                        *dvc = dvc.add_mul(aij, g);
                     }
                     *daj = acc;
                 }
@@ -186,7 +186,11 @@ impl CatAttention {
                 let mrow = &mask[i * n..(i + 1) * n];
                 // crate::modules::cat_attention::score_grad, lane by lane.
                 let eps = V::splat(LOG_EPS);
-                for ((d, &m), &spj) in dsrow.iter_mut().zip(mrow).zip(&ws.sp[r..r + n]) {
+                for ((d, &m), &spj) in dsrow
+                    .iter_mut()
+                    .zip(mrow)
+                    .zip(&ws.scores_with_default[r..r + n])
+                {
                     let live = if straight_through { m * spj.ge(eps) } else { m };
                     *d = V::select(live, *d * inv_temp / (spj + eps), V::ZERO);
                 }
@@ -195,7 +199,7 @@ impl CatAttention {
                 // one-hot scores) cannot leak a NaN from an inactive lane.
                 let dsum = V::select(active, dsrow[0] * slope, V::ZERO);
                 for (d, &m) in dsrow.iter_mut().zip(mrow) {
-                    *d = d.mul_add(dsum, m);
+                    *d = d.add_mul(dsum, m);
                 }
             }
         }

@@ -17,6 +17,9 @@
 //!
 //! The discrete (argmax) model never comes here: prediction and the decompiler use the
 //! per-example passes, whose classifier sums are the program's, bit for bit.
+//!
+//! Shapes (dimension letters): L lanes (examples of a group), N positions, K values per variable, H
+//! heads, C classes, D_U classifier inputs; every element is a [`V`] of L examples.
 
 mod cat_attention;
 mod classifier;
@@ -77,10 +80,10 @@ pub(crate) struct LaneChunk {
     /// Logits `[N, C]` and their gradients.
     logits: Vec<V>,
     dlogits: Vec<V>,
-    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced into `d`;
+    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced into `grad`;
     /// all zero between steps.
-    dv: Vec<V>,
-    d: Vec<f32>,
+    lane_grad: Vec<V>,
+    grad: Vec<f32>,
 }
 
 impl LaneChunk {
@@ -121,8 +124,8 @@ impl LaneChunk {
             dfeat: vec![V::ZERO; n * (dc + dn)],
             logits: vec![V::ZERO; n * c],
             dlogits: vec![V::ZERO; n * c],
-            dv: vec![V::ZERO; total_params],
-            d: vec![0.0; total_params],
+            lane_grad: vec![V::ZERO; total_params],
+            grad: vec![0.0; total_params],
         }
     }
 
@@ -172,7 +175,7 @@ struct Batch<'a> {
 }
 
 /// Forward, loss and backward of one loaded group; per-lane losses into `losses[..active]`,
-/// parameter gradients added to `ws.dv`. Compiled for the baseline target and for AVX2 + FMA,
+/// parameter gradients added to `ws.lane_grad`. Compiled for the baseline target and for AVX2 + FMA,
 /// dispatched at run time.
 #[multiversion(targets("x86_64+avx2+fma"))]
 fn group_step<'a>(
@@ -217,14 +220,14 @@ fn group_step<'a>(
                 .iter_mut()
                 .zip(&ws.x_cat[j * dc..(j + 1) * dc])
             {
-                *p = p.mul_add(m, x);
+                *p = p.add_mul(m, x);
             }
             for (p, &x) in ws
                 .pooled_num
                 .iter_mut()
                 .zip(&ws.x_num[j * dn..(j + 1) * dn])
             {
-                *p = p.mul_add(m, x);
+                *p = p.add_mul(m, x);
             }
         }
         let inv = V::splat(n as f32);
@@ -303,7 +306,7 @@ fn group_step<'a>(
     // Backward.
     ws.dx_cat[..n * dc].fill(V::ZERO);
     ws.dx_num[..n * dn].fill(V::ZERO);
-    let dv = &mut ws.dv;
+    let dv = &mut ws.lane_grad;
     net.classifier.backward_lanes(
         eff,
         &ws.feat[..n * d_u],
@@ -320,10 +323,10 @@ fn group_step<'a>(
             for j in 0..n {
                 let m = ws.mask[j] * inv;
                 for (d, &g) in ws.dx_cat[j * dc..(j + 1) * dc].iter_mut().zip(&df[..dc]) {
-                    *d = d.mul_add(g, m);
+                    *d = d.add_mul(g, m);
                 }
                 for (d, &g) in ws.dx_num[j * dn..(j + 1) * dn].iter_mut().zip(&df[dc..]) {
-                    *d = d.mul_add(g, m);
+                    *d = d.add_mul(g, m);
                 }
             }
         } else {
@@ -454,8 +457,8 @@ impl Model {
         let per_chunk = groups.div_ceil(n_chunks);
         let n_chunks = groups.div_ceil(per_chunk);
         let total = self.params.total_len();
-        self.lane_wt.resize(total, 0.0);
-        transpose_weights(&self.net, &self.params.eff, &mut self.lane_wt);
+        self.lane_transposed.resize(total, 0.0);
+        transpose_weights(&self.net, &self.params.effective, &mut self.lane_transposed);
         while self.lane_chunks.len() < n_chunks {
             self.lane_chunks.push(LaneChunk::new(&self.net, total));
         }
@@ -467,7 +470,7 @@ impl Model {
             n: n_positions,
             sampling,
         };
-        let (net, eff, wt) = (&self.net, &self.params.eff, &self.lane_wt);
+        let (net, eff, wt) = (&self.net, &self.params.effective, &self.lane_transposed);
         self.lane_chunks[..n_chunks]
             .par_iter_mut()
             .zip(self.lane_losses.par_chunks_mut(per_chunk * L))
@@ -482,19 +485,19 @@ impl Model {
                     group_step(net, eff, wt, &batch, &mut rngs, ws, losses);
                 }
                 // Reduce the lanes and leave the accumulators zeroed for the next step.
-                for (d, v) in ws.d.iter_mut().zip(ws.dv.iter_mut()) {
+                for (d, v) in ws.grad.iter_mut().zip(ws.lane_grad.iter_mut()) {
                     *d = v.sum_lanes();
                     *v = V::ZERO;
                 }
             });
         let (first, rest) = self.lane_chunks.split_at_mut(1);
         for other in &rest[..n_chunks - 1] {
-            for (a, b) in first[0].d.iter_mut().zip(&other.d) {
+            for (a, b) in first[0].grad.iter_mut().zip(&other.grad) {
                 *a += b;
             }
         }
         self.params
-            .backprop_samplers(sampling, &self.lane_chunks[0].d);
+            .backprop_samplers(sampling, &self.lane_chunks[0].grad);
         self.lane_losses[..batch_size].iter().sum::<f32>() / batch_size as f32
     }
 }

@@ -61,7 +61,7 @@ impl NumAttention {
                 let s = &ws.sel.s[(h * n + i) * n..(h * n + i + 1) * n];
                 let mut acc = V::ZERO;
                 for ((&sj, &vj), &m) in s.iter().zip(val).zip(&mask[i * n..(i + 1) * n]) {
-                    acc = acc.mul_add(sj * m, vj);
+                    acc = acc.add_mul(sj * m, vj);
                 }
                 x_num[i * dn + self.out_col + h] = acc;
             }
@@ -99,7 +99,7 @@ impl NumAttention {
                 for j in 0..n {
                     let gm = g * mrow[j];
                     ws.ds[r + j] = gm * val[j];
-                    dval[j] = dval[j].mul_add(gm, s[j]);
+                    dval[j] = dval[j].add_mul(gm, s[j]);
                 }
             }
         }

@@ -34,7 +34,7 @@ impl Read {
                     for (&p, block) in pi.iter().zip(row.chunks_exact(w)) {
                         if p != 0.0 {
                             for (o, &x) in out.iter_mut().zip(block) {
-                                *o = o.mul_add_s(p, x);
+                                *o = o.add_mul_s(p, x);
                             }
                         }
                     }
@@ -62,7 +62,7 @@ impl Read {
                 if p != 0.0 {
                     let p = V::splat(p);
                     for c in 0..W {
-                        acc[c] = acc[c].mul_add(p, block[c]);
+                        acc[c] = acc[c].add_mul(p, block[c]);
                     }
                 }
             }
@@ -98,11 +98,11 @@ impl Read {
                         let at = i * stride + b * w;
                         let dout = &douts[i * w..(i + 1) * w];
                         for (&g, &x) in dout.iter().zip(&rows[at..at + w]) {
-                            acc = acc.mul_add(g, x);
+                            acc = acc.add_mul(g, x);
                         }
                         if p != 0.0 {
                             for (dx, &g) in drows[at..at + w].iter_mut().zip(dout) {
-                                *dx = dx.mul_add_s(p, g);
+                                *dx = dx.add_mul_s(p, g);
                             }
                         }
                     }
@@ -136,13 +136,13 @@ impl Read {
                 let x = &rows[at..at + W];
                 let g = &douts[i * W..(i + 1) * W];
                 for c in 0..W {
-                    acc[c] = acc[c].mul_add(g[c], x[c]);
+                    acc[c] = acc[c].add_mul(g[c], x[c]);
                 }
                 if p != 0.0 {
                     let p = V::splat(p);
                     let dx = &mut drows[at..at + W];
                     for c in 0..W {
-                        dx[c] = dx[c].mul_add(p, g[c]);
+                        dx[c] = dx[c].add_mul(p, g[c]);
                     }
                 }
             }

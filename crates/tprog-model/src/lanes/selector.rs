@@ -67,7 +67,7 @@ impl Selector {
                 for (key_j, s_ij) in key.chunks_exact(k).zip(s_i.iter_mut()) {
                     let mut acc = V::ZERO;
                     for (&a, &b) in q_i.iter().zip(key_j) {
-                        acc = acc.mul_add(a, b);
+                        acc = acc.add_mul(a, b);
                     }
                     *s_ij = acc;
                 }
@@ -115,8 +115,8 @@ impl Selector {
                     for ((d, &kv), (dk, &qv)) in
                         dq_i.iter_mut().zip(key_j).zip(dkey_j.iter_mut().zip(q_i))
                     {
-                        *d = d.mul_add(g, kv);
-                        *dk = dk.mul_add(g, qv);
+                        *d = d.add_mul(g, kv);
+                        *dk = dk.add_mul(g, qv);
                     }
                 }
             }

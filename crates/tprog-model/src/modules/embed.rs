@@ -1,5 +1,8 @@
-//! Input embeddings (spec §2.1): the token embedding (frozen one-hot, or `n_vars_cat` learned
+//! Input embeddings: the token embedding (frozen one-hot, or `n_vars_cat` learned
 //! variables, both sampled column-wise), the one-hot positions, and the numerical embedding.
+//!
+//! Shapes (dimension letters): N positions, V vocabulary, K values per variable; `x_cat` `[N,
+//! D_cat]`, `x_num` `[N, D_num]`.
 
 /// Token, position and numerical embeddings; offsets locate the tensors in the flat buffers.
 #[derive(Debug, Clone, Copy)]

@@ -1,4 +1,7 @@
 //! The model's modules, each with its forward and backward kernel.
+//!
+//! Shapes (dimension letters): B batch, N positions, K values per variable, H heads, D MLP hidden
+//! width, U MLP inputs, C classes (each file restates the ones it uses).
 
 pub(crate) mod cat_attention;
 pub(crate) mod classifier;

@@ -1,4 +1,4 @@
-//! Numerical attention (spec §5): the same select as categorical heads, but no BOS default,
+//! Numerical attention: the same select as categorical heads, but no BOS default,
 //! no position bias and no softmax: `out_i = Σ_{j unmasked} S[i,j] · v_j`, a sum (with the
 //! value `ones` it counts the matching keys). `v_j` reads one scalar of `x_num`.
 //!
