@@ -165,54 +165,9 @@ pub(crate) fn example_backward(
     d_eff: &mut [f32],
 ) {
     let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
-    let c = net.classifier.n_classes;
     ws.dx_cat[..n * dc].fill(0.0);
     ws.dx_num[..n * dn].fill(0.0);
-    for i in 0..n {
-        let dl = &ws.dlogits[i * c..(i + 1) * c];
-        if dl.iter().all(|&g| g == 0.0) {
-            continue;
-        }
-        if net.pool && i == 0 {
-            ws.dpooled_cat.fill(0.0);
-            ws.dpooled_num.fill(0.0);
-            net.classifier.backward_row(
-                eff,
-                &ws.pooled_cat,
-                &ws.pooled_num,
-                dl,
-                d_eff,
-                &mut ws.dpooled_cat,
-                &mut ws.dpooled_num,
-            );
-            let inv = 1.0 / n as f32;
-            for j in (0..n).filter(|&j| ws.mask[j]) {
-                for (d, g) in ws.dx_cat[j * dc..(j + 1) * dc]
-                    .iter_mut()
-                    .zip(&ws.dpooled_cat)
-                {
-                    *d += g * inv;
-                }
-                for (d, g) in ws.dx_num[j * dn..(j + 1) * dn]
-                    .iter_mut()
-                    .zip(&ws.dpooled_num)
-                {
-                    *d += g * inv;
-                }
-            }
-        } else {
-            let (xc, xn) = (
-                &ws.x_cat[i * dc..(i + 1) * dc],
-                &ws.x_num[i * dn..(i + 1) * dn],
-            );
-            let (dxc, dxn) = (
-                &mut ws.dx_cat[i * dc..(i + 1) * dc],
-                &mut ws.dx_num[i * dn..(i + 1) * dn],
-            );
-            net.classifier
-                .backward_row(eff, xc, xn, dl, d_eff, dxc, dxn);
-        }
-    }
+    classifier_backward(net, eff, n, ws, d_eff);
     for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()).rev() {
         for (m, mws) in layer.num_mlps.iter().zip(lws.num_mlps.iter_mut()).rev() {
             let mut dy = std::mem::take(&mut mws.dy);
@@ -287,4 +242,57 @@ pub(crate) fn example_backward(
     }
     net.embed
         .backward(tokens, &ws.dx_cat, dc, &ws.dx_num, dn, n, d_eff);
+}
+
+/// The classifier's backward from `ws.dlogits` into `ws.dx_cat` / `ws.dx_num` (through the
+/// mean over keys at position 0 when pooling); part of [`example_backward`], inlined into it.
+#[inline(always)]
+fn classifier_backward(net: &Net, eff: &[f32], n: usize, ws: &mut ExampleWs, d_eff: &mut [f32]) {
+    let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
+    let c = net.classifier.n_classes;
+    for i in 0..n {
+        let dl = &ws.dlogits[i * c..(i + 1) * c];
+        if dl.iter().all(|&g| g == 0.0) {
+            continue;
+        }
+        if net.pool && i == 0 {
+            ws.dpooled_cat.fill(0.0);
+            ws.dpooled_num.fill(0.0);
+            net.classifier.backward_row(
+                eff,
+                &ws.pooled_cat,
+                &ws.pooled_num,
+                dl,
+                d_eff,
+                &mut ws.dpooled_cat,
+                &mut ws.dpooled_num,
+            );
+            let inv = 1.0 / n as f32;
+            for j in (0..n).filter(|&j| ws.mask[j]) {
+                for (d, g) in ws.dx_cat[j * dc..(j + 1) * dc]
+                    .iter_mut()
+                    .zip(&ws.dpooled_cat)
+                {
+                    *d += g * inv;
+                }
+                for (d, g) in ws.dx_num[j * dn..(j + 1) * dn]
+                    .iter_mut()
+                    .zip(&ws.dpooled_num)
+                {
+                    *d += g * inv;
+                }
+            }
+        } else {
+            let (xc, xn) = (
+                &ws.x_cat[i * dc..(i + 1) * dc],
+                &ws.x_num[i * dn..(i + 1) * dn],
+            );
+            let (dxc, dxn) = (
+                &mut ws.dx_cat[i * dc..(i + 1) * dc],
+                &mut ws.dx_num[i * dn..(i + 1) * dn],
+            );
+            net.classifier
+                .backward_row(eff, xc, xn, dl, d_eff, dxc, dxn);
+        }
+    }
 }
