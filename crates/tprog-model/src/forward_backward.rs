@@ -8,6 +8,7 @@
 use multiversion::multiversion;
 
 use crate::model::Net;
+use crate::modules::StreamShape;
 use crate::sampler::{NoiseRng, Sampling};
 use crate::workspace::ExampleWs;
 
@@ -31,14 +32,34 @@ pub(crate) fn example_forward(
     ws.set_mask(tokens, n, net.pad, net.autoregressive);
     ws.x_cat[..n * dc].fill(0.0);
     ws.x_num[..n * dn].fill(0.0);
-    net.embed
-        .forward(eff, tokens, &mut ws.x_cat, dc, &mut ws.x_num, dn, n);
+    net.embed.forward(
+        eff,
+        tokens,
+        &mut ws.x_cat,
+        &mut ws.x_num,
+        StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        },
+    );
     for (l, (layer, lws)) in net.layers.iter().zip(ws.layers.iter_mut()).enumerate() {
         if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
             a.forward(eff, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, &mut rng);
         }
         if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
-            a.forward(eff, &ws.x_cat, dc, &mut ws.x_num, dn, n, &ws.mask, aws);
+            a.forward(
+                eff,
+                &ws.x_cat,
+                &mut ws.x_num,
+                &ws.mask,
+                aws,
+                StreamShape {
+                    d_cat: dc,
+                    d_num: dn,
+                    n,
+                },
+            );
         }
         let layer_tables = tables.get(l).map_or(&[][..], |t| &t[..]);
         for (mi, (m, mws)) in layer
@@ -240,8 +261,17 @@ pub(crate) fn example_backward(
             );
         }
     }
-    net.embed
-        .backward(tokens, &ws.dx_cat, dc, &ws.dx_num, dn, n, d_eff);
+    net.embed.backward(
+        tokens,
+        &ws.dx_cat,
+        &ws.dx_num,
+        d_eff,
+        StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        },
+    );
 }
 
 /// The classifier's backward from `ws.dlogits` into `ws.dx_cat` / `ws.dx_num` (through the

@@ -7,22 +7,25 @@
 //! gradients are accumulated per lane into `dv` and summed over the lanes once per chunk.
 
 use super::v::{L, V};
+use crate::modules::StreamShape;
 use crate::modules::embed::Embed;
 
 impl Embed {
     /// Token variables, positions and numerical inputs of a group; `tokens` is `[N][L]`.
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub(crate) fn forward_lanes(
         &self,
         eff: &[f32],
         tokens: &[[u32; L]],
         x_cat: &mut [V],
-        dc: usize,
         x_num: &mut [V],
-        dn: usize,
-        n: usize,
+        shape: StreamShape,
     ) {
+        let StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        } = shape;
         let (k, v) = (self.k, self.vocab);
         let d_model = self.n_vars_cat * k;
         for (i, t) in tokens.iter().enumerate().take(n) {
@@ -44,18 +47,20 @@ impl Embed {
     }
 
     /// Gradients of the learned embeddings, per lane (nothing when both are frozen).
-    #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub(crate) fn backward_lanes(
         &self,
         tokens: &[[u32; L]],
         dx_cat: &[V],
-        dc: usize,
         dx_num: &[V],
-        dn: usize,
-        n: usize,
         dv: &mut [V],
+        shape: StreamShape,
     ) {
+        let StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        } = shape;
         let (k, v) = (self.k, self.vocab);
         for (i, t) in tokens.iter().enumerate().take(n) {
             for l in 0..L {

@@ -8,6 +8,7 @@
 
 use super::selector::SelLanes;
 use super::v::V;
+use crate::modules::StreamShape;
 use crate::modules::num_attention::NumAttention;
 
 /// Lane-wise activations of a [`NumAttention`].
@@ -41,13 +42,16 @@ impl NumAttention {
         eff: &[f32],
         wt: &[f32],
         x_cat: &[V],
-        dc: usize,
         x_num: &mut [V],
-        dn: usize,
-        n: usize,
         mask: &[V],
         ws: &mut NumAttnLanes,
+        shape: StreamShape,
     ) {
+        let StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        } = shape;
         let heads = self.select.heads;
         self.select
             .forward_lanes(eff, wt, x_cat, dc, n, &mut ws.sel);

@@ -11,6 +11,7 @@ use multiversion::multiversion;
 
 use super::{Batch, L, LaneChunk, V};
 use crate::model::Net;
+use crate::modules::StreamShape;
 use crate::sampler::NoiseRng;
 
 /// Forward, loss and backward of one loaded group; per-lane losses into `losses[..active]`,
@@ -46,14 +47,35 @@ fn group_forward(
     let (n, sampling) = (batch.n, batch.sampling);
     ws.x_cat[..n * dc].fill(V::ZERO);
     ws.x_num[..n * dn].fill(V::ZERO);
-    net.embed
-        .forward_lanes(eff, &ws.tokens, &mut ws.x_cat, dc, &mut ws.x_num, dn, n);
+    net.embed.forward_lanes(
+        eff,
+        &ws.tokens,
+        &mut ws.x_cat,
+        &mut ws.x_num,
+        StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        },
+    );
     for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()) {
         if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
             a.forward_lanes(eff, wt, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, rngs);
         }
         if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
-            a.forward_lanes(eff, wt, &ws.x_cat, dc, &mut ws.x_num, dn, n, &ws.mask, aws);
+            a.forward_lanes(
+                eff,
+                wt,
+                &ws.x_cat,
+                &mut ws.x_num,
+                &ws.mask,
+                aws,
+                StreamShape {
+                    d_cat: dc,
+                    d_num: dn,
+                    n,
+                },
+            );
         }
         for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()) {
             m.forward_lanes(eff, sampling, None, &mut ws.x_cat, dc, n, mws, rngs);
@@ -266,6 +288,15 @@ fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mu
             );
         }
     }
-    net.embed
-        .backward_lanes(&ws.tokens, &ws.dx_cat, dc, &ws.dx_num, dn, n, dv);
+    net.embed.backward_lanes(
+        &ws.tokens,
+        &ws.dx_cat,
+        &ws.dx_num,
+        dv,
+        StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        },
+    );
 }
