@@ -1,4 +1,4 @@
-//! Adam (spec §8.1: betas 0.9/0.999, eps 1e-8, constant learning rate, no weight decay) with
+//! Adam (the reference's settings: betas 0.9/0.999, eps 1e-8, constant learning rate, no weight decay) with
 //! PyTorch's update rule, and gradient-norm clipping as `clip_grad_norm_` does it.
 
 use crate::Model;

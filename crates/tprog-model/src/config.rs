@@ -83,7 +83,8 @@ pub struct ModelConfig {
     pub bos_default: BosDefault,
 }
 
-/// The BOS default of a categorical head (spec §4 step 4): key 0 gets `d(s)` added to its
+/// The BOS default of a categorical head (added to the scores before their
+/// log and the sampling over keys): key 0 gets `d(s)` added to its
 /// score, where `s` is the sum of the query's unmasked scores. On the discrete model's 0/1
 /// scores both forms give 1 when nothing matches and 0 otherwise; they differ only while the
 /// scores are soft, that is while training.
@@ -92,7 +93,7 @@ pub struct ModelConfig {
 pub enum BosDefault {
     /// The reference's `relu(1 − s/(s + 1e-10))`. It is about 0 as soon as any key matches a
     /// little, which soft scores always do, so the default is absent from training until τ is
-    /// tiny (spec §14 item 8). Needed to reproduce the reference's training-mode outputs.
+    /// tiny (a quirk of the reference, kept for parity). Needed to reproduce the reference's training-mode outputs.
     #[default]
     Reference,
     /// `relu(1 − s)`: the default rises as the matches fade, so "nothing matched" can be
@@ -354,7 +355,8 @@ pub const MAX_VOCAB: usize = 1 << 20;
 /// Most values in one family of parameters (embedding, classifier, predicates, MLPs).
 pub const MAX_PARAMETERS: usize = 1 << 28;
 
-/// Where every variable lives in the two residual streams (spec §2).
+/// Where every variable lives in the two residual streams: `x_cat`, one `k`-wide
+/// block per categorical variable, and `x_num`, one scalar per numerical variable.
 ///
 /// `x_cat` is a sequence of blocks of width `k`: the `n_vars_cat` embedding variables, the
 /// positions, then per layer its categorical heads, categorical MLPs and numerical MLPs.

@@ -37,7 +37,7 @@ pub enum ReadSite {
 #[derive(Debug, Clone)]
 pub struct DiscreteMlp {
     mlp: Mlp,
-    eff: Vec<f32>,
+    effective: Vec<f32>,
     numerical: bool,
     choices: Vec<usize>,
 }
@@ -65,9 +65,9 @@ impl DiscreteMlp {
 
     /// The argmax output for the stream row in `s.row`.
     fn eval_row(&self, s: &mut MlpScratch) -> usize {
-        self.mlp.gather(&self.eff, &s.row, &mut s.u);
+        self.mlp.gather(&self.effective, &s.row, &mut s.u);
         self.mlp.forward_position(
-            &self.eff,
+            &self.effective,
             Sampling::Argmax,
             &s.u,
             &mut s.h,
@@ -279,7 +279,7 @@ impl Model {
     pub fn discrete_cat_mlp(&self, layer: usize, m: usize) -> Result<DiscreteMlp, ModelError> {
         let mlp = self.mlp(false, layer, m)?;
         Ok(DiscreteMlp {
-            eff: argmax_eff(&self.params, &mlp.read),
+            effective: argmax_eff(&self.params, &mlp.read),
             choices: mlp.read.choices(&self.params.value),
             mlp,
             numerical: false,
@@ -290,7 +290,7 @@ impl Model {
     pub fn discrete_num_mlp(&self, layer: usize, m: usize) -> Result<DiscreteMlp, ModelError> {
         let mlp = self.mlp(true, layer, m)?;
         Ok(DiscreteMlp {
-            eff: argmax_eff(&self.params, &mlp.read),
+            effective: argmax_eff(&self.params, &mlp.read),
             choices: mlp.read.choices(&self.params.value),
             mlp,
             numerical: true,

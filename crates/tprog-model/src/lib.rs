@@ -24,16 +24,18 @@
 #![allow(clippy::needless_range_loop)]
 
 mod adam;
+mod batch;
 pub mod checkpoint;
 mod config;
 mod error;
+mod forward_backward;
 mod inspect;
 mod kernels;
 mod lanes;
 mod model;
 mod modules;
+mod param_builder;
 mod params;
-mod passes;
 pub mod sampler;
 mod workspace;
 

@@ -1,5 +1,6 @@
 //! `Model`: the Transformer Program built from a [`ModelConfig`] — its parameters under the
-//! reference's names with the reference's initialisations (spec §2–§7), and its modules.
+//! reference's names with the reference's initialisations, and its modules. Each parameter
+//! is created through a name-scoped [`ParamBuilder`] next to its initialisation.
 //!
 //! Parameter names and initialisations (`k = d_var`, `n` = variables a read chooses from):
 //! * `embed.W_E` `[n_vars_cat·k, V]`: one-hot `20·I[:, :V] − 10`, frozen; else `N(0,1)/sqrt(n_vars_cat·k)`.
@@ -14,9 +15,6 @@
 //!
 //! Positions, masks and the relative-position bias are derived from the config, not stored.
 
-use rand::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
-
 use crate::ModelError;
 use crate::config::{Layout, ModelConfig};
 use crate::modules::cat_attention::{CatAttention, fixed_rel_pos_bias};
@@ -26,6 +24,7 @@ use crate::modules::mlp::Mlp;
 use crate::modules::num_attention::NumAttention;
 use crate::modules::read::Read;
 use crate::modules::selector::Selector;
+use crate::param_builder::{Normal, ParamBuilder, inv_sqrt};
 use crate::params::{Params, SampledAs};
 use crate::sampler::Sampling;
 use crate::workspace::ExampleWs;
@@ -62,263 +61,52 @@ pub struct Model {
     pub(crate) config: ModelConfig,
     pub(crate) net: Net,
     pub(crate) params: Params,
-    pub(crate) ws: Vec<ExampleWs>,
+    pub(crate) example_ws: Vec<ExampleWs>,
     pub(crate) logits: Vec<f32>,
     pub(crate) grad_chunks: Vec<Vec<f32>>,
     pub(crate) lane_chunks: Vec<crate::lanes::LaneChunk>,
     pub(crate) lane_losses: Vec<f32>,
-    pub(crate) lane_wt: Vec<f32>,
+    pub(crate) lane_transposed: Vec<f32>,
     pub(crate) last_sampling: Sampling,
-}
-
-/// Standard normal samples (Box–Muller) from a seeded ChaCha8 stream.
-///
-/// Written out rather than taken from `rand_distr` (whose `StandardNormal` is a ziggurat and
-/// draws different numbers): every seeded initialisation, and so every recorded run, is made
-/// of these values.
-struct Normal(ChaCha8Rng);
-
-impl Normal {
-    fn sample(&mut self, n: usize, scale: f32) -> Vec<f32> {
-        (0..n)
-            .map(|_| {
-                let u1: f64 = 1.0 - self.0.r#gen::<f64>();
-                let u2: f64 = self.0.r#gen::<f64>();
-                let z = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-                z as f32 * scale
-            })
-            .collect()
-    }
-}
-
-fn inv_sqrt(n: usize) -> f32 {
-    1.0 / (n.max(1) as f32).sqrt()
 }
 
 impl ModelConfig {
     /// Validates the config and builds a model with the reference's initialisations, drawn
-    /// from a ChaCha8 stream seeded with `seed`.
+    /// from a ChaCha8 stream seeded with `seed` (in the reference's creation order).
     pub fn init(&self, seed: u64) -> Result<Model, ModelError> {
         self.validate()?;
         let c = self;
         let layout = Layout::new(c);
-        let k = c.d_var;
-        let v = c.vocab_size;
-        let mut rng = Normal(ChaCha8Rng::seed_from_u64(seed));
+        let mut rng = Normal::new(seed);
         let mut p = Params::new();
-        let d_model = c.n_vars_cat * k;
-        let w_e_values = if c.one_hot_embed {
-            let mut w = vec![-10.0f32; k * v];
-            for t in 0..v.min(k) {
-                w[t * v + t] = 10.0;
-            }
-            w
-        } else {
-            rng.sample(d_model * v, inv_sqrt(d_model))
-        };
-        let w_e = p.add(
-            "embed.W_E".into(),
-            vec![d_model, v],
-            w_e_values,
-            !c.one_hot_embed,
-            SampledAs::Columns { k, cols: v },
-        );
-        let num_values = if c.count_only {
-            vec![1.0; v * c.n_vars_num]
-        } else {
-            rng.sample(v * c.n_vars_num, inv_sqrt(c.n_vars_num))
-        };
-        let w_num = p.add(
-            "num_embed.W_E".into(),
-            vec![v, c.n_vars_num],
-            num_values,
-            !c.count_only,
-            SampledAs::Raw,
-        );
-        let embed = Embed {
-            w_e: p.spec(w_e).offset,
-            w_e_trainable: !c.one_hot_embed,
-            w_num: p.spec(w_num).offset,
-            w_num_trainable: !c.count_only,
-            n_vars_cat: c.n_vars_cat,
-            k,
-            n_vars_num: c.n_vars_num,
-            vocab: v,
-        };
-
-        let read = |p: &mut Params,
-                    rng: &mut Normal,
-                    name: String,
-                    heads: usize,
-                    n: usize,
-                    width: usize| {
-            let id = p.add(
-                name,
-                vec![heads, n],
-                rng.sample(heads * n, inv_sqrt(n)),
-                true,
-                SampledAs::Rows { width: n },
-            );
-            Read {
-                offset: p.spec(id).offset,
-                heads,
-                n_vars: n,
-                width,
-            }
-        };
-        let pred = |p: &mut Params, rng: &mut Normal, name: String, heads: usize| {
-            let id = p.add(
-                name,
-                vec![heads, k, k],
-                rng.sample(heads * k * k, inv_sqrt(k)),
-                true,
-                SampledAs::Rows { width: k },
-            );
-            p.spec(id).offset
-        };
-        // Key, query and predicate of a head module (`{module}` = `blocks.{l}.cat_attn` or
-        // `blocks.{l}.num_attn`), created in the reference's order.
-        let selector = |p: &mut Params, rng: &mut Normal, module: &str, heads: usize, n: usize| {
-            let key = read(p, rng, format!("{module}.W_K.W"), heads, n, k);
-            let query = read(p, rng, format!("{module}.W_Q.W"), heads, n, k);
-            let pred = pred(p, rng, format!("{module}.W_pred.W"), heads);
-            Selector {
-                heads,
-                k,
-                key,
-                query,
-                pred,
-            }
-        };
+        let mut root = ParamBuilder::new(&mut p, &mut rng);
+        let embed = build_embed(c, &mut root);
         let rel_bias = fixed_rel_pos_bias(c.n_ctx);
         let mut layers = Vec::new();
         for l in 0..c.n_layers {
-            let n_cat = layout.cat_blocks_in(l);
-            let n_num = layout.num_in(l);
-            let pre = format!("blocks.{l}");
-            let cat_attn = (c.n_heads_cat > 0).then(|| {
-                let h = c.n_heads_cat;
-                let select = selector(&mut p, &mut rng, &format!("{pre}.cat_attn"), h, n_cat);
-                let value = read(
-                    &mut p,
-                    &mut rng,
-                    format!("{pre}.cat_attn.W_V.W"),
-                    h,
-                    n_cat,
-                    k,
-                );
-                CatAttention {
-                    select,
-                    value,
-                    out_col: layout.cat_head_block(l, 0) * k,
-                    att_temp: c.attention_temperature(),
-                    rel_bias: rel_bias.clone(),
-                    bos: c.bos_default,
-                }
-            });
-            let num_attn = (c.n_heads_num > 0).then(|| {
-                let h = c.n_heads_num;
-                let select = selector(&mut p, &mut rng, &format!("{pre}.num_attn"), h, n_cat);
-                let value = read(
-                    &mut p,
-                    &mut rng,
-                    format!("{pre}.num_attn.W_V.W"),
-                    h,
-                    n_num,
-                    1,
-                );
-                if c.selector_width {
-                    let id = p.id(&format!("{pre}.num_attn.W_V.W")).unwrap_or_default();
-                    for hh in 0..h {
-                        for (b, x) in p.get_mut(id)[hh * n_num..(hh + 1) * n_num]
-                            .iter_mut()
-                            .enumerate()
-                        {
-                            *x = if b == 0 { 10.0 } else { -10.0 };
-                        }
-                    }
-                    p.set_trainable(id, false);
-                }
-                NumAttention {
-                    select,
-                    value,
-                    out_col: layout.num_head_index(l, 0),
-                }
-            });
-            let mlp = |p: &mut Params,
-                       rng: &mut Normal,
-                       kind: &str,
-                       m: usize,
-                       n: usize,
-                       width: usize,
-                       out_block: usize| {
-                let pre = format!("{pre}.{kind}.mlps.{m}");
-                let r = read(p, rng, format!("{pre}.W_read.W"), c.mlp_vars_in, n, width);
-                let du = c.mlp_vars_in * width;
-                let d = c.d_mlp;
-                let w_in = p.add(
-                    format!("{pre}.W_in"),
-                    vec![d, du],
-                    rng.sample(d * du, inv_sqrt(d)),
-                    true,
-                    SampledAs::Raw,
-                );
-                let b_in = p.add(
-                    format!("{pre}.b_in"),
-                    vec![d],
-                    vec![0.0; d],
-                    true,
-                    SampledAs::Raw,
-                );
-                let w_out = p.add(
-                    format!("{pre}.W_out"),
-                    vec![k, d],
-                    rng.sample(k * d, inv_sqrt(k)),
-                    true,
-                    SampledAs::Raw,
-                );
-                let b_out = p.add(
-                    format!("{pre}.b_out"),
-                    vec![k],
-                    vec![0.0; k],
-                    true,
-                    SampledAs::Raw,
-                );
-                Mlp {
-                    read: r,
-                    w_in: p.spec(w_in).offset,
-                    b_in: p.spec(b_in).offset,
-                    w_out: p.spec(w_out).offset,
-                    b_out: p.spec(b_out).offset,
-                    d_mlp: d,
-                    k,
-                    out_col: out_block * k,
-                }
-            };
+            let mut block = root.pp(format!("blocks.{l}"));
+            let cat_attn = (c.n_heads_cat > 0)
+                .then(|| build_cat_attn(c, &layout, l, &rel_bias, &mut block.pp("cat_attn")));
+            let num_attn = (c.n_heads_num > 0)
+                .then(|| build_num_attn(c, &layout, l, &mut block.pp("num_attn")));
             let cat_mlps = (0..c.n_cat_mlps)
                 .map(|m| {
-                    mlp(
-                        &mut p,
-                        &mut rng,
-                        "cat_mlp",
-                        m,
-                        n_cat + c.n_heads_cat,
-                        k,
-                        layout.cat_mlp_block(l, m),
-                    )
+                    let shape = MlpShape {
+                        n_vars: layout.cat_blocks_in(l) + c.n_heads_cat,
+                        width: c.d_var,
+                        out_block: layout.cat_mlp_block(l, m),
+                    };
+                    build_mlp(c, shape, &mut block.pp("cat_mlp.mlps").pp(m))
                 })
                 .collect();
             let num_mlps = (0..c.n_num_mlps)
                 .map(|m| {
-                    mlp(
-                        &mut p,
-                        &mut rng,
-                        "num_mlp",
-                        m,
-                        n_num + c.n_heads_num,
-                        1,
-                        layout.num_mlp_block(l, m),
-                    )
+                    let shape = MlpShape {
+                        n_vars: layout.num_in(l) + c.n_heads_num,
+                        width: 1,
+                        out_block: layout.num_mlp_block(l, m),
+                    };
+                    build_mlp(c, shape, &mut block.pp("num_mlp.mlps").pp(m))
                 })
                 .collect();
             layers.push(Layer {
@@ -328,25 +116,7 @@ impl ModelConfig {
                 num_mlps,
             });
         }
-        let d_u = layout.d_u();
-        let w_u = p.add(
-            "unembed.W_U".into(),
-            vec![d_u, c.n_classes],
-            rng.sample(d_u * c.n_classes, inv_sqrt(c.n_classes)),
-            true,
-            SampledAs::Raw,
-        );
-        let mut masked = vec![false; c.n_classes];
-        if c.unembed_mask {
-            for &m in &c.masked_classes {
-                masked[m] = true;
-            }
-        }
-        let classifier = Classifier {
-            w_u: p.spec(w_u).offset,
-            n_classes: c.n_classes,
-            masked,
-        };
+        let classifier = build_classifier(c, &layout, &mut root);
         Ok(Model {
             config: c.clone(),
             net: Net {
@@ -355,20 +125,209 @@ impl ModelConfig {
                 layers,
                 classifier,
                 n_ctx: c.n_ctx,
-                vocab: v,
+                vocab: c.vocab_size,
                 pad: c.pad_token,
                 autoregressive: c.autoregressive,
                 pool: c.pool_outputs,
             },
             params: p,
-            ws: Vec::new(),
+            example_ws: Vec::new(),
             logits: Vec::new(),
             grad_chunks: Vec::new(),
             lane_chunks: Vec::new(),
             lane_losses: Vec::new(),
-            lane_wt: Vec::new(),
+            lane_transposed: Vec::new(),
             last_sampling: Sampling::Argmax,
         })
+    }
+}
+
+/// `embed.W_E` (one-hot `20·I − 10` frozen, or learned `N(0,1)/sqrt(n_vars_cat·k)`) and
+/// `num_embed.W_E` (ones frozen with `count_only`, else `N(0,1)/sqrt(n_vars_num)`).
+fn build_embed(c: &ModelConfig, b: &mut ParamBuilder<'_>) -> Embed {
+    let (k, v) = (c.d_var, c.vocab_size);
+    let d_model = c.n_vars_cat * k;
+    let w_e_values = if c.one_hot_embed {
+        let mut w = vec![-10.0f32; k * v];
+        for t in 0..v.min(k) {
+            w[t * v + t] = 10.0;
+        }
+        w
+    } else {
+        b.sample(d_model * v, inv_sqrt(d_model))
+    };
+    let sampled = SampledAs::Columns { k, cols: v };
+    let w_e = b.values(
+        "embed.W_E",
+        vec![d_model, v],
+        w_e_values,
+        !c.one_hot_embed,
+        sampled,
+    );
+    let num_values = if c.count_only {
+        vec![1.0; v * c.n_vars_num]
+    } else {
+        b.sample(v * c.n_vars_num, inv_sqrt(c.n_vars_num))
+    };
+    let shape = vec![v, c.n_vars_num];
+    let w_num = b.values(
+        "num_embed.W_E",
+        shape,
+        num_values,
+        !c.count_only,
+        SampledAs::Raw,
+    );
+    Embed {
+        w_e: b.offset(w_e),
+        w_e_trainable: !c.one_hot_embed,
+        w_num: b.offset(w_num),
+        w_num_trainable: !c.count_only,
+        n_vars_cat: c.n_vars_cat,
+        k,
+        n_vars_num: c.n_vars_num,
+        vocab: v,
+    }
+}
+
+/// A variable read `{name}.W` `[heads, n_vars]`, `N(0,1)/sqrt(n_vars)`, one distribution per
+/// row, over blocks of `width` values.
+fn build_read(
+    b: &mut ParamBuilder<'_>,
+    name: &str,
+    heads: usize,
+    n_vars: usize,
+    width: usize,
+) -> Read {
+    let sampled = SampledAs::Rows { width: n_vars };
+    let id = b
+        .pp(name)
+        .normal("W", vec![heads, n_vars], inv_sqrt(n_vars), sampled);
+    Read {
+        offset: b.offset(id),
+        heads,
+        n_vars,
+        width,
+    }
+}
+
+/// Key, query and predicate of a head module, in the reference's order: `W_K.W`, `W_Q.W`
+/// (reads of `n_vars` categorical variables) and `W_pred.W` `[heads, k, k]`,
+/// `N(0,1)/sqrt(k)`, one distribution per row.
+fn build_selector(b: &mut ParamBuilder<'_>, heads: usize, n_vars: usize, k: usize) -> Selector {
+    let key = build_read(b, "W_K", heads, n_vars, k);
+    let query = build_read(b, "W_Q", heads, n_vars, k);
+    let sampled = SampledAs::Rows { width: k };
+    let pred = b
+        .pp("W_pred")
+        .normal("W", vec![heads, k, k], inv_sqrt(k), sampled);
+    Selector {
+        heads,
+        k,
+        key,
+        query,
+        pred: b.offset(pred),
+    }
+}
+
+/// `blocks.{l}.cat_attn`: selector, then the value read `W_V.W`.
+fn build_cat_attn(
+    c: &ModelConfig,
+    layout: &Layout,
+    l: usize,
+    rel_bias: &[f32],
+    b: &mut ParamBuilder<'_>,
+) -> CatAttention {
+    let (h, k, n_cat) = (c.n_heads_cat, c.d_var, layout.cat_blocks_in(l));
+    let select = build_selector(b, h, n_cat, k);
+    let value = build_read(b, "W_V", h, n_cat, k);
+    CatAttention {
+        select,
+        value,
+        out_col: layout.cat_head_block(l, 0) * k,
+        att_temp: c.attention_temperature(),
+        rel_bias: rel_bias.to_vec(),
+        bos: c.bos_default,
+    }
+}
+
+/// `blocks.{l}.num_attn`: selector over categorical variables, then the value read `W_V.W` of
+/// a numerical variable (with `selector_width`, frozen to `+10` on `ones` and `−10`
+/// elsewhere, so every head averages the constant 1).
+fn build_num_attn(
+    c: &ModelConfig,
+    layout: &Layout,
+    l: usize,
+    b: &mut ParamBuilder<'_>,
+) -> NumAttention {
+    let (h, k) = (c.n_heads_num, c.d_var);
+    let (n_cat, n_num) = (layout.cat_blocks_in(l), layout.num_in(l));
+    let select = build_selector(b, h, n_cat, k);
+    let value = build_read(b, "W_V", h, n_num, 1);
+    if c.selector_width {
+        let params = b.params();
+        let id = params.specs().len() - 1; // W_V.W, just created
+        for head in params.get_mut(id).chunks_exact_mut(n_num) {
+            for (i, x) in head.iter_mut().enumerate() {
+                *x = if i == 0 { 10.0 } else { -10.0 };
+            }
+        }
+        params.set_trainable(id, false);
+    }
+    NumAttention {
+        select,
+        value,
+        out_col: layout.num_head_index(l, 0),
+    }
+}
+
+/// Where an MLP reads from and writes to.
+#[derive(Debug, Clone, Copy)]
+struct MlpShape {
+    /// Variables its read chooses from.
+    n_vars: usize,
+    /// Their width (`k` categorical, 1 numerical).
+    width: usize,
+    /// The output variable's block in `x_cat`.
+    out_block: usize,
+}
+
+/// `blocks.{l}.{cat,num}_mlp.mlps.{m}`: `W_read.W` `[mlp_vars_in, n_vars]`; `W_in`
+/// `[d_mlp, mlp_vars_in·width]` `N(0,1)/sqrt(d_mlp)`; `b_in` 0; `W_out` `[k, d_mlp]`
+/// `N(0,1)/sqrt(k)`; `b_out` 0.
+fn build_mlp(c: &ModelConfig, shape: MlpShape, b: &mut ParamBuilder<'_>) -> Mlp {
+    let (k, d) = (c.d_var, c.d_mlp);
+    let read = build_read(b, "W_read", c.mlp_vars_in, shape.n_vars, shape.width);
+    let du = c.mlp_vars_in * shape.width;
+    let w_in = b.normal("W_in", vec![d, du], inv_sqrt(d), SampledAs::Raw);
+    let b_in = b.zeros("b_in", vec![d]);
+    let w_out = b.normal("W_out", vec![k, d], inv_sqrt(k), SampledAs::Raw);
+    let b_out = b.zeros("b_out", vec![k]);
+    Mlp {
+        read,
+        w_in: b.offset(w_in),
+        b_in: b.offset(b_in),
+        w_out: b.offset(w_out),
+        b_out: b.offset(b_out),
+        d_mlp: d,
+        k,
+        out_col: shape.out_block * k,
+    }
+}
+
+/// `unembed.W_U` `[D_U, C]`, `N(0,1)/sqrt(C)`; masked classes from the config.
+fn build_classifier(c: &ModelConfig, layout: &Layout, b: &mut ParamBuilder<'_>) -> Classifier {
+    let shape = vec![layout.d_u(), c.n_classes];
+    let w_u = b.normal("unembed.W_U", shape, inv_sqrt(c.n_classes), SampledAs::Raw);
+    let mut masked = vec![false; c.n_classes];
+    if c.unembed_mask {
+        for &m in &c.masked_classes {
+            masked[m] = true;
+        }
+    }
+    Classifier {
+        w_u: b.offset(w_u),
+        n_classes: c.n_classes,
+        masked,
     }
 }
 

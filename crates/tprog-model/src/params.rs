@@ -22,7 +22,7 @@ pub enum SampledAs {
         width: usize,
     },
     /// A `[groups·k, cols]` matrix whose columns are split into distributions of `k`
-    /// consecutive rows (the token embedding, spec §2.1).
+    /// consecutive rows (the token embedding).
     Columns {
         /// Distribution length `k`.
         k: usize,
@@ -65,7 +65,7 @@ pub struct Params {
     /// Adam second moments.
     pub adam_v: Vec<f32>,
     /// Values used by the last forward pass (sampled where applicable).
-    pub(crate) eff: Vec<f32>,
+    pub(crate) effective: Vec<f32>,
     /// Soft probabilities of the sampled parameters at the last forward pass.
     pub(crate) soft: Vec<f32>,
 }
@@ -79,7 +79,7 @@ impl Params {
             grad: Vec::new(),
             adam_m: Vec::new(),
             adam_v: Vec::new(),
-            eff: Vec::new(),
+            effective: Vec::new(),
             soft: Vec::new(),
         }
     }
@@ -112,12 +112,12 @@ impl Params {
             &mut self.grad,
             &mut self.adam_m,
             &mut self.adam_v,
-            &mut self.eff,
+            &mut self.effective,
             &mut self.soft,
         ] {
             buf.resize(total, 0.0);
         }
-        self.eff[offset..offset + len].copy_from_slice(&values);
+        self.effective[offset..offset + len].copy_from_slice(&values);
         id
     }
 
@@ -210,7 +210,7 @@ impl Params {
             let range = s.offset..s.offset + s.len;
             let mut rng = NoiseRng::new(seed, 1_000_003 + i as u64);
             match s.sampled {
-                SampledAs::Raw => self.eff[range.clone()].copy_from_slice(&self.value[range]),
+                SampledAs::Raw => self.effective[range.clone()].copy_from_slice(&self.value[range]),
                 SampledAs::Rows { width } => {
                     for r in 0..s.len / width {
                         let o = s.offset + r * width;
@@ -219,7 +219,10 @@ impl Params {
                         if sampling.uses_noise() {
                             add_gumbel(&mut x, &mut rng);
                         }
-                        let (e, sf) = (&mut self.eff[o..o + width], &mut self.soft[o..o + width]);
+                        let (e, sf) = (
+                            &mut self.effective[o..o + width],
+                            &mut self.soft[o..o + width],
+                        );
                         sample_forward(sampling, &x, e, sf);
                     }
                 }
@@ -236,7 +239,7 @@ impl Params {
                             }
                             sample_forward(sampling, &x, &mut y, &mut soft);
                             for r in 0..k {
-                                self.eff[at(r)] = y[r];
+                                self.effective[at(r)] = y[r];
                                 self.soft[at(r)] = soft[r];
                             }
                         }

@@ -1,4 +1,5 @@
-//! The sampling functions every discrete choice goes through (spec §3), forward and backward,
+//! The sampling functions every discrete choice goes through (softmax, Gumbel-softmax,
+//! straight-through Gumbel, argmax), forward and backward,
 //! and the fast seeded Gumbel noise they use.
 //!
 //! All functions work on one distribution (a row `x` of logits). Gumbel noise is added by the
@@ -6,6 +7,9 @@
 //! [`sample_forward`] computes the value used downstream (`y`) and the soft probabilities the
 //! backward needs (`soft`). [`sample_backward`] is the softmax gradient at temperature `τ`; the
 //! straight-through `GumbelHard` uses it unchanged, `Argmax` has no gradient.
+//!
+//! Shapes (dimension letters): one distribution is a row of K values (a variable) or N keys (an
+//! attention row).
 
 /// Which sampler the model uses for its discrete choices.
 #[derive(Debug, Clone, Copy, PartialEq)]

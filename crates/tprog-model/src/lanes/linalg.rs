@@ -5,6 +5,9 @@
 //!
 //! Weight matrices are row-major and contiguous; where a layer needs a transpose, the caller
 //! passes a transposed copy (made once per training step, see `transpose_weights`).
+//!
+//! Shapes (dimension letters): N rows (positions), matrices row-major `[rows, cols]`; every element
+//! is a [`V`] of L lanes.
 
 use super::v::V;
 
@@ -48,14 +51,14 @@ pub(crate) fn lin(
             let wr = &a[r * cols..(r + 1) * cols];
             for s in 0..cols {
                 let w = V::splat(wr[s]);
-                acc[0] = acc[0].mul_add(w, x0[s]);
-                acc[1] = acc[1].mul_add(w, x1[s]);
-                acc[2] = acc[2].mul_add(w, x2[s]);
-                acc[3] = acc[3].mul_add(w, x3[s]);
-                acc[4] = acc[4].mul_add(w, x4[s]);
-                acc[5] = acc[5].mul_add(w, x5[s]);
-                acc[6] = acc[6].mul_add(w, x6[s]);
-                acc[7] = acc[7].mul_add(w, x7[s]);
+                acc[0] = acc[0].add_mul(w, x0[s]);
+                acc[1] = acc[1].add_mul(w, x1[s]);
+                acc[2] = acc[2].add_mul(w, x2[s]);
+                acc[3] = acc[3].add_mul(w, x3[s]);
+                acc[4] = acc[4].add_mul(w, x4[s]);
+                acc[5] = acc[5].add_mul(w, x5[s]);
+                acc[6] = acc[6].add_mul(w, x6[s]);
+                acc[7] = acc[7].add_mul(w, x7[s]);
             }
             for t in 0..m {
                 y[(i0 + t) * ys + r] = acc[t];
@@ -96,14 +99,14 @@ pub(crate) fn outer_acc(
             let dr = &mut d[r * cols..(r + 1) * cols];
             for s in 0..cols {
                 let mut acc = dr[s];
-                acc = acc.mul_add(pr[0], q0[s]);
-                acc = acc.mul_add(pr[1], q1[s]);
-                acc = acc.mul_add(pr[2], q2[s]);
-                acc = acc.mul_add(pr[3], q3[s]);
-                acc = acc.mul_add(pr[4], q4[s]);
-                acc = acc.mul_add(pr[5], q5[s]);
-                acc = acc.mul_add(pr[6], q6[s]);
-                acc = acc.mul_add(pr[7], q7[s]);
+                acc = acc.add_mul(pr[0], q0[s]);
+                acc = acc.add_mul(pr[1], q1[s]);
+                acc = acc.add_mul(pr[2], q2[s]);
+                acc = acc.add_mul(pr[3], q3[s]);
+                acc = acc.add_mul(pr[4], q4[s]);
+                acc = acc.add_mul(pr[5], q5[s]);
+                acc = acc.add_mul(pr[6], q6[s]);
+                acc = acc.add_mul(pr[7], q7[s]);
                 dr[s] = acc;
             }
         }

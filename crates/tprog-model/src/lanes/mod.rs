@@ -17,18 +17,30 @@
 //!
 //! The discrete (argmax) model never comes here: prediction and the decompiler use the
 //! per-example passes, whose classifier sums are the program's, bit for bit.
+//!
+//! Shapes (dimension letters): L lanes (examples of a group), N positions, K values per variable, H
+//! heads, C classes, D_U classifier inputs; every element is a [`V`] of L examples.
 
+mod cat_attention;
+mod classifier;
+mod embed;
 mod linalg;
-mod modules;
+mod mlp;
+mod num_attention;
+mod read;
+mod selector;
+mod step;
 mod v;
 
-use multiversion::multiversion;
 use rayon::prelude::*;
 
 use crate::model::{Model, Net};
 use crate::sampler::{NoiseRng, Sampling};
+use cat_attention::CatAttnLanes;
 use linalg::transpose;
-use modules::{CatAttnLanes, MlpLanes, NumAttnLanes};
+use mlp::MlpLanes;
+use num_attention::NumAttnLanes;
+use step::group_step;
 pub(crate) use v::{L, V};
 
 /// Chunks of groups a batch is cut into (each a unit of parallel work with its own gradient
@@ -69,10 +81,10 @@ pub(crate) struct LaneChunk {
     /// Logits `[N, C]` and their gradients.
     logits: Vec<V>,
     dlogits: Vec<V>,
-    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced into `d`;
+    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced into `grad`;
     /// all zero between steps.
-    dv: Vec<V>,
-    d: Vec<f32>,
+    lane_grad: Vec<V>,
+    grad: Vec<f32>,
 }
 
 impl LaneChunk {
@@ -113,8 +125,8 @@ impl LaneChunk {
             dfeat: vec![V::ZERO; n * (dc + dn)],
             logits: vec![V::ZERO; n * c],
             dlogits: vec![V::ZERO; n * c],
-            dv: vec![V::ZERO; total_params],
-            d: vec![0.0; total_params],
+            lane_grad: vec![V::ZERO; total_params],
+            grad: vec![0.0; total_params],
         }
     }
 
@@ -161,237 +173,6 @@ struct Batch<'a> {
     size: usize,
     n: usize,
     sampling: Sampling,
-}
-
-/// Forward, loss and backward of one loaded group; per-lane losses into `losses[..active]`,
-/// parameter gradients added to `ws.dv`. Compiled for the baseline target and for AVX2 + FMA,
-/// dispatched at run time.
-#[multiversion(targets("x86_64+avx2+fma"))]
-fn group_step<'a>(
-    net: &Net,
-    eff: &[f32],
-    wt: &[f32],
-    batch: &Batch<'a>,
-    rngs: &mut [NoiseRng; L],
-    ws: &mut LaneChunk,
-    losses: &mut [f32],
-) {
-    let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
-    let (n, sampling) = (batch.n, batch.sampling);
-    let c = net.classifier.n_classes;
-    // Forward.
-    ws.x_cat[..n * dc].fill(V::ZERO);
-    ws.x_num[..n * dn].fill(V::ZERO);
-    net.embed
-        .forward_lanes(eff, &ws.tokens, &mut ws.x_cat, dc, &mut ws.x_num, dn, n);
-    for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()) {
-        if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
-            a.forward_lanes(eff, wt, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, rngs);
-        }
-        if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
-            a.forward_lanes(eff, wt, &ws.x_cat, dc, &mut ws.x_num, dn, n, &ws.mask, aws);
-        }
-        for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()) {
-            m.forward_lanes(eff, sampling, None, &mut ws.x_cat, dc, n, mws, rngs);
-        }
-        for (m, mws) in layer.num_mlps.iter().zip(lws.num_mlps.iter_mut()) {
-            let input = Some((&ws.x_num[..], dn));
-            m.forward_lanes(eff, sampling, input, &mut ws.x_cat, dc, n, mws, rngs);
-        }
-    }
-    if net.pool {
-        ws.pooled_cat.fill(V::ZERO);
-        ws.pooled_num.fill(V::ZERO);
-        for j in 0..n {
-            let m = ws.mask[j]; // row 0 of the mask
-            for (p, &x) in ws
-                .pooled_cat
-                .iter_mut()
-                .zip(&ws.x_cat[j * dc..(j + 1) * dc])
-            {
-                *p = p.mul_add(m, x);
-            }
-            for (p, &x) in ws
-                .pooled_num
-                .iter_mut()
-                .zip(&ws.x_num[j * dn..(j + 1) * dn])
-            {
-                *p = p.mul_add(m, x);
-            }
-        }
-        let inv = V::splat(n as f32);
-        for p in ws.pooled_cat.iter_mut().chain(ws.pooled_num.iter_mut()) {
-            *p = *p / inv;
-        }
-    }
-    let d_u = dc + dn;
-    for i in 0..n {
-        let (xc, xn) = if net.pool && i == 0 {
-            (&ws.pooled_cat[..], &ws.pooled_num[..])
-        } else {
-            (
-                &ws.x_cat[i * dc..(i + 1) * dc],
-                &ws.x_num[i * dn..(i + 1) * dn],
-            )
-        };
-        let f = &mut ws.feat[i * d_u..(i + 1) * d_u];
-        f[..dc].copy_from_slice(xc);
-        f[dc..].copy_from_slice(xn);
-    }
-    net.classifier
-        .forward_lanes(wt, &ws.feat[..n * d_u], n, &mut ws.logits);
-
-    // Loss: per-sequence mean NLL over scored positions; its gradient divided by the batch size.
-    let mut count = [0u32; L];
-    for labels in &ws.labels[..n] {
-        for l in 0..L {
-            count[l] += u32::from(labels[l] != 0);
-        }
-    }
-    let scale = V(std::array::from_fn(|l| {
-        if count[l] == 0 {
-            0.0
-        } else {
-            1.0 / (count[l] as f32 * batch.size as f32)
-        }
-    }));
-    let mut total = V::ZERO;
-    ws.dlogits[..n * c].fill(V::ZERO);
-    for i in 0..n {
-        let labels = ws.labels[i];
-        let scored = V(std::array::from_fn(|l| f32::from(u8::from(labels[l] != 0))));
-        if scored == V::ZERO {
-            continue;
-        }
-        let row = &ws.logits[i * c..(i + 1) * c];
-        let mut max = V::splat(f32::NEG_INFINITY);
-        for &v in row {
-            max = max.max(v);
-        }
-        let mut sum = V::ZERO;
-        for &v in row {
-            sum += (v - max).exp_std();
-        }
-        let lse = max + sum.ln_std();
-        let picked = V(std::array::from_fn(|l| row[labels[l] as usize].0[l]));
-        total -= V::select(scored, picked - lse, V::ZERO);
-        let s = scale * scored;
-        let d = &mut ws.dlogits[i * c..(i + 1) * c];
-        for (dv, &v) in d.iter_mut().zip(row) {
-            *dv = (v - lse).exp_std() * s;
-        }
-        for l in 0..L {
-            d[labels[l] as usize].0[l] -= s.0[l];
-        }
-    }
-    for (l, loss) in losses.iter_mut().enumerate() {
-        *loss = if count[l] == 0 {
-            0.0
-        } else {
-            total.0[l] / count[l] as f32
-        };
-    }
-
-    // Backward.
-    ws.dx_cat[..n * dc].fill(V::ZERO);
-    ws.dx_num[..n * dn].fill(V::ZERO);
-    let dv = &mut ws.dv;
-    net.classifier.backward_lanes(
-        eff,
-        &ws.feat[..n * d_u],
-        n,
-        &mut ws.dlogits,
-        dv,
-        &mut ws.dfeat,
-    );
-    for i in 0..n {
-        let df = &ws.dfeat[i * d_u..(i + 1) * d_u];
-        if net.pool && i == 0 {
-            // Position 0's features are the mean over its unmasked keys.
-            let inv = V::splat(1.0 / n as f32);
-            for j in 0..n {
-                let m = ws.mask[j] * inv;
-                for (d, &g) in ws.dx_cat[j * dc..(j + 1) * dc].iter_mut().zip(&df[..dc]) {
-                    *d = d.mul_add(g, m);
-                }
-                for (d, &g) in ws.dx_num[j * dn..(j + 1) * dn].iter_mut().zip(&df[dc..]) {
-                    *d = d.mul_add(g, m);
-                }
-            }
-        } else {
-            for (d, &g) in ws.dx_cat[i * dc..(i + 1) * dc].iter_mut().zip(&df[..dc]) {
-                *d += g;
-            }
-            for (d, &g) in ws.dx_num[i * dn..(i + 1) * dn].iter_mut().zip(&df[dc..]) {
-                *d += g;
-            }
-        }
-    }
-    for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()).rev() {
-        for (m, mws) in layer.num_mlps.iter().zip(lws.num_mlps.iter_mut()).rev() {
-            let input = Some((&ws.x_num[..], &mut ws.dx_num[..], dn));
-            m.backward_lanes(
-                eff,
-                wt,
-                sampling,
-                input,
-                &ws.x_cat,
-                &mut ws.dx_cat,
-                dc,
-                n,
-                &ws.keep,
-                mws,
-                dv,
-            );
-        }
-        for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()).rev() {
-            m.backward_lanes(
-                eff,
-                wt,
-                sampling,
-                None,
-                &ws.x_cat,
-                &mut ws.dx_cat,
-                dc,
-                n,
-                &ws.keep,
-                mws,
-                dv,
-            );
-        }
-        if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
-            a.backward_lanes(
-                eff,
-                &ws.x_cat,
-                &mut ws.dx_cat,
-                dc,
-                &ws.x_num,
-                &mut ws.dx_num,
-                dn,
-                n,
-                &ws.mask,
-                &ws.keep,
-                aws,
-                dv,
-            );
-        }
-        if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
-            a.backward_lanes(
-                eff,
-                sampling,
-                &ws.x_cat,
-                &mut ws.dx_cat,
-                dc,
-                n,
-                &ws.mask,
-                &ws.keep,
-                aws,
-                dv,
-            );
-        }
-    }
-    net.embed
-        .backward_lanes(&ws.tokens, &ws.dx_cat, dc, &ws.dx_num, dn, n, dv);
 }
 
 /// Fills `wt` (shaped like the parameters) with the transposes of the weight matrices the lane
@@ -446,8 +227,8 @@ impl Model {
         let per_chunk = groups.div_ceil(n_chunks);
         let n_chunks = groups.div_ceil(per_chunk);
         let total = self.params.total_len();
-        self.lane_wt.resize(total, 0.0);
-        transpose_weights(&self.net, &self.params.eff, &mut self.lane_wt);
+        self.lane_transposed.resize(total, 0.0);
+        transpose_weights(&self.net, &self.params.effective, &mut self.lane_transposed);
         while self.lane_chunks.len() < n_chunks {
             self.lane_chunks.push(LaneChunk::new(&self.net, total));
         }
@@ -459,7 +240,7 @@ impl Model {
             n: n_positions,
             sampling,
         };
-        let (net, eff, wt) = (&self.net, &self.params.eff, &self.lane_wt);
+        let (net, eff, wt) = (&self.net, &self.params.effective, &self.lane_transposed);
         self.lane_chunks[..n_chunks]
             .par_iter_mut()
             .zip(self.lane_losses.par_chunks_mut(per_chunk * L))
@@ -474,19 +255,19 @@ impl Model {
                     group_step(net, eff, wt, &batch, &mut rngs, ws, losses);
                 }
                 // Reduce the lanes and leave the accumulators zeroed for the next step.
-                for (d, v) in ws.d.iter_mut().zip(ws.dv.iter_mut()) {
+                for (d, v) in ws.grad.iter_mut().zip(ws.lane_grad.iter_mut()) {
                     *d = v.sum_lanes();
                     *v = V::ZERO;
                 }
             });
         let (first, rest) = self.lane_chunks.split_at_mut(1);
         for other in &rest[..n_chunks - 1] {
-            for (a, b) in first[0].d.iter_mut().zip(&other.d) {
+            for (a, b) in first[0].grad.iter_mut().zip(&other.grad) {
                 *a += b;
             }
         }
         self.params
-            .backprop_samplers(sampling, &self.lane_chunks[0].d);
+            .backprop_samplers(sampling, &self.lane_chunks[0].grad);
         self.lane_losses[..batch_size].iter().sum::<f32>() / batch_size as f32
     }
 }

@@ -3,8 +3,12 @@
 //! turns into one AVX instruction inside the runtime-dispatched passes (`#[inline(always)]`
 //! everywhere, so the dispatched function is where the code is generated).
 //!
-//! `mul_add` is a fused multiply-add; on a CPU without FMA it is the (slow but exact) software
-//! `fmaf`, so both dispatched versions give the same bits.
+//! `v.add_mul(a, b)` is `v + a·b`, fused (named for the order of its operands: `f32::mul_add(x,
+//! a, b)` is the other way round, `x·a + b`). On a CPU without FMA it is the (slow but exact)
+//! software `fmaf`, so both dispatched versions give the same bits.
+//!
+//! Shapes (dimension letters): L lanes (examples of a group); rows of K values per variable or N
+//! keys are `&[V]`.
 
 use std::ops::{Add, AddAssign, Div, Mul, Neg, Sub, SubAssign};
 
@@ -100,7 +104,7 @@ impl V {
 
     /// `self + a·b`, fused.
     #[inline(always)]
-    pub fn mul_add(self, a: V, b: V) -> V {
+    pub fn add_mul(self, a: V, b: V) -> V {
         let mut r = [0.0f32; L];
         for l in 0..L {
             r[l] = a.0[l].mul_add(b.0[l], self.0[l]);
@@ -110,8 +114,8 @@ impl V {
 
     /// `self + s·b` for a scalar `s`, fused.
     #[inline(always)]
-    pub fn mul_add_s(self, s: f32, b: V) -> V {
-        self.mul_add(V::splat(s), b)
+    pub fn add_mul_s(self, s: f32, b: V) -> V {
+        self.add_mul(V::splat(s), b)
     }
 
     /// Lane-wise maximum.
@@ -186,10 +190,10 @@ fn exp_approx(x: V) -> V {
     let xc = x.zip(V::splat(-87.0), |a, b| if a > b { a } else { b });
     let xc = xc.zip(V::splat(88.0), |a, b| if a < b { a } else { b });
     let fx = V::splat(0.5)
-        .mul_add(xc, V::splat(std::f32::consts::LOG2_E))
+        .add_mul(xc, V::splat(std::f32::consts::LOG2_E))
         .map(f32::floor);
-    let r = xc.mul_add(fx, V::splat(-0.693_359_4));
-    let r = r.mul_add(fx, V::splat(2.121_944_4e-4));
+    let r = xc.add_mul(fx, V::splat(-0.693_359_4));
+    let r = r.add_mul(fx, V::splat(2.121_944_4e-4));
     let z = r * r;
     let mut y = V::splat(1.987_569_1e-4);
     for c in [
@@ -199,9 +203,9 @@ fn exp_approx(x: V) -> V {
         1.666_666_5e-1,
         0.5,
     ] {
-        y = V::splat(c).mul_add(y, r);
+        y = V::splat(c).add_mul(y, r);
     }
-    let y = r.mul_add(y, z) + V::ONE;
+    let y = r.add_mul(y, z) + V::ONE;
     // 2^fx from the bits of fx + 2^23 + 127, whose low mantissa bits hold fx + 127 ∈ [2, 254].
     let pow2 = (fx + V::splat(8_388_735.0)).map(|v| f32::from_bits(v.to_bits() << 23));
     let e = y * pow2;
@@ -293,7 +297,7 @@ pub(crate) fn sample_backward(s: Sampling, soft: &[V], dy: &[V], dx: &mut [V]) {
     let inv_tau = V::splat(1.0 / s.tau());
     let mut dot = V::ZERO;
     for (&p, &g) in soft.iter().zip(dy) {
-        dot = dot.mul_add(p, g);
+        dot = dot.add_mul(p, g);
     }
     for ((d, &p), &g) in dx.iter_mut().zip(soft).zip(dy) {
         *d = p * (g - dot) * inv_tau;

@@ -1,4 +1,4 @@
-//! Categorical attention (spec §4): select with a one-to-one predicate, default to BOS when
+//! Categorical attention: select with a one-to-one predicate, default to BOS when
 //! nothing matches, prefer the closest match through a fixed relative-position bias in log
 //! space, sample over keys, and copy the chosen value variable.
 //!
@@ -62,7 +62,7 @@ pub(crate) struct CatAttnWs {
     /// `val_j`: `[H, N, K]`.
     pub val: Vec<f32>,
     /// `S'` = scores with the BOS default added at key 0: `[H, N, N]`.
-    pub sp: Vec<f32>,
+    pub scores_with_default: Vec<f32>,
     /// `s_i` = sum of unmasked scores per query: `[H, N]`.
     pub ssum: Vec<f32>,
     /// Attention used downstream: `[H, N, N]`.
@@ -81,7 +81,7 @@ impl CatAttnWs {
         Self {
             sel: SelectorWs::new(heads, n_ctx, k),
             val: vec![0.0; heads * n_ctx * k],
-            sp: vec![0.0; hnn],
+            scores_with_default: vec![0.0; hnn],
             ssum: vec![0.0; heads * n_ctx],
             probs: vec![0.0; hnn],
             soft: vec![0.0; hnn],
@@ -137,7 +137,7 @@ impl CatAttention {
                     }
                 }
                 ws.ssum[h * n + i] = sum;
-                let sp = &mut ws.sp[r..r + n];
+                let sp = &mut ws.scores_with_default[r..r + n];
                 sp.copy_from_slice(s);
                 sp[0] += self.bos.value_and_slope(sum).0;
                 for (j, ((xj, &spj), &m)) in x.iter_mut().zip(sp.iter()).zip(mrow).enumerate() {
@@ -222,7 +222,11 @@ impl CatAttention {
                 let dsrow = &mut ws.ds[r..r + n];
                 sample_backward(sampling, &ws.soft[r..r + n], da, dsrow);
                 let mrow = &mask[i * n..(i + 1) * n];
-                for ((d, &m), &spj) in dsrow.iter_mut().zip(mrow).zip(&ws.sp[r..r + n]) {
+                for ((d, &m), &spj) in dsrow
+                    .iter_mut()
+                    .zip(mrow)
+                    .zip(&ws.scores_with_default[r..r + n])
+                {
                     *d = if m {
                         score_grad(*d, inv_temp, spj, straight_through)
                     } else {
@@ -250,7 +254,8 @@ impl CatAttention {
     }
 }
 
-/// The fixed relative-position bias buffer of length `2·m` (spec §4), computed in `f32` the way
+/// The fixed relative-position bias buffer of length `2·m` (indexed by `j − i`
+/// with wrap-around; in log space it makes a query prefer the closest matching key), computed in `f32` the way
 /// the reference's `torch.linspace` does on CPU (fused multiply-add in the scalar path, a
 /// separate multiply and add inside 2×8-wide vector chunks), so it equals the reference's
 /// buffer bit for bit: `[−2, linspace(0, −m, m−1)/m, linspace(−m, 0, m)/m]`.
@@ -304,7 +309,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn bias_matches_the_spec_table() {
+    fn bias_matches_the_reference_buffer() {
         let b = fixed_rel_pos_bias(8);
         let m2 = b.len();
         let row3: Vec<f32> = (0..8).map(|j| b[(j + m2 - 3) % m2]).collect();

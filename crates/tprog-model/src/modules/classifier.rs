@@ -1,8 +1,11 @@
-//! The classifier (spec §7): `logits = [x_cat, x_num] · W_U`, no bias, masked classes −1e30.
+//! The classifier: `logits = [x_cat, x_num] · W_U`, no bias, masked classes −1e30.
 //!
 //! Faithfulness: each logit is a plain left-to-right `f32` sum over the `D_U` features in stream
 //! order, one multiply then one add per term (no FMA, no blocking), so a program interpreter
 //! that sums the same weights in the same order reproduces the discrete model's logits exactly.
+//!
+//! Shapes (dimension letters): N positions, C classes, D_U classifier inputs (`D_cat + D_num`, the
+//! two streams side by side); `W_U` is `[D_U, C]`.
 
 use crate::kernels::{axpy, dot};
 

@@ -1,5 +1,10 @@
-//! Input embeddings (spec §2.1): the token embedding (frozen one-hot, or `n_vars_cat` learned
+//! Input embeddings: the token embedding (frozen one-hot, or `n_vars_cat` learned
 //! variables, both sampled column-wise), the one-hot positions, and the numerical embedding.
+//!
+//! Shapes (dimension letters): N positions, V vocabulary, K values per variable; `x_cat` `[N,
+//! D_cat]`, `x_num` `[N, D_num]`.
+
+use super::StreamShape;
 
 /// Token, position and numerical embeddings; offsets locate the tensors in the flat buffers.
 #[derive(Debug, Clone, Copy)]
@@ -24,17 +29,19 @@ pub(crate) struct Embed {
 impl Embed {
     /// Writes the token variables, positions (`x_cat`, stride `dc`) and numerical inputs
     /// (`x_num`, stride `dn`) of `n` positions.
-    #[allow(clippy::too_many_arguments)]
     pub fn forward(
         &self,
         eff: &[f32],
         tokens: &[u32],
         x_cat: &mut [f32],
-        dc: usize,
         x_num: &mut [f32],
-        dn: usize,
-        n: usize,
+        shape: StreamShape,
     ) {
+        let StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        } = shape;
         let (k, v) = (self.k, self.vocab);
         let d_model = self.n_vars_cat * k;
         for (i, &t) in tokens.iter().enumerate().take(n) {
@@ -52,17 +59,19 @@ impl Embed {
     }
 
     /// Accumulates the gradients of the learned embeddings (nothing when both are frozen).
-    #[allow(clippy::too_many_arguments)]
     pub fn backward(
         &self,
         tokens: &[u32],
         dx_cat: &[f32],
-        dc: usize,
         dx_num: &[f32],
-        dn: usize,
-        n: usize,
         d_eff: &mut [f32],
+        shape: StreamShape,
     ) {
+        let StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        } = shape;
         let (k, v) = (self.k, self.vocab);
         for (i, &t) in tokens.iter().enumerate().take(n) {
             let t = t as usize;

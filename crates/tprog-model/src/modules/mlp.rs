@@ -1,4 +1,4 @@
-//! One MLP (spec §6): read `ℓ` variables, `h = ReLU(W_in u + b_in)`,
+//! One MLP: read `ℓ` variables, `h = ReLU(W_in u + b_in)`,
 //! `o = log_softmax(W_out h + b_out)`, output `sample(o)`, a categorical variable of width `k`.
 //! Categorical MLPs read `k`-blocks of `x_cat`; numerical MLPs read scalars of `x_num`.
 //!

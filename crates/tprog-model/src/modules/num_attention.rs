@@ -1,9 +1,10 @@
-//! Numerical attention (spec §5): the same select as categorical heads, but no BOS default,
+//! Numerical attention: the same select as categorical heads, but no BOS default,
 //! no position bias and no softmax: `out_i = Σ_{j unmasked} S[i,j] · v_j`, a sum (with the
 //! value `ones` it counts the matching keys). `v_j` reads one scalar of `x_num`.
 //!
 //! Dimension letters: H heads, N positions, K values per variable.
 
+use super::StreamShape;
 use super::read::Read;
 use super::selector::{Selector, SelectorWs};
 
@@ -44,18 +45,20 @@ impl NumAttnWs {
 impl NumAttention {
     /// Forward for one example: reads `x_cat` (stride `dc`) and `x_num` (stride `dn`), writes
     /// the heads' outputs into their columns of `x_num`.
-    #[allow(clippy::too_many_arguments)]
     pub fn forward(
         &self,
         eff: &[f32],
         x_cat: &[f32],
-        dc: usize,
         x_num: &mut [f32],
-        dn: usize,
-        n: usize,
         mask: &[bool],
         ws: &mut NumAttnWs,
+        shape: StreamShape,
     ) {
+        let StreamShape {
+            d_cat: dc,
+            d_num: dn,
+            n,
+        } = shape;
         let heads = self.select.heads;
         self.select.forward(eff, x_cat, dc, n, &mut ws.sel);
         for h in 0..heads {

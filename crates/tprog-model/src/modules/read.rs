@@ -1,6 +1,9 @@
-//! `ConstrainedRead` (spec §2.2): each of `R` outputs is a weighted sum of the `n` blocks
+//! `ConstrainedRead` (the reference's name for a variable read): each of `R` outputs is a weighted sum of the `n` blocks
 //! (width `w`) at the start of a stream row, with weights `π = sample(φ)`, `φ ∈ R^{R×n}`.
 //! At test time `π` is one-hot, so a read copies exactly one variable.
+//!
+//! Shapes (dimension letters): N positions (rows), R outputs (heads or MLP inputs), n variables to
+//! choose from, W block width (`k` or 1).
 
 use crate::kernels::{axpy, dot};
 

@@ -1,6 +1,6 @@
-//! The "select" part shared by categorical and numerical attention (spec §4 steps 1–3): key and
-//! query reads from `x_cat`, the predicate `P = sample(ψ_h)` and the score matrix
-//! `S[i,j] = qvar_iᵀ P key_j`, forward and backward.
+//! The "select" part shared by categorical and numerical attention (everything before the BOS
+//! default and the sampling over keys): key and query reads from `x_cat`, the predicate
+//! `P = sample(ψ_h)` and the score matrix `S[i,j] = qvar_iᵀ P key_j`, forward and backward.
 //!
 //! Dimension letters: H heads, N positions, K values per variable (`k = d_var`).
 
