@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Runs each fuzz target for SECONDS (default 60) in release mode, one after the other:
+# Runs every fuzz target of tprog-fuzz (program, jsonl, rundir, pt) for SECONDS each (default
+# 60) in release mode, one after the other:
 #   scripts/fuzz.sh 600
-# Targets: the JSONL loader (tprog-tasks, examples/fuzz_jsonl.rs) and the program loader and
-# interpreter (tprog-program, examples/fuzz_program.rs). Each prints its executions and panics;
-# a panicking case is written to $TMPDIR (see the example's header) and this script exits 1.
-# Extra arguments (e.g. --seed 7) are passed to every target.
+# Each target prints its executions, loaded inputs, time and panics; a panicking input is
+# written to $TMPDIR/fuzz_<target>_crash_<seed>.bin and this script exits 1.
+# Extra arguments (e.g. --seed 7) are passed to the fuzzer.
 set -euo pipefail
 
 seconds="${1:-60}"
@@ -16,11 +16,5 @@ cd "$(dirname "$0")/.."
 export CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true
 export CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true
 
-status=0
-for target in "tprog-tasks fuzz_jsonl" "tprog-program fuzz_program"; do
-    read -r package example <<<"$target"
-    cargo build --quiet --release -p "$package" --example "$example"
-    echo "== $example: $seconds s"
-    "target/release/examples/$example" --seconds "$seconds" "$@" || status=1
-done
-exit "$status"
+cargo build --quiet --release -p tprog-fuzz --bin fuzz
+exec target/release/fuzz --target all --seconds "$seconds" "$@"

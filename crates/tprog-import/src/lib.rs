@@ -12,7 +12,7 @@
 //! whose magnitude exceeds 2^24 is rounded, as `tensor.float()` would). Any other storage type is
 //! [`TorchImportError::UnsupportedDtype`]. Tensors must be contiguous (row-major; dimensions of
 //! size 1 may carry any stride). Damaged input of any kind is a [`TorchImportError`], never a
-//! panic (`examples/fuzz_pt.rs` checks this).
+//! panic (the `pt` target of `tprog-fuzz` checks this).
 //!
 //! A checkpoint with one tensor `w = [1.5, -2.0]`, built in memory as `torch.save` lays it out:
 //!

@@ -6,7 +6,6 @@ pub mod config;
 pub mod data;
 mod error;
 pub mod eval;
-pub mod fuzz;
 pub mod import;
 pub mod presets;
 pub mod rundir;

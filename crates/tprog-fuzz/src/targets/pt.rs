@@ -1,119 +1,140 @@
-//! Random mutations of a `.pt` checkpoint, shared by the fuzz test (`tests/fuzz_pt.rs`) and the
-//! long-running fuzzer (`examples/fuzz_pt.rs`): raw byte changes (bit flips, interesting values,
-//! truncation, insertion, deletion), changes to zip header fields, and changes to the archive's
-//! entries re-zipped with valid checksums (pickle bytes and integer operands, storages cut or
-//! grown, entries dropped, renamed, duplicated or deflated), so the reader's every layer is hit.
-//! Deterministic: a seed gives the same mutations on every machine.
-
-#![allow(dead_code)]
+//! The `.pt` reader (the reference's zip + pickle checkpoints). Each case: the fixture
+//! checkpoint under one to four mutations, half on the raw file (bit flips, interesting values,
+//! truncation, insertion, deletion, zip header fields), half on its archive entries re-zipped
+//! with valid checksums (pickle bytes, integer operands and well-formed random opcodes,
+//! storages cut or grown, entries dropped, renamed, duplicated or deflated), so every layer of
+//! the reader is reached. Reading must give tensors or a typed [`TorchImportError`].
 
 use std::io::{Cursor, Read, Write};
-use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::Path;
-use std::sync::Mutex;
+use std::path::{Path, PathBuf};
 
-/// SplitMix64: a tiny, seedable generator (no dependency needed).
-pub struct Rng(u64);
+use tprog_import::TorchImportError;
 
-impl Rng {
-    /// A generator from a seed.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
+use crate::FuzzError;
+use crate::driver::{Outcome, Target};
+use crate::mutate;
+use crate::rng::Rng;
 
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in `0..n` (`n > 0`).
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    /// A random byte.
-    pub fn byte(&mut self) -> u8 {
-        self.next_u64() as u8
-    }
-}
-
-/// Values that break size and offset arithmetic more often than random ones.
-const INTERESTING: [u64; 12] = [
-    0,
-    1,
-    2,
-    0x7f,
-    0x80,
-    0xff,
-    0x7fff,
-    0xffff,
-    0x7fff_ffff,
-    0xffff_ffff,
-    0x7fff_ffff_ffff_ffff,
-    u64::MAX,
-];
-
-/// A checkpoint taken apart: the file's bytes and its archive entries.
-pub struct Seed {
-    /// The file as it is on disk.
-    pub bytes: Vec<u8>,
-    /// `(name, contents)` of every entry, in archive order.
-    pub entries: Vec<(String, Vec<u8>)>,
-}
-
-impl Seed {
-    /// Reads a checkpoint and its entries.
-    pub fn load(path: &Path) -> Result<Seed, Box<dyn std::error::Error>> {
-        let bytes = std::fs::read(path)?;
-        let mut archive = zip::ZipArchive::new(Cursor::new(&bytes))?;
-        let mut entries = Vec::new();
-        for i in 0..archive.len() {
-            let mut entry = archive.by_index(i)?;
-            let mut contents = Vec::new();
-            entry.read_to_end(&mut contents)?;
-            entries.push((entry.name().to_string(), contents));
-        }
-        Ok(Seed { bytes, entries })
-    }
-}
+/// The checkpoint copied from the reference run (`tests/fixtures/reference/` at the workspace
+/// root).
+pub const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../tests/fixtures/reference/trained_sort_readme.model.pt"
+);
 
 /// One mutated file and what was done to it.
+#[derive(Debug, Clone)]
 pub struct Mutant {
-    /// The bytes to feed the reader.
+    /// The bytes fed to the reader.
     pub bytes: Vec<u8>,
     /// The mutations applied, for the report.
     pub description: String,
 }
 
-/// Applies one to four random mutations to `seed`.
-pub fn mutate(seed: &Seed, rng: &mut Rng) -> Mutant {
-    let mut entries = seed.entries.clone();
-    let mut steps = Vec::new();
-    // Half the mutants change entries and are re-zipped (checksums hold, the parser is reached);
-    // the other half change the file's raw bytes (the zip layer is reached).
-    let bytes = if rng.below(2) == 0 {
-        for _ in 0..1 + rng.below(3) {
-            steps.push(mutate_entries(&mut entries, rng));
+/// The `.pt` target: a checkpoint taken apart into its file bytes and archive entries.
+#[derive(Debug, Clone)]
+pub struct PtTarget {
+    bytes: Vec<u8>,
+    entries: Vec<(String, Vec<u8>)>,
+}
+
+impl PtTarget {
+    /// The target for the fixture checkpoint.
+    pub fn new() -> Result<Self, FuzzError> {
+        Self::load(Path::new(FIXTURE))
+    }
+
+    /// The target for the checkpoint at `path`, which must read.
+    pub fn load(path: &Path) -> Result<Self, FuzzError> {
+        let bytes = std::fs::read(path).map_err(|source| FuzzError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let zip_error = |source| FuzzError::Zip {
+            path: path.to_path_buf(),
+            source,
+        };
+        let mut archive = zip::ZipArchive::new(Cursor::new(&bytes)).map_err(zip_error)?;
+        let mut entries = Vec::new();
+        for i in 0..archive.len() {
+            let mut entry = archive.by_index(i).map_err(zip_error)?;
+            let mut contents = Vec::new();
+            entry
+                .read_to_end(&mut contents)
+                .map_err(|source| FuzzError::Read {
+                    path: path.to_path_buf(),
+                    source,
+                })?;
+            entries.push((entry.name().to_string(), contents));
         }
-        let deflate = rng.below(8) == 0;
-        if deflate {
-            steps.push("deflated".to_string());
+        if let Err(error) = read(&bytes) {
+            return Err(FuzzError::SeedRefused {
+                what: PathBuf::from(path).display().to_string(),
+                message: error.to_string(),
+            });
         }
-        zip_entries(&entries, deflate)
-    } else {
-        let mut bytes = seed.bytes.clone();
-        for _ in 0..1 + rng.below(4) {
-            steps.push(mutate_raw(&mut bytes, rng));
+        Ok(Self { bytes, entries })
+    }
+
+    /// The unmutated checkpoint's bytes.
+    pub fn original(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Reads `bytes` as tprog does.
+fn read(bytes: &[u8]) -> Result<Vec<tprog_import::TorchTensor>, TorchImportError> {
+    tprog_import::read_state_dict_from(Cursor::new(bytes), Path::new("mutant.pt"))
+}
+
+impl Target for PtTarget {
+    type Case = Mutant;
+
+    fn name(&self) -> &'static str {
+        "pt"
+    }
+
+    fn case(&self, seed: u64) -> Mutant {
+        let mut rng = Rng::new(seed);
+        let mut entries = self.entries.clone();
+        let mut steps = Vec::new();
+        // Half the mutants change entries and are re-zipped (checksums hold, the parser is
+        // reached); the other half change the file's raw bytes (the zip layer is reached).
+        let bytes = if rng.one_in(2) {
+            for _ in 0..1 + rng.below(3) {
+                steps.push(mutate_entries(&mut entries, &mut rng));
+            }
+            let deflate = rng.one_in(8);
+            if deflate {
+                steps.push("deflated".to_string());
+            }
+            zip_entries(&entries, deflate)
+        } else {
+            let mut bytes = self.bytes.clone();
+            for _ in 0..1 + rng.below(4) {
+                steps.push(mutate_raw(&mut bytes, &mut rng));
+            }
+            bytes
+        };
+        Mutant {
+            bytes,
+            description: steps.join("; "),
         }
-        bytes
-    };
-    Mutant {
-        bytes,
-        description: steps.join("; "),
+    }
+
+    fn bytes<'a>(&self, case: &'a Mutant) -> &'a [u8] {
+        &case.bytes
+    }
+
+    fn describe(&self, case: &Mutant) -> String {
+        case.description.clone()
+    }
+
+    fn execute(&self, _seed: u64, case: &Mutant) -> Outcome {
+        match read(&case.bytes) {
+            Ok(_) => Outcome::Loaded,
+            Err(error) => Outcome::Refused(variant_name(&error)),
+        }
     }
 }
 
@@ -144,55 +165,43 @@ fn mutate_raw(bytes: &mut Vec<u8>, rng: &mut Rng) -> String {
         bytes.push(rng.byte());
         return "grew an empty file".to_string();
     }
-    let at = rng.below(bytes.len());
+    let len = bytes.len();
     match rng.below(8) {
         0 => {
-            let bit = rng.below(8);
-            bytes[at] ^= 1 << bit;
-            format!("flipped bit {bit} of byte {at}")
+            mutate::flip_bit(rng, bytes);
+            "flipped a bit".to_string()
         }
         1 => {
-            let value = INTERESTING[rng.below(INTERESTING.len())] as u8;
+            let at = rng.below(len);
+            let value = mutate::interesting(rng) as u8;
             bytes[at] = value;
             format!("set byte {at} to {value:#04x}")
         }
         2 => {
-            let keep = rng.below(bytes.len());
-            bytes.truncate(keep);
-            format!("truncated to {keep} bytes")
+            mutate::truncate(rng, bytes);
+            format!("truncated to {} bytes", bytes.len())
         }
         3 => {
-            let n = 1 + rng.below(16);
-            let insert: Vec<u8> = (0..n).map(|_| rng.byte()).collect();
-            bytes.splice(at..at, insert);
-            format!("inserted {n} bytes at {at}")
+            mutate::insert_bytes(rng, bytes, 16);
+            format!("inserted {} bytes", bytes.len() - len)
         }
         4 => {
-            let n = (1 + rng.below(16)).min(bytes.len() - at);
-            bytes.drain(at..at + n);
-            format!("deleted {n} bytes at {at}")
+            mutate::delete(rng, bytes, 16);
+            format!("deleted {} bytes", len - bytes.len())
         }
         5 => {
+            let at = rng.below(len);
             let width = [2usize, 4, 8][rng.below(3)];
-            let value = INTERESTING[rng.below(INTERESTING.len())];
-            overwrite_le(bytes, at, width, value);
+            let value = mutate::interesting(rng);
+            mutate::overwrite_le(bytes, at, width, value);
             format!("wrote {value:#x} as {width} bytes at {at}")
         }
         _ => mutate_zip_header(bytes, rng),
     }
 }
 
-/// Overwrites `width` little-endian bytes at `at` (clipped at the end of `bytes`).
-fn overwrite_le(bytes: &mut [u8], at: usize, width: usize, value: u64) {
-    for (i, b) in value.to_le_bytes().iter().take(width).enumerate() {
-        if let Some(slot) = bytes.get_mut(at + i) {
-            *slot = *b;
-        }
-    }
-}
-
 /// Sets one field of a local header, central directory record or end record to an interesting
-/// value.
+/// (or random) value.
 fn mutate_zip_header(bytes: &mut [u8], rng: &mut Rng) -> String {
     /// A record's signature and its fields that steer the reader, as (offset, width).
     type Record = (&'static [u8; 4], &'static [(usize, usize)]);
@@ -225,17 +234,16 @@ fn mutate_zip_header(bytes: &mut [u8], rng: &mut Rng) -> String {
         .filter(|(_, w)| *w == signature)
         .map(|(i, _)| i)
         .collect();
-    if starts.is_empty() {
+    let Some(&start) = rng.choose(&starts) else {
         return format!("no {signature:?} record to change");
-    }
-    let start = starts[rng.below(starts.len())];
+    };
     let (offset, width) = fields[rng.below(fields.len())];
-    let value = if rng.below(4) == 0 {
+    let value = if rng.one_in(4) {
         rng.next_u64()
     } else {
-        INTERESTING[rng.below(INTERESTING.len())]
+        mutate::interesting(rng)
     };
-    overwrite_le(bytes, start + offset, width, value);
+    mutate::overwrite_le(bytes, start + offset, width, value);
     format!(
         "set the {width}-byte field at +{offset} of the {} record at {start} to {value:#x}",
         String::from_utf8_lossy(&signature[2..]).escape_debug()
@@ -257,9 +265,8 @@ fn mutate_entries(entries: &mut Vec<(String, Vec<u8>)>, rng: &mut Rng) -> String
         (5, _) => {
             let i = rng.below(entries.len());
             let (name, contents) = &mut entries[i];
-            let keep = rng.below(contents.len() + 1);
-            contents.truncate(keep);
-            format!("cut entry {name} to {keep} bytes")
+            mutate::truncate(rng, contents);
+            format!("cut entry {name} to {} bytes", contents.len())
         }
         (6, _) => {
             let i = rng.below(entries.len());
@@ -339,17 +346,16 @@ fn mutate_pickle(pickle: &mut Vec<u8>, rng: &mut Rng) -> String {
             let ints: Vec<usize> = (0..pickle.len())
                 .filter(|&i| matches!(pickle[i], b'K' | b'M' | b'J'))
                 .collect();
-            if ints.is_empty() {
+            let Some(&i) = rng.choose(&ints) else {
                 return "no integer to change".to_string();
-            }
-            let i = ints[rng.below(ints.len())];
+            };
             let width = match pickle[i] {
                 b'K' => 1,
                 b'M' => 2,
                 _ => 4,
             };
-            let value = INTERESTING[rng.below(INTERESTING.len())];
-            overwrite_le(pickle, i + 1, width, value);
+            let value = mutate::interesting(rng);
+            mutate::overwrite_le(pickle, i + 1, width, value);
             format!("set the integer at {i} to {value:#x}")
         }
         3 => {
@@ -358,9 +364,9 @@ fn mutate_pickle(pickle: &mut Vec<u8>, rng: &mut Rng) -> String {
             format!("truncated to {keep} bytes")
         }
         4 => {
-            let n = (1 + rng.below(8)).min(pickle.len() - at);
-            pickle.drain(at..at + n);
-            format!("deleted {n} bytes at {at}")
+            let len = pickle.len();
+            mutate::delete(rng, pickle, 8);
+            format!("deleted {} bytes", len - pickle.len())
         }
         _ => {
             // Copy a run of the pickle elsewhere: repeats whole opcodes and structures.
@@ -400,7 +406,7 @@ fn random_ops(rng: &mut Rng, count: usize) -> Vec<u8> {
     const PLAIN: &[u8] = b"()]}N\x88\x89tldaesuRQb01\x85\x86\x87\x94\x93.";
     let mut out = Vec::new();
     for _ in 0..count {
-        let interesting = INTERESTING[rng.below(INTERESTING.len())];
+        let interesting = mutate::interesting(rng);
         match rng.below(10) {
             0 => out.extend([b'K', interesting as u8]),
             1 => {
@@ -434,59 +440,9 @@ fn random_ops(rng: &mut Rng, count: usize) -> Vec<u8> {
     out
 }
 
-/// What the reader did with one input.
-pub enum Outcome {
-    /// It read the checkpoint.
-    Read,
-    /// It returned an error (the variant's name).
-    Refused(&'static str),
-    /// It panicked: the panic's message and location.
-    Panicked(String),
-}
-
-/// The last panic's message and location, recorded by the hook [`quiet_panics`] installs.
-static LAST_PANIC: Mutex<String> = Mutex::new(String::new());
-
-/// Replaces the panic hook with one that records the panic for [`run_reader`] instead of
-/// printing it (call once, from a binary that runs nothing else in parallel).
-pub fn quiet_panics() {
-    std::panic::set_hook(Box::new(|info| {
-        let location = info
-            .location()
-            .map(|l| format!("{}:{}", l.file(), l.line()))
-            .unwrap_or_default();
-        let message = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_default();
-        if let Ok(mut last) = LAST_PANIC.lock() {
-            *last = format!("{message} at {location}");
-        }
-    }));
-}
-
-/// Runs the reader on `bytes` and reports what happened, catching any panic.
-pub fn run_reader(bytes: &[u8]) -> Outcome {
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        tprog_import::read_state_dict_from(Cursor::new(bytes), Path::new("mutant.pt"))
-    }));
-    match result {
-        Ok(Ok(_)) => Outcome::Read,
-        Ok(Err(error)) => Outcome::Refused(variant_name(&error)),
-        Err(_) => Outcome::Panicked(
-            LAST_PANIC
-                .lock()
-                .map(|m| m.clone())
-                .unwrap_or_else(|_| "panic (message lost)".to_string()),
-        ),
-    }
-}
-
 /// The name of an error's variant, for the tally.
-pub fn variant_name(error: &tprog_import::TorchImportError) -> &'static str {
-    use tprog_import::TorchImportError as E;
+pub fn variant_name(error: &TorchImportError) -> &'static str {
+    use TorchImportError as E;
     match error {
         E::Io { .. } => "Io",
         E::NotZip { .. } => "NotZip",
