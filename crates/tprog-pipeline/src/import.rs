@@ -5,12 +5,10 @@
 use std::path::Path;
 use std::time::Instant;
 
-use tprog_train::checkpoint::LoopState;
+use tprog_train::Outcome;
 use tprog_train::import::{Imported, import_reference};
-use tprog_train::rundir::files;
-use tprog_train::{Outcome, session};
 
-use crate::{PipelineError, Summary, finish, stages};
+use crate::{PipelineError, Summary, finish};
 
 /// Imports `model_pt` with its `args_json` into a new run at `out`, then evaluates, decompiles,
 /// verifies and emits its program like a trained run's. Returns the import's details and the
@@ -22,17 +20,20 @@ pub fn import(
     overwrite: bool,
 ) -> Result<(Imported, Summary), PipelineError> {
     let started = Instant::now();
-    let imported = import_reference(model_pt, args_json, out, overwrite)?;
-    let run = session::open(out)?;
-    let data = stages::task(&run.config)?;
-    let model = session::load_model(&run)?;
-    let state: LoopState = run.dir.read_json(files::STATE)?;
+    // The import hands over the model, its data and its state: nothing is read back.
+    let (imported, model) = import_reference(model_pt, args_json, out, overwrite)?;
     let trained = Outcome {
         model,
-        state,
+        state: imported.state.clone(),
         interrupted: false,
         stopped_early: false,
     };
-    let summary = finish(&run.dir, &run.config, &data, trained, started)?;
+    let summary = finish(
+        &imported.run,
+        &imported.config,
+        &imported.data,
+        trained,
+        started,
+    )?;
     Ok((imported, summary))
 }

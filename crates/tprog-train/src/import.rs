@@ -24,6 +24,10 @@ pub struct Imported {
     pub config: RunConfig,
     /// Tensors of the checkpoint that are buffers we derive from the config (ignored).
     pub ignored_buffers: Vec<String>,
+    /// The data the reference trained on, regenerated from `args.json`.
+    pub data: session::RunData,
+    /// The loop state written with it (every epoch done, the imported model the best).
+    pub state: LoopState,
 }
 
 impl Imported {
@@ -204,13 +208,14 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
     Ok((config, dataset))
 }
 
-/// Imports `model_pt` (a reference state dict) with its `args_json` into a new run at `out`.
+/// Imports `model_pt` (a reference state dict) with its `args_json` into a new run at `out`;
+/// returns the run and the imported model (also saved as `model.safetensors`).
 pub fn import_reference(
     model_pt: &Path,
     args_json: &Path,
     out: &Path,
     overwrite: bool,
-) -> Result<Imported, TrainError> {
+) -> Result<(Imported, Model), TrainError> {
     let args = ReferenceArgs::from_file(args_json)?;
     let (config, dataset) = run_config(&args).map_err(|error| match error {
         TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
@@ -227,8 +232,7 @@ pub fn import_reference(
     let splits = data::encode(&dataset)?;
     let val = crate::eval::evaluate(&mut model, &splits.val)?;
     let run = session::create(out, &config, overwrite)?;
-    let model_path = run.path(files::MODEL);
-    model.save_safetensors(&model_path)?;
+    run.write_atomic(files::MODEL, &model.to_safetensors_bytes()?)?;
     let state = LoopState {
         epochs_completed: config.train.n_epochs,
         adam_steps: 0,
@@ -238,11 +242,14 @@ pub fn import_reference(
         seconds: 0.0,
     };
     checkpoint::save(&run, model.params(), &state)?;
-    Ok(Imported {
+    let imported = Imported {
         run,
         config,
         ignored_buffers,
-    })
+        data: session::RunData { dataset, splits },
+        state,
+    };
+    Ok((imported, model))
 }
 
 /// Copies every tensor of the checkpoint that the model has into it and returns the names of

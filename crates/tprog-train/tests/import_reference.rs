@@ -120,7 +120,7 @@ fn args_of_another_architecture_name_both_files_and_every_tensor() {
 #[test]
 fn imported_trained_sort_model_matches_the_fixture_predictions() {
     let out = scratch("trained_sort").join("run");
-    let imported = import_reference(
+    let (imported, _model) = import_reference(
         &reference().join("trained_sort_readme.model.pt"),
         &reference().join("trained_sort_readme.args.json"),
         &out,
