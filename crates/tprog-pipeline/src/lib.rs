@@ -49,8 +49,8 @@ mod summary;
 
 pub use error::PipelineError;
 pub use request::{
-    DataRequest, MAX_DATASET_SIZE, MAX_MODULES, Overrides, Prepared, Request, default_run_dir,
-    prepare,
+    DataRequest, MAX_DATASET_SIZE, MAX_MODULES, MAX_N_CTX, Overrides, Prepared, Request,
+    default_run_dir, prepare,
 };
 pub use summary::{Faithful, SUMMARY_VERSION, SplitAgreement, SplitResult, Summary};
 

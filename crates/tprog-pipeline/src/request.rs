@@ -94,6 +94,9 @@ pub struct Prepared {
 
 /// Most layers, heads or MLPs per layer a request may ask for.
 pub const MAX_MODULES: usize = 64;
+/// Longest example (in tokens, with BOS/EOS) a run trains on: attention memory grows with the
+/// square of the context length, and a longer line in a data file would abort on allocation.
+pub const MAX_N_CTX: usize = 1024;
 /// Most examples a generated dataset may ask for.
 pub const MAX_DATASET_SIZE: usize = 10_000_000;
 
@@ -200,6 +203,17 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     let dataset = data::load(&source)?;
     let model = resolved.model_config(&dataset);
     model.validate().map_err(tprog_train::TrainError::from)?;
+    if dataset.n_ctx > MAX_N_CTX {
+        let source = match &request.data {
+            DataRequest::File { path, .. } => path.display().to_string(),
+            DataRequest::Task(_) => dataset.task.clone(),
+        };
+        return Err(PipelineError::Invalid(vec![format!(
+            "{source}: its longest example has {} tokens; tprog trains on examples of at most \
+             {MAX_N_CTX} tokens (attention memory grows with the square of the length)",
+            dataset.n_ctx
+        )]));
+    }
     let config = RunConfig {
         name,
         preset: Some(request.preset.as_str().to_owned()),

@@ -121,9 +121,6 @@ pub fn export(run: &OpenRun, format: ExportFormat) -> Result<String, PipelineErr
     })
 }
 
-/// The files a run directory holds; none of them may be overwritten by an export.
-pub const RUN_FILES: [&str; 9] = files::ALL;
-
 /// Writes `text` to a user-named file `path` atomically. An existing file is replaced only with
 /// `force`, and never when it is one of a run directory's own files.
 pub fn write_output(path: &Path, bytes: &[u8], force: bool) -> Result<(), PipelineError> {
@@ -131,7 +128,7 @@ pub fn write_output(path: &Path, bytes: &[u8], force: bool) -> Result<(), Pipeli
         && parent.join(files::CONFIG).is_file()
         && path
             .file_name()
-            .is_some_and(|name| RUN_FILES.iter().any(|f| name == *f))
+            .is_some_and(|name| files::ALL.iter().any(|f| name == *f))
     {
         return Err(PipelineError::Invalid(vec![format!(
             "{} is a file of the run in {}; write the output elsewhere",

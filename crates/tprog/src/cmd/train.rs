@@ -21,9 +21,6 @@ use crate::cmd::tables;
 const MAX_SEEDS: usize = 1000;
 /// Most worker threads.
 const MAX_THREADS: usize = 1024;
-/// Longest example (in tokens, with BOS/EOS) a run trains on: attention memory grows with the
-/// square of the context length, and a longer line in a `--data` file would abort on allocation.
-const MAX_N_CTX: usize = 1024;
 
 /// Arguments of `tprog train`.
 #[derive(Debug, clap::Args)]
@@ -223,24 +220,15 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     };
     let several = args.seeds.is_some();
     let mut request = request(&args)?;
+    request.overrides.seed = seeds[0];
+    // The data does not depend on the training seed: it is made once for every seed.
+    let mut prepared = tprog_pipeline::prepare(&request)?;
+    tables::note_data(&prepared.data.dataset);
     let mut runs = Vec::new();
     let mut run_root: Option<PathBuf> = None;
     for seed in seeds {
-        request.overrides.seed = seed;
-        let prepared = tprog_pipeline::prepare(&request)?;
-        let n_ctx = prepared.data.dataset.n_ctx;
-        if n_ctx > MAX_N_CTX {
-            let source = args.data.as_ref().map_or_else(
-                || prepared.data.dataset.task.clone(),
-                |path| path.display().to_string(),
-            );
-            bail!(
-                "{source}: its longest example has {n_ctx} tokens; tprog trains on examples of at most \
-                 {MAX_N_CTX} tokens (attention memory grows with the square of the length)"
-            );
-        }
-        if runs.is_empty() {
-            tables::note_data(&prepared.data.dataset);
+        if let Some(seed) = seed {
+            prepared.config.train.seed = seed;
         }
         let seed = prepared.config.train.seed;
         let dir = match (&args.out, several) {
