@@ -30,6 +30,16 @@ pub enum PipelineError {
         /// The run directory.
         dir: PathBuf,
     },
+    /// The run has no checkpoint to continue from.
+    #[error(
+        "{} cannot be resumed: it has no checkpoint.safetensors (the run stopped before its \
+         first checkpoint was complete); start it again with --overwrite",
+        dir.display()
+    )]
+    NotResumable {
+        /// The run directory.
+        dir: PathBuf,
+    },
     /// The program differs from the discrete model (the run's summary and report say where).
     #[error(
         "FAITHFULNESS FAILURE: the program differs from the discrete model on {differing} of \

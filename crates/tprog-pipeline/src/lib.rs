@@ -36,6 +36,7 @@ use std::path::Path;
 use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
+use tprog_train::rundir::files;
 use tprog_train::session::{self, RunData};
 use tprog_train::{Observer, Outcome, RunConfig, RunDir};
 
@@ -94,21 +95,29 @@ pub struct ResumeChanges {
 }
 
 /// Continues the run in `dir` from its last checkpoint (or, when training had finished, redoes
-/// the program stage), then [`finish`].
+/// the program stage), then [`finish`]. Temporary files that an interrupted write left behind
+/// are removed first; their names are returned with the summary.
 pub fn resume(
     dir: &Path,
     changes: ResumeChanges,
     observer: &mut dyn Observer,
     stop: &AtomicBool,
-) -> Result<Summary, PipelineError> {
+) -> Result<(Summary, Vec<String>), PipelineError> {
     let started = Instant::now();
     let mut run = session::open(dir)?;
+    if !run.dir.path(files::CHECKPOINT).is_file() {
+        return Err(PipelineError::NotResumable {
+            dir: dir.to_path_buf(),
+        });
+    }
+    let removed = tprog_train::rundir::remove_stale_temporaries(dir);
     if let Some(n_epochs) = changes.n_epochs {
         extend(&mut run, n_epochs)?;
     }
     let data = stages::task(&run.config)?;
     let trained = stages::continue_relaxed(&run, &data, observer, stop)?;
-    finish(&run.dir, &run.config, &data, trained, started)
+    let summary = finish(&run.dir, &run.config, &data, trained, started)?;
+    Ok((summary, removed))
 }
 
 /// Extends a run to `n_epochs` epochs in all, keeping its temperature schedule, and saves the
@@ -128,7 +137,6 @@ fn extend(run: &mut session::OpenRun, n_epochs: usize) -> Result<(), PipelineErr
     train.schedule_epochs = Some(train.schedule_epochs());
     train.n_epochs = n_epochs;
     train.validate()?;
-    run.dir
-        .write_json(tprog_train::rundir::files::CONFIG, &run.config)?;
+    run.dir.write_json(files::CONFIG, &run.config)?;
     Ok(())
 }

@@ -188,19 +188,6 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
     let stop = interrupt_flag();
     if let Some(dir) = &args.resume {
         check_resume_flags(&args)?;
-        if dir.join(files::CONFIG).is_file() {
-            if !dir.join(files::CHECKPOINT).is_file() {
-                bail!(
-                    "{} cannot be resumed: it has no {} (the run stopped before its first \
-                     checkpoint was complete); start it again with --overwrite",
-                    dir.display(),
-                    files::CHECKPOINT
-                );
-            }
-            for stale in tprog_train::rundir::remove_stale_temporaries(dir) {
-                note!("removed {stale}, left by an interrupted write");
-            }
-        }
         let mut observer = ProgressObserver::new(args.quiet);
         let changes = ResumeChanges {
             n_epochs: args.epochs,
@@ -211,7 +198,10 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
             note!("{}", PipelineError::chain(error));
             return Ok(Status::Interrupted);
         }
-        let summary = summary.with_context(|| format!("resuming {}", dir.display()))?;
+        let (summary, removed) = summary.with_context(|| format!("resuming {}", dir.display()))?;
+        for stale in removed {
+            note!("removed {stale}, left by an interrupted write");
+        }
         return finish(&args, vec![(dir.clone(), summary)]);
     }
     let seeds: Vec<Option<u64>> = match &args.seeds {
