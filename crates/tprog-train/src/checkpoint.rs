@@ -115,14 +115,13 @@ pub fn resume_point(run: &RunDir, params: &mut Params) -> Result<LoopState, Trai
         source,
     })?;
     restore_bytes(&bytes, &path, params)?;
-    let readable: Option<LoopState> = run.read_json(files::STATE).ok();
-    match (stored_state(&bytes, &path)?, readable) {
-        (Some(state), readable) => Ok(LoopState {
+    let readable: Result<LoopState, TrainError> = run.read_json(files::STATE);
+    match stored_state(&bytes, &path)? {
+        Some(state) => Ok(LoopState {
             seconds: readable.map_or(0.0, |r| r.seconds),
             ..state
         }),
-        (None, Some(readable)) => Ok(readable),
-        (None, None) => run.read_json(files::STATE),
+        None => readable,
     }
 }
 
