@@ -4,7 +4,9 @@
 //!
 //! `cargo bench -p tprog-model --bench step` runs every config; arguments filter it:
 //! `-- paper_k8 --threads 2 --steps 20` (the step count makes runs under `valgrind
-//! --tool=callgrind` short; a config name matching nothing prints the list).
+//! --tool=callgrind` short; a config name matching nothing prints the list). `--threads 1,2,4`
+//! times several thread counts, `--chunks N` sets `Model::set_step_chunks` (default 8), and
+//! `--per-example` times the per-example backward (the test oracle) instead of the lanes.
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -43,6 +45,8 @@ struct Options {
     filter: Option<String>,
     threads: Vec<usize>,
     steps: Option<usize>,
+    chunks: usize,
+    per_example: bool,
 }
 
 fn options() -> Options {
@@ -50,15 +54,23 @@ fn options() -> Options {
         filter: None,
         threads: vec![1, 2],
         steps: None,
+        chunks: tprog_model::DEFAULT_STEP_CHUNKS,
+        per_example: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         match a.as_str() {
             "--threads" => {
-                if let Some(t) = args.next().and_then(|v| v.parse().ok()) {
-                    o.threads = vec![t];
+                if let Some(list) = args.next() {
+                    o.threads = list.split(',').filter_map(|t| t.parse().ok()).collect();
                 }
             }
+            "--chunks" => {
+                if let Some(c) = args.next().and_then(|v| v.parse().ok()) {
+                    o.chunks = c;
+                }
+            }
+            "--per-example" => o.per_example = true,
             "--steps" => o.steps = args.next().and_then(|v| v.parse().ok()),
             s if s.starts_with("--") => {} // `cargo bench` passes `--bench`.
             s => o.filter = Some(s.to_string()),
@@ -90,15 +102,20 @@ fn main() {
                 .build()
                 .expect("thread pool");
             let mut model = config.init(0).expect("valid preset");
+            model.set_step_chunks(opts.chunks);
             let (x, y) = batch(BATCH, n, config.vocab_size as u32, config.n_classes as u32);
             let mut adam = Adam::new(0.05);
             let mut seed = 0;
             let mut step = || {
                 seed += 1;
                 model.zero_grad();
-                let loss = model
-                    .loss_and_backward(&x, &y, BATCH, n, Sampling::GumbelSoft { tau: 1.0 }, seed)
-                    .expect("valid batch");
+                let sampling = Sampling::GumbelSoft { tau: 1.0 };
+                let loss = if opts.per_example {
+                    model.loss_and_backward_per_example(&x, &y, BATCH, n, sampling, seed)
+                } else {
+                    model.loss_and_backward(&x, &y, BATCH, n, sampling, seed)
+                };
+                let loss = loss.expect("valid batch");
                 adam.step(&mut model);
                 black_box(loss);
             };
@@ -123,7 +140,9 @@ fn main() {
                 times.sort_by(f64::total_cmp);
                 let q = |p: f64| times[((times.len() - 1) as f64 * p).round() as usize];
                 println!(
-                    "{name:>18} threads={threads}: median {:7.2} ms/step (p10 {:.2}, p90 {:.2}, {} steps)",
+                    "{name:>18} threads={threads} chunks={}{}: median {:7.2} ms/step (p10 {:.2}, p90 {:.2}, {} steps)",
+                    opts.chunks,
+                    if opts.per_example { " per-example" } else { "" },
                     q(0.5),
                     q(0.1),
                     q(0.9),

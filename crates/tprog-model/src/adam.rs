@@ -1,7 +1,12 @@
 //! Adam (the reference's settings: betas 0.9/0.999, eps 1e-8, constant learning rate, no weight decay) with
 //! PyTorch's update rule, and gradient-norm clipping as `clip_grad_norm_` does it.
 
+use rayon::prelude::*;
+
 use crate::Model;
+
+/// Parameters per unit of parallel work of an Adam step.
+const ADAM_SLICE: usize = 1 << 14;
 
 /// The Adam optimiser; its moments live in the model's [`crate::Params`].
 #[derive(Debug, Clone, PartialEq)]
@@ -41,16 +46,17 @@ impl Adam {
         let step_size = (f64::from(self.lr) / bc1) as f32;
         let bc2_sqrt = bc2.sqrt() as f32;
         let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
-        let p = model.params_mut();
-        for (o, len) in p.trainable_ranges() {
-            for i in o..o + len {
-                let g = p.grad[i];
-                p.adam_m[i] = b1 * p.adam_m[i] + (1.0 - b1) * g;
-                p.adam_v[i] = b2 * p.adam_v[i] + (1.0 - b2) * g * g;
-                let denom = p.adam_v[i].sqrt() / bc2_sqrt + eps;
-                p.value[i] -= step_size * p.adam_m[i] / denom;
+        // Element-wise, so slices of every trainable tensor update in parallel with the same
+        // result at any thread count.
+        let slices = model.params_mut().trainable_slices(ADAM_SLICE);
+        slices.into_par_iter().for_each(|t| {
+            for (((p, m), v), &g) in t.value.iter_mut().zip(t.m).zip(t.v).zip(t.grad) {
+                *m = b1 * *m + (1.0 - b1) * g;
+                *v = b2 * *v + (1.0 - b2) * g * g;
+                let denom = v.sqrt() / bc2_sqrt + eps;
+                *p -= step_size * *m / denom;
             }
-        }
+        });
     }
 }
 

@@ -1,7 +1,6 @@
 //! `Model`'s batch entry points: input checks, per-forward parameter sampling, one task per
-//! example on rayon (each example draws its noise from its own stream, see
-//! `forward_backward.rs`), and gradients reduced over a fixed number of chunks in a fixed
-//! order, so a run is deterministic for a seed whatever the thread count.
+//! example on rayon for the forward and the loss (each example draws its noise from its own
+//! stream, see `per_example.rs`), and the training step, which runs on `lanes`.
 //!
 //! Shapes (dimension letters): B batch, N positions, C classes; tokens, labels `[B, N]`,
 //! logits `[B, N, C]`.
@@ -9,13 +8,10 @@
 use rayon::prelude::*;
 
 use crate::ModelError;
-use crate::forward_backward::{example_backward, example_forward, example_loss};
+use crate::per_example::{example_forward, example_loss};
 use crate::model::Model;
 use crate::sampler::{NoiseRng, Sampling, argmax_index};
 use crate::workspace::ExampleWs;
-
-/// Gradients are accumulated in at most this many per-chunk buffers.
-const MAX_CHUNKS: usize = 16;
 
 impl Model {
     fn check_batch(
@@ -178,72 +174,10 @@ impl Model {
         seed: u64,
     ) -> Result<f32, ModelError> {
         if matches!(sampling, Sampling::Argmax) {
-            return self.loss_and_backward_per_example(
-                tokens,
-                labels,
-                batch_size,
-                n_positions,
-                sampling,
-                seed,
-            );
+            return Err(ModelError::NoGradient);
         }
         self.check_batch(tokens, Some(labels), batch_size, n_positions)?;
         Ok(self.loss_and_backward_lanes(tokens, labels, batch_size, n_positions, sampling, seed))
-    }
-
-    /// [`Model::loss_and_backward`] computed one example at a time with the per-example kernels
-    /// (the path `forward` and `predict` use). Training uses the lane-parallel path; this one
-    /// is kept to check it against.
-    #[doc(hidden)]
-    pub fn loss_and_backward_per_example(
-        &mut self,
-        tokens: &[u32],
-        labels: &[u32],
-        batch_size: usize,
-        n_positions: usize,
-        sampling: Sampling,
-        seed: u64,
-    ) -> Result<f32, ModelError> {
-        let loss = self.loss(tokens, labels, batch_size, n_positions, sampling, seed)?;
-        if batch_size == 0 {
-            return Ok(loss);
-        }
-        let n_chunks = batch_size.min(MAX_CHUNKS);
-        let chunk = batch_size.div_ceil(n_chunks);
-        let total = self.params.total_len();
-        while self.grad_chunks.len() < n_chunks {
-            self.grad_chunks.push(vec![0.0; total]);
-        }
-        let (net, eff) = (&self.net, &self.params.effective);
-        let n = n_positions;
-        self.example_ws[..batch_size]
-            .par_chunks_mut(chunk)
-            .zip(self.grad_chunks.par_iter_mut())
-            .enumerate()
-            .for_each(|(ci, (wss, d_eff))| {
-                d_eff.fill(0.0);
-                for (o, ws) in wss.iter_mut().enumerate() {
-                    let b = ci * chunk + o;
-                    example_backward(
-                        net,
-                        eff,
-                        &tokens[b * n..(b + 1) * n],
-                        n,
-                        sampling,
-                        ws,
-                        d_eff,
-                    );
-                }
-            });
-        let used = batch_size.div_ceil(chunk);
-        let (first, rest) = self.grad_chunks.split_at_mut(1);
-        for other in &rest[..used - 1] {
-            for (a, b) in first[0].iter_mut().zip(other) {
-                *a += b;
-            }
-        }
-        self.params.backprop_samplers(sampling, &first[0]);
-        Ok(loss)
     }
 
     /// Predictions of the discrete (argmax) model: `[B, N]` class indices.

@@ -92,6 +92,12 @@ pub enum ModelError {
         /// How many there are.
         count: usize,
     },
+    /// A gradient was asked of the discrete (argmax) model.
+    #[error(
+        "the discrete (argmax) model has no useful gradient: train with a relaxed sampler \
+         (Gumbel-softmax or softmax)"
+    )]
+    NoGradient,
     /// Inputs given to a single-MLP evaluation do not fit the MLP.
     #[error("MLP input: {0}")]
     MlpInput(String),

@@ -1,7 +1,7 @@
 //! The small vector kernels every module's forward and backward is written with: `dot` and
 //! `axpy` over contiguous slices, shaped so the compiler vectorises them (8 independent lanes,
 //! no bounds checks in the loop). They are `#[inline(always)]`, so inside the runtime-dispatched
-//! passes of `forward_backward.rs` they compile to AVX2 code where the CPU has it.
+//! passes of `per_example.rs` and `oracle.rs` they compile to AVX2 code where the CPU has it.
 //!
 //! `dot` reassociates the sum (8 partial sums), so it is for the relaxed model's arithmetic
 //! only; the classifier keeps its own strictly ordered sum (see `classifier.rs`).

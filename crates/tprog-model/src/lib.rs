@@ -25,10 +25,12 @@
 
 mod adam;
 mod batch;
+#[cfg(any(test, feature = "testing"))]
+mod oracle;
 pub mod checkpoint;
 mod config;
 mod error;
-mod forward_backward;
+mod per_example;
 mod inspect;
 mod kernels;
 mod lanes;
@@ -43,7 +45,7 @@ pub use adam::Adam;
 pub use config::{BosDefault, Layout, ModelConfig};
 pub use error::ModelError;
 pub use inspect::{DiscreteMlp, HeadKind, MlpScratch, ReadSite};
-pub use model::Model;
+pub use model::{DEFAULT_STEP_CHUNKS, MAX_STEP_CHUNKS, Model};
 pub use modules::cat_attention::fixed_rel_pos_bias;
 pub use modules::classifier::MASKED_LOGIT;
 pub use params::{ParamId, ParamSpec, Params, SampledAs};

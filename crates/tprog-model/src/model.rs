@@ -38,6 +38,11 @@ pub(crate) struct Layer {
     pub num_mlps: Vec<Mlp>,
 }
 
+/// The default of [`Model::set_step_chunks`]: every run trained before it was a setting used 8.
+pub const DEFAULT_STEP_CHUNKS: usize = 8;
+/// The largest accepted [`Model::set_step_chunks`].
+pub const MAX_STEP_CHUNKS: usize = 4096;
+
 /// The immutable structure of a model (modules and shapes), shared by all worker threads.
 #[derive(Debug, Clone)]
 pub(crate) struct Net {
@@ -63,10 +68,11 @@ pub struct Model {
     pub(crate) params: Params,
     pub(crate) example_ws: Vec<ExampleWs>,
     pub(crate) logits: Vec<f32>,
-    pub(crate) grad_chunks: Vec<Vec<f32>>,
     pub(crate) lane_chunks: Vec<crate::lanes::LaneChunk>,
     pub(crate) lane_losses: Vec<f32>,
     pub(crate) lane_transposed: Vec<f32>,
+    /// Chunks a training batch is cut into (see [`Model::set_step_chunks`]).
+    pub(crate) step_chunks: usize,
     pub(crate) last_sampling: Sampling,
 }
 
@@ -133,10 +139,10 @@ impl ModelConfig {
             params: p,
             example_ws: Vec::new(),
             logits: Vec::new(),
-            grad_chunks: Vec::new(),
             lane_chunks: Vec::new(),
             lane_losses: Vec::new(),
             lane_transposed: Vec::new(),
+            step_chunks: DEFAULT_STEP_CHUNKS,
             last_sampling: Sampling::Argmax,
         })
     }
@@ -355,6 +361,20 @@ impl Model {
     /// Sets every gradient to zero.
     pub fn zero_grad(&mut self) {
         self.params.zero_grad();
+    }
+
+    /// Cuts every training batch into at most `chunks` chunks of 8-example groups, each a unit
+    /// of parallel work with its own gradient accumulator, summed in chunk order (clamped to
+    /// `1..=`[`MAX_STEP_CHUNKS`]). The gradients depend on this number (floating-point sums
+    /// in another order) but never on the thread count, and at most `chunks` threads help a
+    /// step: raise it on machines with more than [`DEFAULT_STEP_CHUNKS`] cores.
+    pub fn set_step_chunks(&mut self, chunks: usize) {
+        self.step_chunks = chunks.clamp(1, MAX_STEP_CHUNKS);
+    }
+
+    /// The chunk count of [`Model::set_step_chunks`].
+    pub fn step_chunks(&self) -> usize {
+        self.step_chunks
     }
 
     /// The fixed relative-position bias buffer `b` (length `2·n_ctx`, indexed by `j − i` with

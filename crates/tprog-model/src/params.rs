@@ -9,6 +9,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use crate::sampler::{NoiseRng, Sampling, add_gumbel, sample_backward, sample_forward};
 
 /// How a parameter is passed through the sampler.
@@ -202,90 +204,189 @@ impl Params {
     }
 
     /// Recomputes the effective values for one forward pass. Parameter `i` draws its noise from
-    /// stream `i` of `seed` (one draw per forward for the whole tensor, as the reference does).
+    /// stream `i` of `seed` (one draw per forward for the whole tensor, as the reference does),
+    /// so the tensors are sampled in parallel with the same result at any thread count.
     pub(crate) fn sample(&mut self, sampling: Sampling, seed: u64) {
-        let mut x = Vec::new();
-        let (mut y, mut soft) = (Vec::new(), Vec::new());
-        for (i, s) in self.specs.iter().enumerate() {
-            let range = s.offset..s.offset + s.len;
-            let mut rng = NoiseRng::new(seed, 1_000_003 + i as u64);
-            match s.sampled {
-                SampledAs::Raw => self.effective[range.clone()].copy_from_slice(&self.value[range]),
-                SampledAs::Rows { width } => {
-                    for r in 0..s.len / width {
-                        let o = s.offset + r * width;
-                        x.clear();
-                        x.extend_from_slice(&self.value[o..o + width]);
-                        if sampling.uses_noise() {
-                            add_gumbel(&mut x, &mut rng);
-                        }
-                        let (e, sf) = (
-                            &mut self.effective[o..o + width],
-                            &mut self.soft[o..o + width],
-                        );
-                        sample_forward(sampling, &x, e, sf);
-                    }
+        let Self {
+            specs,
+            value,
+            effective,
+            soft,
+            ..
+        } = self;
+        let effective = split_by_spec(specs, effective);
+        let soft = split_by_spec(specs, soft);
+        specs
+            .par_iter()
+            .zip(effective)
+            .zip(soft)
+            .enumerate()
+            .for_each(|(i, ((s, eff), soft))| {
+                let rng = NoiseRng::new(seed, 1_000_003 + i as u64);
+                let value = &value[s.offset..s.offset + s.len];
+                sample_tensor(s.sampled, sampling, rng, value, eff, soft);
+            });
+    }
+
+    /// Adds to `grad` the gradient of the raw values, given `d_eff`, the gradient with respect
+    /// to the effective values of the last forward pass. Frozen parameters are skipped; tensors
+    /// are independent, so they run in parallel.
+    pub(crate) fn backprop_samplers(&mut self, sampling: Sampling, d_eff: &[f32]) {
+        let Self {
+            specs, soft, grad, ..
+        } = self;
+        let grad = split_by_spec(specs, grad);
+        specs
+            .par_iter()
+            .zip(grad)
+            .filter(|(s, _)| s.trainable)
+            .for_each(|(s, grad)| {
+                let range = s.offset..s.offset + s.len;
+                backprop_tensor(s.sampled, sampling, &soft[range.clone()], &d_eff[range], grad);
+            });
+    }
+}
+
+/// Slices of one trainable tensor's buffers (see [`Params::trainable_slices`]).
+pub(crate) struct TrainableSlice<'a> {
+    pub value: &'a mut [f32],
+    pub m: &'a mut [f32],
+    pub v: &'a mut [f32],
+    pub grad: &'a [f32],
+}
+
+impl Params {
+    /// The values, Adam moments and gradients of every trainable tensor, cut into slices of at
+    /// most `slice` elements, for element-wise updates in parallel.
+    pub(crate) fn trainable_slices(&mut self, slice: usize) -> Vec<TrainableSlice<'_>> {
+        let Self {
+            specs,
+            value,
+            grad,
+            adam_m,
+            adam_v,
+            ..
+        } = self;
+        let tensors = split_by_spec(specs, value)
+            .into_iter()
+            .zip(split_by_spec(specs, adam_m))
+            .zip(split_by_spec(specs, adam_v))
+            .zip(specs.iter());
+        let mut out = Vec::new();
+        for (((value, m), v), s) in tensors {
+            if !s.trainable {
+                continue;
+            }
+            let grad = &grad[s.offset..s.offset + s.len];
+            let parts = value
+                .chunks_mut(slice)
+                .zip(m.chunks_mut(slice))
+                .zip(v.chunks_mut(slice))
+                .zip(grad.chunks(slice));
+            out.extend(
+                parts.map(|(((value, m), v), grad)| TrainableSlice { value, m, v, grad }),
+            );
+        }
+        out
+    }
+}
+
+/// `buf` cut into one slice per tensor (tensors are stored back to back in creation order).
+pub(crate) fn split_by_spec<'a>(specs: &[ParamSpec], mut buf: &'a mut [f32]) -> Vec<&'a mut [f32]> {
+    let mut out = Vec::with_capacity(specs.len());
+    for s in specs {
+        let (head, rest) = std::mem::take(&mut buf).split_at_mut(s.len);
+        out.push(head);
+        buf = rest;
+    }
+    out
+}
+
+/// Samples one tensor: `value` → `eff` (and the soft probabilities `soft`), all of the
+/// tensor's length.
+fn sample_tensor(
+    how: SampledAs,
+    sampling: Sampling,
+    mut rng: NoiseRng,
+    value: &[f32],
+    eff: &mut [f32],
+    soft: &mut [f32],
+) {
+    let mut x = Vec::new();
+    match how {
+        SampledAs::Raw => eff.copy_from_slice(value),
+        SampledAs::Rows { width } => {
+            for ((v, e), sf) in value
+                .chunks(width)
+                .zip(eff.chunks_mut(width))
+                .zip(soft.chunks_mut(width))
+            {
+                x.clear();
+                x.extend_from_slice(v);
+                if sampling.uses_noise() {
+                    add_gumbel(&mut x, &mut rng);
                 }
-                SampledAs::Columns { k, cols } => {
-                    y.resize(k, 0.0);
-                    soft.resize(k, 0.0);
-                    for g in 0..s.len / (k * cols) {
-                        for c in 0..cols {
-                            let at = |r: usize| s.offset + (g * k + r) * cols + c;
-                            x.clear();
-                            x.extend((0..k).map(|r| self.value[at(r)]));
-                            if sampling.uses_noise() {
-                                add_gumbel(&mut x, &mut rng);
-                            }
-                            sample_forward(sampling, &x, &mut y, &mut soft);
-                            for r in 0..k {
-                                self.effective[at(r)] = y[r];
-                                self.soft[at(r)] = soft[r];
-                            }
-                        }
+                sample_forward(sampling, &x, e, sf);
+            }
+        }
+        SampledAs::Columns { k, cols } => {
+            let (mut y, mut sf) = (vec![0.0; k], vec![0.0; k]);
+            for g in 0..value.len() / (k * cols) {
+                for c in 0..cols {
+                    let at = |r: usize| (g * k + r) * cols + c;
+                    x.clear();
+                    x.extend((0..k).map(|r| value[at(r)]));
+                    if sampling.uses_noise() {
+                        add_gumbel(&mut x, &mut rng);
+                    }
+                    sample_forward(sampling, &x, &mut y, &mut sf);
+                    for r in 0..k {
+                        eff[at(r)] = y[r];
+                        soft[at(r)] = sf[r];
                     }
                 }
             }
         }
     }
+}
 
-    /// Adds to `grad` the gradient of the raw values, given `d_eff`, the gradient with respect
-    /// to the effective values of the last forward pass. Frozen parameters are skipped.
-    pub(crate) fn backprop_samplers(&mut self, sampling: Sampling, d_eff: &[f32]) {
-        let (mut sf, mut dy, mut dx) = (Vec::new(), Vec::new(), Vec::new());
-        for s in &self.specs {
-            if !s.trainable {
-                continue;
+/// Adds to `grad` the gradient of one tensor's raw values from `d_eff`, the gradient of its
+/// effective values (`soft`: its soft probabilities at the last forward pass).
+fn backprop_tensor(
+    how: SampledAs,
+    sampling: Sampling,
+    soft: &[f32],
+    d_eff: &[f32],
+    grad: &mut [f32],
+) {
+    match how {
+        SampledAs::Raw => {
+            for (g, d) in grad.iter_mut().zip(d_eff) {
+                *g += d;
             }
-            let range = s.offset..s.offset + s.len;
-            match s.sampled {
-                SampledAs::Raw => {
-                    for (g, d) in self.grad[range.clone()].iter_mut().zip(&d_eff[range]) {
-                        *g += d;
+        }
+        SampledAs::Rows { width } => {
+            for ((sf, d), g) in soft
+                .chunks(width)
+                .zip(d_eff.chunks(width))
+                .zip(grad.chunks_mut(width))
+            {
+                sample_backward(sampling, sf, d, g);
+            }
+        }
+        SampledAs::Columns { k, cols } => {
+            let (mut sf, mut dy, mut dx) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+            for g in 0..soft.len() / (k * cols) {
+                for c in 0..cols {
+                    let at = |r: usize| (g * k + r) * cols + c;
+                    for r in 0..k {
+                        sf[r] = soft[at(r)];
+                        dy[r] = d_eff[at(r)];
                     }
-                }
-                SampledAs::Rows { width } => {
-                    for r in 0..s.len / width {
-                        let o = s.offset + r * width;
-                        let (soft, grad) = (&self.soft[o..o + width], &mut self.grad[o..o + width]);
-                        sample_backward(sampling, soft, &d_eff[o..o + width], grad);
-                    }
-                }
-                SampledAs::Columns { k, cols } => {
-                    for g in 0..s.len / (k * cols) {
-                        for c in 0..cols {
-                            let at = |r: usize| s.offset + (g * k + r) * cols + c;
-                            sf.clear();
-                            sf.extend((0..k).map(|r| self.soft[at(r)]));
-                            dy.clear();
-                            dy.extend((0..k).map(|r| d_eff[at(r)]));
-                            dx.clear();
-                            dx.resize(k, 0.0);
-                            sample_backward(sampling, &sf, &dy, &mut dx);
-                            for r in 0..k {
-                                self.grad[at(r)] += dx[r];
-                            }
-                        }
+                    dx.fill(0.0);
+                    sample_backward(sampling, &sf, &dy, &mut dx);
+                    for r in 0..k {
+                        grad[at(r)] += dx[r];
                     }
                 }
             }

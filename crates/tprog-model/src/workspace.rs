@@ -21,7 +21,9 @@ pub(crate) struct ExampleWs {
     /// Streams and their gradients: `[N, d_cat]`, `[N, d_num]`.
     pub x_cat: Vec<f32>,
     pub x_num: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dx_cat: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dx_num: Vec<f32>,
     /// Attention mask `[N, N]` and non-pad positions `[N]`.
     pub mask: Vec<bool>,
@@ -31,7 +33,9 @@ pub(crate) struct ExampleWs {
     /// Pooled features of position 0 (`pool_outputs`) and their gradients.
     pub pooled_cat: Vec<f32>,
     pub pooled_num: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dpooled_cat: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dpooled_num: Vec<f32>,
     /// Logits `[N, C]` and their gradient.
     pub logits: Vec<f32>,
@@ -65,14 +69,18 @@ impl ExampleWs {
         Self {
             x_cat: vec![0.0; n * dc],
             x_num: vec![0.0; n * dn],
+            #[cfg(any(test, feature = "testing"))]
             dx_cat: vec![0.0; n * dc],
+            #[cfg(any(test, feature = "testing"))]
             dx_num: vec![0.0; n * dn],
             mask: vec![false; n * n],
             keep: vec![false; n],
             layers,
             pooled_cat: vec![0.0; dc],
             pooled_num: vec![0.0; dn],
+            #[cfg(any(test, feature = "testing"))]
             dpooled_cat: vec![0.0; dc],
+            #[cfg(any(test, feature = "testing"))]
             dpooled_num: vec![0.0; dn],
             logits: vec![0.0; n * c],
             dlogits: vec![0.0; n * c],

@@ -119,6 +119,11 @@ fn errors_name_the_problem() {
         m.forward(&[1, 2, 8, 0], 1, 4, Sampling::Argmax, 0),
         Err(ModelError::OutOfVocab { value: 8, .. })
     ));
+    let err = m
+        .loss_and_backward(&[1, 2, 3, 0], &[0, 1, 2, 0], 1, 4, Sampling::Argmax, 0)
+        .unwrap_err();
+    assert!(matches!(err, ModelError::NoGradient));
+    assert!(err.to_string().contains("relaxed sampler"), "{err}");
 }
 
 #[test]

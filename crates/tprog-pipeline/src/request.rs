@@ -58,6 +58,8 @@ pub struct Overrides {
     pub max_grad_norm: Option<f32>,
     /// Early stopping after this many epochs without improvement.
     pub patience: Option<usize>,
+    /// Chunks a batch is cut into for parallel work (at most this many threads share a step).
+    pub step_chunks: Option<usize>,
     /// Layers.
     pub n_layers: Option<usize>,
     /// Categorical heads per layer.
@@ -160,6 +162,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     set(&mut train.tau_end, o.tau_end);
     set(&mut train.sample_fn, o.sample_fn);
     set(&mut train.seed, o.seed);
+    set(&mut train.step_chunks, o.step_chunks);
     if o.max_grad_norm.is_some() {
         train.max_grad_norm = o.max_grad_norm;
     }

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
-use tprog_model::ModelConfig;
+use tprog_model::{DEFAULT_STEP_CHUNKS, MAX_STEP_CHUNKS, ModelConfig};
 use tprog_tasks::{TaskName, TaskParams};
 
 use crate::TrainError;
@@ -58,6 +58,14 @@ pub struct TrainConfig {
     /// keeps its original schedule; its extra epochs run at `tau_end`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_epochs: Option<usize>,
+    /// Chunks a batch is cut into for parallel work (`Model::set_step_chunks`): the gradients
+    /// depend on it, never on the thread count; at most this many threads share a step.
+    /// Written to config.json only when it differs from the default, 8.
+    #[serde(
+        default = "default_step_chunks",
+        skip_serializing_if = "is_default_step_chunks"
+    )]
+    pub step_chunks: usize,
 }
 
 /// The largest number of epochs a run may ask for.
@@ -69,6 +77,14 @@ pub const MAX_GUMBEL_SAMPLES: usize = 1024;
 
 fn one() -> usize {
     1
+}
+
+fn default_step_chunks() -> usize {
+    DEFAULT_STEP_CHUNKS
+}
+
+fn is_default_step_chunks(n: &usize) -> bool {
+    *n == DEFAULT_STEP_CHUNKS
 }
 
 impl Default for TrainConfig {
@@ -87,6 +103,7 @@ impl Default for TrainConfig {
             seed: 0,
             patience: None,
             schedule_epochs: None,
+            step_chunks: DEFAULT_STEP_CHUNKS,
         }
     }
 }
@@ -133,6 +150,12 @@ impl TrainConfig {
             if !(tau.is_finite() && tau > 0.0) {
                 problems.push(format!("{name} must be a positive number, got {tau}"));
             }
+        }
+        if !(1..=MAX_STEP_CHUNKS).contains(&self.step_chunks) {
+            problems.push(format!(
+                "step_chunks (--step-chunks) must be between 1 and {MAX_STEP_CHUNKS}, got {}",
+                self.step_chunks
+            ));
         }
         if !(1..=MAX_GUMBEL_SAMPLES).contains(&self.gumbel_samples) {
             problems.push(format!(

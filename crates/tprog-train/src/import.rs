@@ -196,6 +196,7 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
         seed: args.seed,
         patience: None,
         schedule_epochs: None,
+        step_chunks: tprog_model::DEFAULT_STEP_CHUNKS,
     };
     let config = RunConfig {
         name: task.as_str().to_owned(),

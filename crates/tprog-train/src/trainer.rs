@@ -143,6 +143,7 @@ pub fn train(
 ) -> Result<Outcome, TrainError> {
     let cfg = &config.train;
     cfg.validate()?;
+    model.set_step_chunks(cfg.step_chunks);
     let mut state = state.unwrap_or(LoopState {
         epochs_completed: 0,
         adam_steps: 0,

@@ -9,9 +9,10 @@
 //! operation, `exp` and `ln` are vector polynomials, and no horizontal sum is needed until the
 //! parameter gradients of a chunk are reduced.
 //!
-//! Work is cut into a fixed number of chunks of groups, whatever the thread count; each chunk
-//! accumulates its parameter gradients lane-wise and reduces them once; chunks are summed in
-//! order. A step is therefore deterministic for a seed at any thread count. Each example draws
+//! Work is cut into at most [`Model::set_step_chunks`] chunks of groups (8 by default), a
+//! number that never depends on the thread count; each chunk accumulates its parameter
+//! gradients lane-wise and reduces them once; chunks are summed in order. A step is therefore
+//! deterministic for a seed at any thread count, and at most that many threads share it. Each example draws
 //! its Gumbel noise from the same stream, in the same order, as in the per-example passes, so
 //! the two paths differ only by floating-point rounding (a test checks that they agree).
 //!
@@ -43,9 +44,8 @@ use num_attention::NumAttnLanes;
 use step::group_step;
 pub(crate) use v::{L, V};
 
-/// Chunks of groups a batch is cut into (each a unit of parallel work with its own gradient
-/// accumulator); fixed, so results do not depend on the thread count.
-const LANE_CHUNKS: usize = 8;
+/// Parameters per slice of the parallel cross-chunk gradient sum.
+const REDUCE_SLICE: usize = 4096;
 
 /// Lane-wise activations of one block.
 #[derive(Debug, Clone)]
@@ -223,7 +223,7 @@ impl Model {
             return f32::NAN;
         }
         let groups = batch_size.div_ceil(L);
-        let n_chunks = groups.min(LANE_CHUNKS);
+        let n_chunks = groups.min(self.step_chunks);
         let per_chunk = groups.div_ceil(n_chunks);
         let n_chunks = groups.div_ceil(per_chunk);
         let total = self.params.total_len();
@@ -260,11 +260,23 @@ impl Model {
                     *v = V::ZERO;
                 }
             });
+        // Chunks are summed in chunk order for every parameter (in parallel over parameter
+        // slices), so the sum does not depend on the thread count.
         let (first, rest) = self.lane_chunks.split_at_mut(1);
-        for other in &rest[..n_chunks - 1] {
-            for (a, b) in first[0].grad.iter_mut().zip(&other.grad) {
-                *a += b;
-            }
+        let others = &rest[..n_chunks - 1];
+        if !others.is_empty() {
+            first[0]
+                .grad
+                .par_chunks_mut(REDUCE_SLICE)
+                .enumerate()
+                .for_each(|(s, acc)| {
+                    let part = s * REDUCE_SLICE..s * REDUCE_SLICE + acc.len();
+                    for other in others {
+                        for (a, b) in acc.iter_mut().zip(&other.grad[part.clone()]) {
+                            *a += b;
+                        }
+                    }
+                });
         }
         self.params
             .backprop_samplers(sampling, &self.lane_chunks[0].grad);

@@ -7,8 +7,12 @@
 use super::read::Read;
 use super::selector::{Selector, SelectorWs};
 use crate::config::BosDefault;
-use crate::kernels::{axpy, dot};
-use crate::sampler::{NoiseRng, Sampling, sample_backward, sample_forward};
+use crate::kernels::axpy;
+#[cfg(any(test, feature = "testing"))]
+use crate::kernels::dot;
+use crate::sampler::{NoiseRng, Sampling, sample_forward};
+#[cfg(any(test, feature = "testing"))]
+use crate::sampler::sample_backward;
 
 /// Masked attention logits.
 pub(crate) const MASKED: f32 = -1e30;
@@ -29,6 +33,7 @@ pub(crate) const LOG_EPS: f32 = 1e-20;
 /// the exact one. The soft samplers keep the exact slope everywhere, as the reference computes
 /// it (a trained model's scores do go below `ε`, and its gradients are pinned by fixtures).
 #[inline(always)]
+#[cfg(any(test, feature = "testing"))]
 pub(crate) fn score_grad(d: f32, inv_temp: f32, s: f32, cut_below_floor: bool) -> f32 {
     if cut_below_floor && s < LOG_EPS {
         0.0
@@ -71,7 +76,9 @@ pub(crate) struct CatAttnWs {
     pub soft: Vec<f32>,
     /// Scratch rows `[N]` and backward buffers.
     pub row: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dval: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub ds: Vec<f32>,
 }
 
@@ -86,7 +93,9 @@ impl CatAttnWs {
             probs: vec![0.0; hnn],
             soft: vec![0.0; hnn],
             row: vec![0.0; n_ctx],
+            #[cfg(any(test, feature = "testing"))]
             dval: vec![0.0; heads * n_ctx * k],
+            #[cfg(any(test, feature = "testing"))]
             ds: vec![0.0; hnn],
         }
     }
@@ -174,6 +183,7 @@ impl CatAttention {
     /// queries (`keep[i]` false) carry no gradient and are skipped.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward(
         &self,
         eff: &[f32],

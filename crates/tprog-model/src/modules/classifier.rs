@@ -7,6 +7,7 @@
 //! Shapes (dimension letters): N positions, C classes, D_U classifier inputs (`D_cat + D_num`, the
 //! two streams side by side); `W_U` is `[D_U, C]`.
 
+#[cfg(any(test, feature = "testing"))]
 use crate::kernels::{axpy, dot};
 
 /// Logit given to masked classes.
@@ -56,6 +57,7 @@ impl Classifier {
     /// carry no gradient).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward_row(
         &self,
         eff: &[f32],

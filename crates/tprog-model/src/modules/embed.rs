@@ -59,6 +59,7 @@ impl Embed {
     }
 
     /// Accumulates the gradients of the learned embeddings (nothing when both are frozen).
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward(
         &self,
         tokens: &[u32],

@@ -9,7 +9,9 @@
 
 use super::read::Read;
 use crate::kernels::{axpy, dot, transpose};
-use crate::sampler::{NoiseRng, Sampling, sample_backward, sample_forward, sample_in_place};
+use crate::sampler::{NoiseRng, Sampling, sample_forward, sample_in_place};
+#[cfg(any(test, feature = "testing"))]
+use crate::sampler::sample_backward;
 
 /// One MLP and where its parameters live in the flat buffers.
 #[derive(Debug, Clone, Copy)]
@@ -42,10 +44,14 @@ pub(crate) struct MlpWs {
     pub probs: Vec<f32>,
     pub soft: Vec<f32>,
     /// Gradient of the outputs `[N, K]` (filled by the caller).
+    #[cfg(any(test, feature = "testing"))]
     pub dy: Vec<f32>,
     /// Backward scratch: `[K]`, `[D]`, `[U]`.
+    #[cfg(any(test, feature = "testing"))]
     pub dlogp: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dh: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub du: Vec<f32>,
     /// `W_inᵀ` `[U, D]`, copied once per forward of an example (relaxed samplers only).
     pub w_in_t: Vec<f32>,
@@ -60,9 +66,13 @@ impl MlpWs {
             logp: vec![0.0; n_ctx * mlp.k],
             probs: vec![0.0; n_ctx * mlp.k],
             soft: vec![0.0; n_ctx * mlp.k],
+            #[cfg(any(test, feature = "testing"))]
             dy: vec![0.0; n_ctx * mlp.k],
+            #[cfg(any(test, feature = "testing"))]
             dlogp: vec![0.0; mlp.k],
+            #[cfg(any(test, feature = "testing"))]
             dh: vec![0.0; mlp.d_mlp],
+            #[cfg(any(test, feature = "testing"))]
             du: vec![0.0; u],
             w_in_t: vec![0.0; u * mlp.d_mlp],
         }
@@ -293,6 +303,7 @@ impl Mlp {
     /// gradient goes to `d_input` (the stream the MLP reads, same stride as `input`).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward(
         &self,
         eff: &[f32],

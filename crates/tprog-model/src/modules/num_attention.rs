@@ -27,7 +27,9 @@ pub(crate) struct NumAttnWs {
     /// `v_j`: `[H, N]`.
     pub val: Vec<f32>,
     /// Backward buffers: `dv` `[H, N]`, `dS` `[H, N, N]`.
+    #[cfg(any(test, feature = "testing"))]
     pub dval: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub ds: Vec<f32>,
 }
 
@@ -36,7 +38,9 @@ impl NumAttnWs {
         Self {
             sel: SelectorWs::new(heads, n_ctx, k),
             val: vec![0.0; heads * n_ctx],
+            #[cfg(any(test, feature = "testing"))]
             dval: vec![0.0; heads * n_ctx],
+            #[cfg(any(test, feature = "testing"))]
             ds: vec![0.0; heads * n_ctx * n_ctx],
         }
     }
@@ -85,6 +89,7 @@ impl NumAttention {
 
     /// Backward for one example (padded query rows skipped: they carry no gradient).
     #[allow(clippy::too_many_arguments)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward(
         &self,
         eff: &[f32],

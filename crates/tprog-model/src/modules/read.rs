@@ -5,7 +5,9 @@
 //! Shapes (dimension letters): N positions (rows), R outputs (heads or MLP inputs), n variables to
 //! choose from, W block width (`k` or 1).
 
-use crate::kernels::{axpy, dot};
+use crate::kernels::axpy;
+#[cfg(any(test, feature = "testing"))]
+use crate::kernels::dot;
 
 /// One read module; `offset` locates `φ` (`[heads, n_vars]`) in the flat parameter buffers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,6 +100,7 @@ impl Read {
 
     /// Backward of [`Read::forward`]: `dπ[r,b] += ⟨dout, row_b⟩`, `drow_b += π[r,b] · dout`.
     #[inline(always)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward(
         &self,
         eff: &[f32],
@@ -126,6 +129,7 @@ impl Read {
     /// per-row calls, still fixed); other widths fall back to per-row calls.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward_rows(
         &self,
         eff: &[f32],
@@ -154,6 +158,7 @@ impl Read {
     /// [`Read::backward_rows`] for a block width `W` known at compile time.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
+    #[cfg(any(test, feature = "testing"))]
     fn backward_rows_w<const W: usize>(
         &self,
         eff: &[f32],

@@ -34,8 +34,11 @@ pub(crate) struct SelectorWs {
     /// Scores `S[i,j] = ⟨q_i, key_j⟩`: `[H, N, N]`.
     pub s: Vec<f32>,
     /// Backward scratch: `dkey`, `dq` (then `dqvar`): `[H, N, K]` each.
+    #[cfg(any(test, feature = "testing"))]
     pub dkey: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dq: Vec<f32>,
+    #[cfg(any(test, feature = "testing"))]
     pub dqvar: Vec<f32>,
 }
 
@@ -47,8 +50,11 @@ impl SelectorWs {
             qvar: vec![0.0; hnk],
             q: vec![0.0; hnk],
             s: vec![0.0; heads * n_ctx * n_ctx],
+            #[cfg(any(test, feature = "testing"))]
             dkey: vec![0.0; hnk],
+            #[cfg(any(test, feature = "testing"))]
             dq: vec![0.0; hnk],
+            #[cfg(any(test, feature = "testing"))]
             dqvar: vec![0.0; hnk],
         }
     }
@@ -90,6 +96,7 @@ impl Selector {
     /// gradient of the sampled `P`), the read weights' gradients, and `dx_cat`.
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
+    #[cfg(any(test, feature = "testing"))]
     pub fn backward(
         &self,
         eff: &[f32],

@@ -91,6 +91,11 @@ pub struct Args {
     /// Stop after this many epochs without a better discrete validation accuracy.
     #[arg(long)]
     pub patience: Option<usize>,
+    /// Cut each batch into this many chunks of parallel work (default 8). At most this many
+    /// threads share a step, so raise it on machines with more cores; the result depends on
+    /// it (sums in another order) but never on --threads.
+    #[arg(long)]
+    pub step_chunks: Option<usize>,
     /// Layers.
     #[arg(long)]
     pub n_layers: Option<usize>,
@@ -324,6 +329,7 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--bos-default", args.bos_default.is_some()),
         ("--max-grad-norm", args.max_grad_norm.is_some()),
         ("--patience", args.patience.is_some()),
+        ("--step-chunks", args.step_chunks.is_some()),
         ("--n-layers", args.n_layers.is_some()),
         ("--n-heads-cat", args.n_heads_cat.is_some()),
         ("--n-heads-num", args.n_heads_num.is_some()),
@@ -373,6 +379,7 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             bos_default: args.bos_default,
             max_grad_norm: args.max_grad_norm,
             patience: args.patience,
+            step_chunks: args.step_chunks,
             n_layers: args.n_layers,
             n_heads_cat: args.n_heads_cat,
             n_heads_num: args.n_heads_num,
