@@ -19,7 +19,7 @@ use rayon::prelude::*;
 use crate::ModelError;
 use crate::model::{Model, Net};
 use crate::modules::StreamShape;
-use crate::sampler::{NoiseRng, Sampling};
+use crate::sampler::Sampling;
 use crate::workspace::ExampleWs;
 
 /// Gradients are accumulated in at most this many per-chunk buffers.

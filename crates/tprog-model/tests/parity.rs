@@ -10,10 +10,15 @@ use std::io::BufRead;
 use common::{Fixture, reference_dir, rel_err};
 use tprog_model::{Model, Sampling};
 
-const TAGS: [&str; 3] = [
+const TAGS: [&str; 6] = [
     "tiny_all_components_sort",
     "tiny_all_components_dyck1",
     "trained_sort_readme",
+    // Learned embeddings (NLP-shaped): position one-hots narrower than `d_var`, pooling over
+    // the padded width, `<pad>`'s zero gradient.
+    "tiny_learned_embed_classify",
+    "tiny_learned_embed_ner",
+    "tiny_learned_embed_glove_init",
 ];
 
 fn load_model(f: &Fixture) -> Model {
