@@ -8,8 +8,8 @@
 use rayon::prelude::*;
 
 use crate::ModelError;
-use crate::per_example::{example_forward, example_loss};
 use crate::model::Model;
+use crate::per_example::{example_forward, example_loss};
 use crate::sampler::{NoiseRng, Sampling, argmax_index};
 use crate::workspace::ExampleWs;
 

@@ -25,19 +25,19 @@
 
 mod adam;
 mod batch;
-#[cfg(any(test, feature = "testing"))]
-mod oracle;
 pub mod checkpoint;
 mod config;
 mod error;
-mod per_example;
 mod inspect;
 mod kernels;
 mod lanes;
 mod model;
 mod modules;
+#[cfg(any(test, feature = "testing"))]
+mod oracle;
 mod param_builder;
 mod params;
+mod per_example;
 pub mod sampler;
 mod workspace;
 

@@ -77,7 +77,6 @@ impl Model {
         self.params.backprop_samplers(sampling, &first[0]);
         Ok(loss)
     }
-
 }
 
 /// Backward of one example from `ws.dlogits`; parameter gradients (w.r.t. the effective

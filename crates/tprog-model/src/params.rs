@@ -242,7 +242,13 @@ impl Params {
             .filter(|(s, _)| s.trainable)
             .for_each(|(s, grad)| {
                 let range = s.offset..s.offset + s.len;
-                backprop_tensor(s.sampled, sampling, &soft[range.clone()], &d_eff[range], grad);
+                backprop_tensor(
+                    s.sampled,
+                    sampling,
+                    &soft[range.clone()],
+                    &d_eff[range],
+                    grad,
+                );
             });
     }
 }
@@ -283,9 +289,7 @@ impl Params {
                 .zip(m.chunks_mut(slice))
                 .zip(v.chunks_mut(slice))
                 .zip(grad.chunks(slice));
-            out.extend(
-                parts.map(|(((value, m), v), grad)| TrainableSlice { value, m, v, grad }),
-            );
+            out.extend(parts.map(|(((value, m), v), grad)| TrainableSlice { value, m, v, grad }));
         }
         out
     }

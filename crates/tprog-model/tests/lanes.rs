@@ -167,7 +167,10 @@ fn steps_are_identical_for_any_thread_count_and_chunk_count() {
     for chunks in [1, 3, 8, 64] {
         let one = run(1, chunks);
         for threads in [2, 3, 5] {
-            assert!(one == run(threads, chunks), "{chunks} chunks, {threads} threads");
+            assert!(
+                one == run(threads, chunks),
+                "{chunks} chunks, {threads} threads"
+            );
         }
     }
     // Other chunk counts sum in another order: close, not equal bit for bit.

@@ -28,6 +28,7 @@ mod dataset;
 mod error;
 mod generate;
 pub mod jsonl;
+pub mod normal;
 mod params;
 pub mod rng;
 pub mod split;

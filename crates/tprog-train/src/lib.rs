@@ -6,6 +6,7 @@ pub mod config;
 pub mod data;
 mod error;
 pub mod eval;
+pub mod glove;
 pub mod import;
 pub mod presets;
 pub mod rundir;

@@ -10,9 +10,9 @@ use crate::config::BosDefault;
 use crate::kernels::axpy;
 #[cfg(any(test, feature = "testing"))]
 use crate::kernels::dot;
-use crate::sampler::{NoiseRng, Sampling, sample_forward};
 #[cfg(any(test, feature = "testing"))]
 use crate::sampler::sample_backward;
+use crate::sampler::{NoiseRng, Sampling, sample_forward};
 
 /// Masked attention logits.
 pub(crate) const MASKED: f32 = -1e30;

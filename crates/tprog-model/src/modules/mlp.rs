@@ -9,9 +9,9 @@
 
 use super::read::Read;
 use crate::kernels::{axpy, dot, transpose};
-use crate::sampler::{NoiseRng, Sampling, sample_forward, sample_in_place};
 #[cfg(any(test, feature = "testing"))]
 use crate::sampler::sample_backward;
+use crate::sampler::{NoiseRng, Sampling, sample_forward, sample_in_place};
 
 /// One MLP and where its parameters live in the flat buffers.
 #[derive(Debug, Clone, Copy)]

@@ -1,0 +1,123 @@
+//! GloVe initialisation against the reference's `--do_glove 1` fixture: the random projection's
+//! components (numpy's legacy normal draws), the projected vectors and the resulting `embed.W_E`
+//! bit for bit; and the GloVe reader's errors.
+#![allow(clippy::unwrap_used)]
+
+use std::path::PathBuf;
+
+use safetensors::SafeTensors;
+use tprog_model::ModelConfig;
+use tprog_train::glove::{
+    GloveError, init_embedding, project, projection_components, read_glove, vocabulary_vectors,
+};
+
+fn fixture() -> (serde_json::Value, Vec<u8>) {
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/reference"
+    ));
+    let json = std::fs::read_to_string(dir.join("tiny_learned_embed_glove_init.json")).unwrap();
+    let bytes = std::fs::read(dir.join("tiny_learned_embed_glove_init.safetensors")).unwrap();
+    (serde_json::from_str(&json).unwrap(), bytes)
+}
+
+fn tensor(st: &SafeTensors<'_>, name: &str) -> (Vec<usize>, Vec<f32>) {
+    let view = st.tensor(name).unwrap();
+    let data = view
+        .data()
+        .chunks_exact(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
+    (view.shape().to_vec(), data)
+}
+
+#[test]
+fn projection_and_embedding_match_the_reference_bit_for_bit() {
+    let (json, bytes) = fixture();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let (vshape, vectors) = tensor(&st, "input.glove_vectors");
+    let (cshape, want_components) = tensor(&st, "input.glove_components");
+    let (_, want_projected) = tensor(&st, "input.glove_projected");
+    let (_, want_embed) = tensor(&st, "param.embed.W_E");
+    let (v, d) = (vshape[0], vshape[1]);
+    let n = cshape[0];
+    assert_eq!(n, json["glove"]["n_components"].as_u64().unwrap() as usize);
+
+    let components = projection_components(n, d, 0);
+    let rounded: Vec<f32> = components.iter().map(|&c| c as f32).collect();
+    assert_eq!(rounded, want_components, "projection components");
+
+    // The fixture's vectors were written to a GloVe text file and parsed back as float64: the
+    // float32 values are exactly those doubles.
+    let vectors: Vec<f64> = vectors.iter().map(|&x| f64::from(x)).collect();
+    let projected = project(&vectors, &components, d);
+    assert_eq!(projected, want_projected, "projected vectors");
+
+    let mut config = json["config"].clone();
+    let words: Vec<String> = serde_json::from_value(json["input_vocab"].clone()).unwrap();
+    let obj = config.as_object_mut().unwrap();
+    obj.insert("vocab_size".into(), words.len().into());
+    let classes = json["output_vocab"].as_array().unwrap().len();
+    obj.insert("n_classes".into(), classes.into());
+    obj.insert("masked_classes".into(), vec![0, 1].into());
+    let config: ModelConfig = serde_json::from_value(config).unwrap();
+    let mut model = config.init(0).unwrap();
+    assert_eq!(v, words.len());
+    init_embedding(&mut model, &projected).unwrap();
+    assert_eq!(
+        model.params().by_name("embed.W_E").unwrap(),
+        &want_embed[..]
+    );
+}
+
+#[test]
+fn the_reader_keeps_asked_words_draws_missing_ones_and_names_bad_lines() {
+    let dir = std::env::temp_dir().join(format!("tprog-glove-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("glove.txt");
+    // 840B has words with spaces ("at name@domain.com" style): the last `d` fields are numbers.
+    std::fs::write(&path, "the 0.5 -1 2\nThe 1 1 1\n. . 3 4 5\na b 7 8 9\n").unwrap();
+    let wanted: Vec<String> = ["the", ". .", "a b", "missing"].map(String::from).to_vec();
+    let glove = read_glove(&path, &wanted).unwrap();
+    assert_eq!(glove.dim, 3);
+    assert_eq!(glove.vectors["the"], vec![0.5, -1.0, 2.0]);
+    assert_eq!(glove.vectors["a b"], vec![7.0, 8.0, 9.0]);
+    assert!(!glove.vectors.contains_key("The"));
+    let (m, missing) = vocabulary_vectors(&glove, &wanted, 0);
+    assert_eq!(missing, 1);
+    assert_eq!(&m[..3], &[0.5, -1.0, 2.0]);
+    // numpy: RandomState(0).randn(3).
+    assert!((m[9] - 1.764_052_345_967_664).abs() < 1e-15);
+
+    // A repeated word keeps its first vector (its later lines are not read further).
+    std::fs::write(&path, "the 0.5 -1 2\nthe 1 x 1\n").unwrap();
+    assert_eq!(
+        read_glove(&path, &wanted).unwrap().vectors["the"],
+        vec![0.5, -1.0, 2.0]
+    );
+    // A bad number of a wanted word is an error naming the line.
+    std::fs::write(&path, "the 0.5 -1 2\na b nan 1 1\n").unwrap();
+    let err = read_glove(&path, &wanted).unwrap_err().to_string();
+    assert!(
+        err.contains("glove.txt:2") && err.contains("finite"),
+        "{err}"
+    );
+    std::fs::write(&path, "the 0.5 -1 2\n1 2\n").unwrap();
+    let err = read_glove(&path, &wanted).unwrap_err().to_string();
+    assert!(
+        err.contains("glove.txt:2") && err.contains("3 numbers"),
+        "{err}"
+    );
+    let err = read_glove(&dir.join("nope.txt"), &wanted)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("nope.txt"), "{err}");
+    let mut one_hot = tprog_model::ModelConfig::readme_sort(8, 8, 6)
+        .init(0)
+        .unwrap();
+    assert!(matches!(
+        init_embedding(&mut one_hot, &[0.0; 4]),
+        Err(GloveError::NoEmbedding { .. })
+    ));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
