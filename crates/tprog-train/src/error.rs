@@ -109,6 +109,9 @@ pub enum TrainError {
     /// A model error (configuration, checkpoint).
     #[error(transparent)]
     Model(#[from] tprog_model::ModelError),
+    /// A standard Transformer error (configuration, batch, parameter file).
+    #[error(transparent)]
+    Baseline(#[from] tprog_baseline::standard::BaselineError),
     /// A reference checkpoint could not be read.
     #[error(transparent)]
     Import(#[from] tprog_import::TorchImportError),

@@ -227,19 +227,40 @@ pub(crate) fn layer_norm_backward(
     }
 }
 
+/// `e^x` for `x ≤ 0` (inputs below −87 give about 1e−38), within a few ulps: `2^n · p(f)`
+/// with `n = round(x·log2 e)`, `f = x − n·ln 2`, and a degree-6 polynomial in `f`; branch-free, so loops over
+/// it vectorise.
+#[inline(always)]
+pub(crate) fn exp_nonpositive(x: f32) -> f32 {
+    let x = x.max(-87.0);
+    let n = (x * std::f32::consts::LOG2_E).round();
+    // Cody–Waite reduction: ln 2 in two parts, so `f` keeps its precision for large |x|.
+    let f = (x - n * 0.693_359_4) + n * 2.121_944_4e-4; // in about [−ln2/2, ln2/2]
+    let p = 1.0
+        + f * (1.0
+            + f * (0.5
+                + f * (1.0 / 6.0 + f * (1.0 / 24.0 + f * (1.0 / 120.0 + f * (1.0 / 720.0))))));
+    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
+    p * scale
+}
+
 /// In-place softmax of each row of `scores` (`[N, N]`) where `allowed(q, k)`; blocked entries
 /// become exactly 0. Every row has at least one allowed key (key 0 always is).
 pub(crate) fn masked_softmax(scores: &mut [f32], n: usize, allowed: impl Fn(usize, usize) -> bool) {
     for (q, row) in scores.chunks_exact_mut(n).enumerate() {
         let mut max = f32::NEG_INFINITY;
-        for (k, &s) in row.iter().enumerate() {
-            if allowed(q, k) && s > max {
-                max = s;
+        for (k, s) in row.iter_mut().enumerate() {
+            if allowed(q, k) {
+                max = max.max(*s);
+            } else {
+                *s = f32::NEG_INFINITY;
             }
         }
         let mut sum = 0.0f32;
-        for (k, s) in row.iter_mut().enumerate() {
-            *s = if allowed(q, k) { (*s - max).exp() } else { 0.0 };
+        for s in row.iter_mut() {
+            // Blocked entries: e^(−inf) is clamped to ~1e−38 here, then set to 0 below.
+            let e = exp_nonpositive(*s - max);
+            *s = if *s == f32::NEG_INFINITY { 0.0 } else { e };
             sum += *s;
         }
         let inv = 1.0 / sum;
@@ -268,6 +289,18 @@ mod tests {
                 }
                 assert!((c[i * 4 + j] - (1.0 + 2.0 * s)).abs() < 1e-4);
             }
+        }
+    }
+
+    #[test]
+    fn fast_exp_is_accurate() {
+        for i in 0..2000 {
+            let x = -(i as f32) * 0.04;
+            let (ours, exact) = (exp_nonpositive(x), x.exp());
+            assert!(
+                (ours - exact).abs() <= 1e-6 * exact + 1e-38,
+                "{x}: {ours} vs {exact}"
+            );
         }
     }
 

@@ -95,7 +95,9 @@ pub(crate) fn site_key(seed: u64, example: usize, site: usize) -> u64 {
 
 /// Fills `keep` (`n_ex` blocks of `per_example` values) with dropout keep-scales: 0 with
 /// probability `p`, else `1/(1−p)`; example `e` of the chunk is batch example `first + e`.
-/// With `p = 0` or no seed (evaluation), `keep` is emptied: no dropout.
+/// Each (example, site) has its own wyrand stream (two 32-bit draws per step), so the masks
+/// do not depend on how the batch is cut into chunks. With `p = 0` or no seed (evaluation),
+/// `keep` is emptied: no dropout.
 pub(crate) fn draw_keep(
     keep: &mut Vec<f32>,
     p: f32,
@@ -112,13 +114,27 @@ pub(crate) fn draw_keep(
     fit(keep, n_ex * per_example);
     let threshold = (f64::from(p) * 2f64.powi(32)) as u64;
     let scale = 1.0 / (1.0 - p);
+    let pick = |u: u64| if u < threshold { 0.0 } else { scale };
     for (e, block) in keep.chunks_exact_mut(per_example).enumerate() {
-        let key = site_key(seed, first + e, site);
-        for (i, k) in block.iter_mut().enumerate() {
-            let u = mix(key ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)) >> 32;
-            *k = if u < threshold { 0.0 } else { scale };
+        let mut state = site_key(seed, first + e, site);
+        let mut pairs = block.chunks_exact_mut(2);
+        for pair in &mut pairs {
+            let r = wyrand(&mut state);
+            pair[0] = pick(r & 0xFFFF_FFFF);
+            pair[1] = pick(r >> 32);
+        }
+        if let [last] = pairs.into_remainder() {
+            *last = pick(wyrand(&mut state) >> 32);
         }
     }
+}
+
+/// One step of the wyrand generator.
+#[inline(always)]
+fn wyrand(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0xA076_1D64_78BD_642F);
+    let t = u128::from(*state) * u128::from(*state ^ 0xE703_7ED1_A0B4_28DB);
+    ((t >> 64) as u64) ^ (t as u64)
 }
 
 /// `x *= keep` elementwise (nothing when `keep` is empty).
