@@ -228,24 +228,32 @@ pub(crate) fn layer_norm_backward(
 }
 
 /// `e^x` for `x ≤ 0` (inputs below −87 give about 1e−38), within a few ulps: `2^n · p(f)`
-/// with `n = round(x·log2 e)`, `f = x − n·ln 2`, and a degree-6 polynomial in `f`; branch-free, so loops over
-/// it vectorise.
+/// with `n = round(x·log2 e)`, `f = x − n·ln 2`, and a degree-6 polynomial in `f`; branch-free
+/// and without library calls or float-to-int conversions, so loops over it vectorise.
 #[inline(always)]
 pub(crate) fn exp_nonpositive(x: f32) -> f32 {
+    // Adding 1.5·2^23 rounds to an integer and leaves it in the low mantissa bits.
+    const SHIFTER: f32 = 12_582_912.0;
     let x = x.max(-87.0);
-    let n = (x * std::f32::consts::LOG2_E).round();
+    let shifted = x * std::f32::consts::LOG2_E + SHIFTER;
+    let n = shifted - SHIFTER;
     // Cody–Waite reduction: ln 2 in two parts, so `f` keeps its precision for large |x|.
     let f = (x - n * 0.693_359_4) + n * 2.121_944_4e-4; // in about [−ln2/2, ln2/2]
     let p = 1.0
         + f * (1.0
             + f * (0.5
                 + f * (1.0 / 6.0 + f * (1.0 / 24.0 + f * (1.0 / 120.0 + f * (1.0 / 720.0))))));
-    let scale = f32::from_bits(((n as i32 + 127) as u32) << 23);
-    p * scale
+    // 2^n: the exponent field n + 127 (n is in the low bits of `shifted`).
+    let exponent = shifted
+        .to_bits()
+        .wrapping_sub(SHIFTER.to_bits())
+        .wrapping_add(127);
+    p * f32::from_bits(exponent << 23)
 }
 
 /// In-place softmax of each row of `scores` (`[N, N]`) where `allowed(q, k)`; blocked entries
-/// become exactly 0. Every row has at least one allowed key (key 0 always is).
+/// become exactly 0. Every row has at least one allowed key (key 0 always is). The row sum uses
+/// eight running sums in a fixed order (deterministic, and vectorised).
 pub(crate) fn masked_softmax(scores: &mut [f32], n: usize, allowed: impl Fn(usize, usize) -> bool) {
     for (q, row) in scores.chunks_exact_mut(n).enumerate() {
         let mut max = f32::NEG_INFINITY;
@@ -256,13 +264,19 @@ pub(crate) fn masked_softmax(scores: &mut [f32], n: usize, allowed: impl Fn(usiz
                 *s = f32::NEG_INFINITY;
             }
         }
-        let mut sum = 0.0f32;
         for s in row.iter_mut() {
-            // Blocked entries: e^(−inf) is clamped to ~1e−38 here, then set to 0 below.
             let e = exp_nonpositive(*s - max);
             *s = if *s == f32::NEG_INFINITY { 0.0 } else { e };
-            sum += *s;
         }
+        let mut lanes = [0.0f32; 8];
+        let mut blocks = row.chunks_exact(8);
+        for block in &mut blocks {
+            for (l, v) in lanes.iter_mut().zip(block) {
+                *l += v;
+            }
+        }
+        let tail: f32 = blocks.remainder().iter().sum();
+        let sum = lanes.iter().sum::<f32>() + tail;
         let inv = 1.0 / sum;
         row.iter_mut().for_each(|s| *s *= inv);
     }

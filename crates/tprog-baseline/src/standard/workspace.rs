@@ -94,10 +94,10 @@ pub(crate) fn site_key(seed: u64, example: usize, site: usize) -> u64 {
 }
 
 /// Fills `keep` (`n_ex` blocks of `per_example` values) with dropout keep-scales: 0 with
-/// probability `p`, else `1/(1−p)`; example `e` of the chunk is batch example `first + e`.
-/// Each (example, site) has its own wyrand stream (two 32-bit draws per step), so the masks
-/// do not depend on how the batch is cut into chunks. With `p = 0` or no seed (evaluation),
-/// `keep` is emptied: no dropout.
+/// probability `p` (to 1/65536), else `1/(1−p)`; example `e` of the chunk is batch example
+/// `first + e`. Each (example, site) has its own wyrand stream (four 16-bit draws per step),
+/// so the masks do not depend on how the batch is cut into chunks. With `p = 0` or no seed
+/// (evaluation), `keep` is emptied: no dropout.
 pub(crate) fn draw_keep(
     keep: &mut Vec<f32>,
     p: f32,
@@ -112,19 +112,23 @@ pub(crate) fn draw_keep(
         return;
     };
     fit(keep, n_ex * per_example);
-    let threshold = (f64::from(p) * 2f64.powi(32)) as u64;
+    let threshold = (f64::from(p) * 65536.0).round() as u64;
     let scale = 1.0 / (1.0 - p);
-    let pick = |u: u64| if u < threshold { 0.0 } else { scale };
+    let pick = |u: u64| if (u & 0xFFFF) < threshold { 0.0 } else { scale };
     for (e, block) in keep.chunks_exact_mut(per_example).enumerate() {
         let mut state = site_key(seed, first + e, site);
-        let mut pairs = block.chunks_exact_mut(2);
-        for pair in &mut pairs {
+        let mut quads = block.chunks_exact_mut(4);
+        for quad in &mut quads {
             let r = wyrand(&mut state);
-            pair[0] = pick(r & 0xFFFF_FFFF);
-            pair[1] = pick(r >> 32);
+            quad[0] = pick(r);
+            quad[1] = pick(r >> 16);
+            quad[2] = pick(r >> 32);
+            quad[3] = pick(r >> 48);
         }
-        if let [last] = pairs.into_remainder() {
-            *last = pick(wyrand(&mut state) >> 32);
+        let mut r = wyrand(&mut state);
+        for k in quads.into_remainder() {
+            *k = pick(r);
+            r >>= 16;
         }
     }
 }
