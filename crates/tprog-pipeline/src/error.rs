@@ -65,6 +65,16 @@ pub enum PipelineError {
         /// The run directory.
         dir: PathBuf,
     },
+    /// The run trained the standard Transformer baseline, which has no program.
+    #[error(
+        "{} is a run of the standard Transformer baseline: it has no program to verify or \
+         export (`tprog eval` evaluates it)",
+        dir.display()
+    )]
+    BaselineHasNoProgram {
+        /// The run directory.
+        dir: PathBuf,
+    },
     /// `program.py` is not the export of `program.json`.
     #[error(
         "{} is not the Python export of program.json (first difference at line {line}); \

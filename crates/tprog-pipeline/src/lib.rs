@@ -15,6 +15,9 @@
 //! 6. **Emit** ([`stages::emit`]): `program.json` and `program.py`; then the report
 //!    ([`report::write`]): `summary.json` and `report.md`.
 //!
+//! A run of the standard Transformer baseline (`RunConfig::standard`) takes stages 1 and 2
+//! with the same loop, is evaluated like stage 3, and skips the program stages ([`baseline`]).
+//!
 //! ```no_run
 //! use std::sync::atomic::AtomicBool;
 //! use tprog_pipeline::{DataRequest, Overrides, Request, learn, prepare};
@@ -40,6 +43,7 @@ use tprog_train::rundir::files;
 use tprog_train::session::{self, RunData};
 use tprog_train::{Observer, Outcome, RunConfig, RunDir};
 
+pub mod baseline;
 mod error;
 pub mod import;
 pub mod report;
@@ -67,6 +71,9 @@ pub fn learn(
     let started = Instant::now();
     let Prepared { config, data } = prepared; // 1. Task: made by `prepare`
     let run = session::create(dir, config, overwrite)?;
+    if config.standard.is_some() {
+        return baseline::learn(&run, config, data, observer, stop, started); // no program
+    }
     let trained = stages::train_relaxed(&run, config, data, observer, stop)?; // 2. Relaxed model
     finish(&run, config, data, trained, started) // 3.–6. and the report
 }
@@ -115,6 +122,10 @@ pub fn resume(
         extend(&mut run, n_epochs)?;
     }
     let data = stages::task(&run.config)?;
+    if run.config.standard.is_some() {
+        let summary = baseline::resume(&run, &data, observer, stop, started)?;
+        return Ok((summary, removed));
+    }
     let trained = stages::continue_relaxed(&run, &data, observer, stop)?;
     let summary = finish(&run.dir, &run.config, &data, trained, started)?;
     Ok((summary, removed))

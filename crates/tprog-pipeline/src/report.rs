@@ -4,8 +4,9 @@
 use std::fmt::Write as _;
 use std::time::Instant;
 
+use tprog_baseline::standard::StandardTransformer;
 use tprog_train::rundir::files;
-use tprog_train::{RunConfig, RunDir};
+use tprog_train::{Architecture, RunConfig, RunDir};
 
 use crate::PipelineError;
 use crate::stages::{Discrete, Emitted};
@@ -50,13 +51,32 @@ pub fn write(
     }
 }
 
+/// Writes `summary.json` and `report.md` for a run of the standard Transformer baseline: the
+/// accuracy table and timings; there is no program to decompile, and the report says so.
+pub fn write_baseline(
+    run: &RunDir,
+    config: &RunConfig,
+    discrete: &Discrete<StandardTransformer>,
+    started: Instant,
+) -> Result<Summary, PipelineError> {
+    let summary = summary(config, discrete, started.elapsed().as_secs_f64());
+    run.write_json(Summary::FILE, &summary)?;
+    run.write_atomic(files::REPORT, markdown(&summary).as_bytes())?;
+    Ok(summary)
+}
+
 /// The summary of a run without its program part.
-fn summary(config: &RunConfig, discrete: &Discrete, wall_seconds: f64) -> Summary {
+fn summary<M>(config: &RunConfig, discrete: &Discrete<M>, wall_seconds: f64) -> Summary {
     let state = &discrete.state;
     let [train, val, test] = &discrete.accuracy;
     Summary {
         summary_version: SUMMARY_VERSION,
         name: config.name.clone(),
+        architecture: if config.standard.is_some() {
+            Architecture::Standard
+        } else {
+            Architecture::Program
+        },
         preset: config.preset.clone(),
         seed: config.train.seed,
         train: train.into(),
@@ -154,6 +174,13 @@ pub fn markdown(summary: &Summary) -> String {
         }
         (None, Some(error)) => {
             let _ = writeln!(text, "\nNo program: {error}.");
+        }
+        (None, None) if summary.architecture == Architecture::Standard => {
+            let _ = writeln!(
+                text,
+                "\nNo program: this run trained the standard Transformer baseline, which has no \
+                 program to decompile."
+            );
         }
         (None, None) => {}
     }

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tprog_model::BosDefault;
 use tprog_tasks::TaskName;
-use tprog_train::presets::Preset;
+use tprog_train::presets::{Architecture, Preset};
 use tprog_train::session::RunData;
 use tprog_train::{RunConfig, TaskSource, TrainSampler, data};
 
@@ -72,6 +72,21 @@ pub struct Overrides {
     pub n_num_mlps: Option<usize>,
     /// Examples to generate (built-in tasks).
     pub dataset_size: Option<usize>,
+    /// Which model to train (`--model`): a Transformer Program or the standard Transformer.
+    #[serde(default)]
+    pub architecture: Option<Architecture>,
+    /// Standard Transformer: width of the residual stream.
+    #[serde(default)]
+    pub d_model: Option<usize>,
+    /// Standard Transformer: attention heads per layer.
+    #[serde(default)]
+    pub n_heads: Option<usize>,
+    /// Standard Transformer: MLP width.
+    #[serde(default)]
+    pub d_mlp: Option<usize>,
+    /// Standard Transformer: dropout rate while training.
+    #[serde(default)]
+    pub dropout: Option<f32>,
 }
 
 /// A request to learn a program.
@@ -119,6 +134,19 @@ impl Overrides {
                 problems.push(format!("{flag} must be at most {MAX_MODULES}, got {value}"));
             }
         }
+        let standard_only = [
+            ("--d-model", self.d_model.is_some()),
+            ("--heads", self.n_heads.is_some()),
+            ("--d-mlp", self.d_mlp.is_some()),
+            ("--dropout", self.dropout.is_some()),
+        ];
+        for (flag, given) in standard_only {
+            if given && self.architecture != Some(Architecture::Standard) {
+                problems.push(format!(
+                    "{flag} sets the standard Transformer: use it with --model standard"
+                ));
+            }
+        }
         if self.n_layers == Some(0) {
             problems.push("--n-layers must be at least 1".to_owned());
         }
@@ -142,6 +170,16 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
         DataRequest::File { .. } => TaskName::Sort,
     };
     let mut resolved = request.preset.resolve(task_for_preset);
+    if let Some(architecture) = o.architecture {
+        resolved.use_architecture(architecture);
+    }
+    if let Some(standard) = &mut resolved.standard {
+        set(&mut standard.d_model, o.d_model);
+        set(&mut standard.n_layers, o.n_layers);
+        set(&mut standard.n_heads, o.n_heads);
+        set(&mut standard.d_mlp, o.d_mlp);
+        set(&mut standard.dropout, o.dropout);
+    }
     let shape = &mut resolved.shape;
     for (value, target) in [
         (o.n_layers, &mut shape.n_layers),
@@ -224,7 +262,9 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
         shape: data::shape_of(&dataset),
         model,
         train: resolved.train.clone(),
+        standard: resolved.standard,
     };
+    config.validate_model()?;
     let splits = data::encode(&dataset)?;
     Ok(Prepared {
         config,

@@ -14,6 +14,11 @@ use crate::{PipelineError, stages};
 
 /// Reads the run's saved `program.json`.
 pub fn program(run: &OpenRun) -> Result<Program, PipelineError> {
+    if run.config.standard.is_some() {
+        return Err(PipelineError::BaselineHasNoProgram {
+            dir: run.dir.root().to_path_buf(),
+        });
+    }
     let path = run.dir.path(files::PROGRAM_JSON);
     if !path.is_file() {
         return Err(PipelineError::NoProgram {

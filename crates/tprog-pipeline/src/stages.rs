@@ -10,7 +10,7 @@ use tprog_program::{Program, to_python};
 use tprog_train::checkpoint::LoopState;
 use tprog_train::rundir::files;
 use tprog_train::session::{self, OpenRun, RunData};
-use tprog_train::{Accuracy, Observer, Outcome, RunConfig, RunDir, Splits, trainer};
+use tprog_train::{Accuracy, Observer, Outcome, RunConfig, RunDir, Splits, Trainable, trainer};
 
 use crate::PipelineError;
 use crate::summary::{SplitAgreement, require_exact};
@@ -52,11 +52,12 @@ pub fn continue_relaxed(
     Ok(session::resume(run, &data.splits, observer, stop)?)
 }
 
-/// The discrete model and what training did.
+/// The discrete model and what training did (for a Transformer Program by default; the
+/// standard Transformer baseline's evaluated model is a `Discrete<StandardTransformer>`).
 #[derive(Debug)]
-pub struct Discrete {
+pub struct Discrete<M = Model> {
     /// Every choice taken by argmax: the model we report.
-    pub model: Model,
+    pub model: M,
     /// Its token and sequence accuracy on train, val and test.
     pub accuracy: [Accuracy; 3],
     /// The training loop's state (epochs, best epoch, seconds).
@@ -71,11 +72,11 @@ pub struct Discrete {
 
 /// Stage 3, *Discrete model*: the best epoch's parameters with every choice replaced by its argmax,
 /// evaluated on every split. A run interrupted before its first epoch has nothing to report.
-pub fn discrete(
+pub fn discrete<M: Trainable>(
     run: &RunDir,
-    trained: Outcome,
+    trained: Outcome<M>,
     splits: &Splits,
-) -> Result<Discrete, PipelineError> {
+) -> Result<Discrete<M>, PipelineError> {
     if trained.state.epochs_completed == 0 {
         return Err(PipelineError::NothingTrained {
             dir: run.root().to_path_buf(),

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use tprog_decompile::Agreement;
-use tprog_train::{Accuracy, RunConfig};
+use tprog_train::{Accuracy, Architecture, RunConfig};
 
 use crate::PipelineError;
 
 /// The version written in `summary_version`. Version 1 (unversioned files) had the same fields
-/// without `summary_version`, `stopped_early`, the per-split faithfulness and `null` accuracies.
-pub const SUMMARY_VERSION: u32 = 2;
+/// without `summary_version`, `stopped_early`, the per-split faithfulness and `null` accuracies;
+/// version 2 had no `architecture` (every run was a Transformer Program).
+pub const SUMMARY_VERSION: u32 = 3;
 
 fn version_one() -> u32 {
     1
@@ -26,6 +27,10 @@ pub struct Summary {
     pub summary_version: u32,
     /// The run's name (the task, or the data file's stem).
     pub name: String,
+    /// Which model the run trained: a Transformer Program, or the standard Transformer
+    /// baseline (which has no program: `faithful` and `program_error` are then absent).
+    #[serde(default)]
+    pub architecture: Architecture,
     /// The preset it started from.
     pub preset: Option<String>,
     /// Its seed.

@@ -4,12 +4,11 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use safetensors::tensor::Dtype;
-use serde::{Deserialize, Serialize};
-use tprog_model::Params;
-
 use crate::TrainError;
 use crate::rundir::{RunDir, files};
+use crate::trainable::{CheckpointParams, Part};
+use safetensors::tensor::Dtype;
+use serde::{Deserialize, Serialize};
 
 /// The loop's state after a completed epoch.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -28,23 +27,11 @@ pub struct LoopState {
     pub seconds: f64,
 }
 
-const PARTS: [&str; 3] = ["value", "adam_m", "adam_v"];
-
-fn part<'a>(params: &'a Params, name: &str) -> &'a [f32] {
-    match name {
-        "value" => &params.value,
-        "adam_m" => &params.adam_m,
-        _ => &params.adam_v,
-    }
-}
-
-fn part_mut<'a>(params: &'a mut Params, name: &str) -> &'a mut [f32] {
-    match name {
-        "value" => &mut params.value,
-        "adam_m" => &mut params.adam_m,
-        _ => &mut params.adam_v,
-    }
-}
+const PARTS: [(&str, Part); 3] = [
+    ("value", Part::Value),
+    ("adam_m", Part::AdamM),
+    ("adam_v", Part::AdamV),
+];
 
 /// Header key of the loop state inside `checkpoint.safetensors`.
 const STATE_KEY: &str = "loop_state";
@@ -52,17 +39,16 @@ const STATE_KEY: &str = "loop_state";
 /// Serialises every parameter with its Adam moments (`value.<name>`, `adam_m.<name>`, ...)
 /// and the loop state that goes with them (in the header), so the pair is one file, replaced
 /// in one rename: a crash can never leave a checkpoint of one epoch with the state of another.
-pub fn checkpoint_bytes(params: &Params, state: &LoopState) -> Result<Vec<u8>, TrainError> {
+pub fn checkpoint_bytes<P: CheckpointParams + ?Sized>(
+    params: &P,
+    state: &LoopState,
+) -> Result<Vec<u8>, TrainError> {
     let mut bytes: Vec<(String, Vec<usize>, Vec<u8>)> = Vec::new();
-    for spec in params.specs() {
-        for part_name in PARTS {
-            let data = &part(params, part_name)[spec.offset..spec.offset + spec.len];
+    for (name, shape, offset, len) in params.tensor_list() {
+        for (part_name, part) in PARTS {
+            let data = &params.part(part)[offset..offset + len];
             let raw: Vec<u8> = data.iter().flat_map(|x| x.to_le_bytes()).collect();
-            bytes.push((
-                format!("{part_name}.{}", spec.name),
-                spec.shape.clone(),
-                raw,
-            ));
+            bytes.push((format!("{part_name}.{name}"), shape.clone(), raw));
         }
     }
     // Without the wall-clock seconds, so the file's bytes depend only on the training itself
@@ -100,7 +86,11 @@ pub fn stored_state(bytes: &[u8], path: &Path) -> Result<Option<LoopState>, Trai
 
 /// Writes the checkpoint (with its loop state inside), then `state.json`, a readable copy of
 /// the state for people and scripts; resuming trusts the checkpoint's own copy.
-pub fn save(run: &RunDir, params: &Params, state: &LoopState) -> Result<(), TrainError> {
+pub fn save<P: CheckpointParams + ?Sized>(
+    run: &RunDir,
+    params: &P,
+    state: &LoopState,
+) -> Result<(), TrainError> {
     run.write_atomic(files::CHECKPOINT, &checkpoint_bytes(params, state)?)?;
     run.write_json(files::STATE, state)
 }
@@ -108,7 +98,10 @@ pub fn save(run: &RunDir, params: &Params, state: &LoopState) -> Result<(), Trai
 /// Restores a run's checkpoint into `params` and returns its loop state: the copy inside the
 /// checkpoint, or `state.json` for checkpoints that have none. The training seconds come from
 /// `state.json` (the checkpoint does not hold them), when it is there.
-pub fn resume_point(run: &RunDir, params: &mut Params) -> Result<LoopState, TrainError> {
+pub fn resume_point<P: CheckpointParams + ?Sized>(
+    run: &RunDir,
+    params: &mut P,
+) -> Result<LoopState, TrainError> {
     let path = run.path(files::CHECKPOINT);
     let bytes = std::fs::read(&path).map_err(|source| TrainError::Io {
         path: path.clone(),
@@ -126,7 +119,10 @@ pub fn resume_point(run: &RunDir, params: &mut Params) -> Result<LoopState, Trai
 }
 
 /// Restores parameters and Adam moments from `path` into `params` (same architecture).
-pub fn restore(path: &Path, params: &mut Params) -> Result<(), TrainError> {
+pub fn restore<P: CheckpointParams + ?Sized>(
+    path: &Path,
+    params: &mut P,
+) -> Result<(), TrainError> {
     let bytes = std::fs::read(path).map_err(|source| TrainError::Io {
         path: path.to_path_buf(),
         source,
@@ -135,7 +131,11 @@ pub fn restore(path: &Path, params: &mut Params) -> Result<(), TrainError> {
 }
 
 /// [`restore`] from bytes already read; `path` names them in errors.
-pub fn restore_bytes(bytes: &[u8], path: &Path, params: &mut Params) -> Result<(), TrainError> {
+pub fn restore_bytes<P: CheckpointParams + ?Sized>(
+    bytes: &[u8],
+    path: &Path,
+    params: &mut P,
+) -> Result<(), TrainError> {
     let error = |problem: String| TrainError::Checkpoint {
         path: path.to_path_buf(),
         problem,
@@ -162,20 +162,17 @@ pub fn restore_bytes(bytes: &[u8], path: &Path, params: &mut Params) -> Result<(
         }
         found.insert(name, values);
     }
-    let specs = params.specs().to_vec();
     let mut problems = Vec::new();
-    for spec in &specs {
-        for part_name in PARTS {
-            let key = format!("{part_name}.{}", spec.name);
+    for (name, _, offset, len) in params.tensor_list() {
+        for (part_name, part) in PARTS {
+            let key = format!("{part_name}.{name}");
             match found.get(&key) {
-                Some(values) if values.len() == spec.len => {
-                    part_mut(params, part_name)[spec.offset..spec.offset + spec.len]
-                        .copy_from_slice(values);
+                Some(values) if values.len() == len => {
+                    params.part_mut(part)[offset..offset + len].copy_from_slice(values);
                 }
                 Some(values) => problems.push(format!(
-                    "{key} has {} values, the model expects {}",
+                    "{key} has {} values, the model expects {len}",
                     values.len(),
-                    spec.len
                 )),
                 None => problems.push(format!("{key} is missing")),
             }

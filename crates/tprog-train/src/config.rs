@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use tprog_baseline::standard::{StandardConfig, StandardShape};
 use tprog_model::{DEFAULT_STEP_CHUNKS, MAX_STEP_CHUNKS, ModelConfig};
 use tprog_tasks::{TaskName, TaskParams};
 
@@ -238,8 +239,49 @@ pub struct RunConfig {
     pub data: TaskSource,
     /// Vocabularies and context length of the data.
     pub shape: DataShape,
-    /// The model (its task facts filled in from the data).
+    /// The model (its task facts filled in from the data). For a standard-Transformer run it
+    /// supplies only the task facts (context length, vocabularies, masked classes, `<pad>`,
+    /// causality, pooling).
     pub model: ModelConfig,
     /// Optimisation.
     pub train: TrainConfig,
+    /// Set when the run trains the standard Transformer baseline (`--model standard`) instead
+    /// of a Transformer Program: its architecture. Absent in Transformer Program runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub standard: Option<StandardShape>,
+}
+
+impl RunConfig {
+    /// The standard Transformer this run trains (its architecture with the task facts of
+    /// `model`), or `None` for a Transformer Program run.
+    pub fn standard_config(&self) -> Option<StandardConfig> {
+        let shape = self.standard?;
+        let m = &self.model;
+        Some(StandardConfig {
+            d_model: shape.d_model,
+            n_layers: shape.n_layers,
+            n_heads: shape.n_heads,
+            d_mlp: shape.d_mlp,
+            dropout: shape.dropout,
+            n_ctx: m.n_ctx,
+            vocab_size: m.vocab_size,
+            n_classes: m.n_classes,
+            masked_classes: if m.unembed_mask {
+                m.masked_classes.clone()
+            } else {
+                Vec::new()
+            },
+            pad_token: m.pad_token,
+            autoregressive: m.autoregressive,
+            pool_outputs: m.pool_outputs,
+        })
+    }
+
+    /// Checks the model part: the Transformer Program's config, or the standard Transformer's.
+    pub fn validate_model(&self) -> Result<(), TrainError> {
+        match self.standard_config() {
+            Some(standard) => Ok(standard.validate()?),
+            None => Ok(self.model.validate()?),
+        }
+    }
 }

@@ -109,10 +109,20 @@ pub enum TrainError {
     /// A model error (configuration, checkpoint).
     #[error(transparent)]
     Model(#[from] tprog_model::ModelError),
+    /// A standard Transformer error (configuration, batch, parameter file); boxed, so that
+    /// the error stays small.
+    #[error(transparent)]
+    Baseline(Box<tprog_baseline::standard::BaselineError>),
     /// A reference checkpoint could not be read.
     #[error(transparent)]
     Import(#[from] tprog_import::TorchImportError),
     /// A task or data error.
     #[error(transparent)]
     Task(#[from] tprog_tasks::TaskError),
+}
+
+impl From<tprog_baseline::standard::BaselineError> for TrainError {
+    fn from(error: tprog_baseline::standard::BaselineError) -> Self {
+        TrainError::Baseline(Box::new(error))
+    }
 }

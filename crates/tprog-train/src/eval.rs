@@ -2,10 +2,10 @@
 //! number the paper reports.
 
 use serde::{Deserialize, Serialize};
-use tprog_model::Model;
 use tprog_tasks::EncodedSplit;
 
 use crate::TrainError;
+use crate::trainable::Predictor;
 
 /// Sequences per forward pass when evaluating.
 pub const EVAL_BATCH: usize = 1024;
@@ -44,13 +44,16 @@ impl Accuracy {
 }
 
 /// The discrete model's predicted class at every position of `split` (`[n, n_ctx]`).
-pub fn predict_split(model: &mut Model, split: &EncodedSplit) -> Result<Vec<u32>, TrainError> {
+pub fn predict_split<M: Predictor + ?Sized>(
+    model: &mut M,
+    split: &EncodedSplit,
+) -> Result<Vec<u32>, TrainError> {
     let mut predictions = Vec::with_capacity(split.n * split.n_ctx);
     let mut start = 0;
     while start < split.n {
         let end = (start + EVAL_BATCH).min(split.n);
         let tokens = &split.tokens[start * split.n_ctx..end * split.n_ctx];
-        predictions.extend_from_slice(&model.predict(tokens, end - start, split.n_ctx)?);
+        model.predict_into(tokens, end - start, split.n_ctx, &mut predictions)?;
         start = end;
     }
     Ok(predictions)
@@ -85,7 +88,10 @@ pub fn score(split: &EncodedSplit, predictions: &[u32]) -> Accuracy {
 }
 
 /// Accuracy of the discrete model on `split`.
-pub fn evaluate(model: &mut Model, split: &EncodedSplit) -> Result<Accuracy, TrainError> {
+pub fn evaluate<M: Predictor + ?Sized>(
+    model: &mut M,
+    split: &EncodedSplit,
+) -> Result<Accuracy, TrainError> {
     let predictions = predict_split(model, split)?;
     Ok(score(split, &predictions))
 }

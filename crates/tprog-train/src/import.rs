@@ -205,6 +205,7 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
         shape: data::shape_of(&dataset),
         model,
         train,
+        standard: None,
     };
     Ok((config, dataset))
 }

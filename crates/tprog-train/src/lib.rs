@@ -1,5 +1,6 @@
-//! Training Transformer Programs: the temperature schedule, the explicit training loop,
-//! evaluation of the discrete model, run directories and checkpoints.
+//! Training Transformer Programs (and the standard Transformer baseline, through the same
+//! loop): the temperature schedule, the explicit training loop, evaluation of the discrete
+//! model, run directories and checkpoints.
 
 pub mod checkpoint;
 pub mod config;
@@ -12,12 +13,14 @@ pub mod presets;
 pub mod rundir;
 pub mod schedule;
 pub mod session;
+pub mod trainable;
 pub mod trainer;
 
 pub use config::{DataShape, RunConfig, TaskSource, TrainConfig, TrainSampler};
 pub use error::TrainError;
 pub use eval::Accuracy;
-pub use presets::{Preset, Resolved, Shape};
+pub use presets::{Architecture, Preset, Resolved, Shape};
 pub use rundir::RunDir;
 pub use schedule::{TauSchedule, Temperatures};
+pub use trainable::{Predictor, Trainable};
 pub use trainer::{EpochRecord, Observer, Outcome, Silent, Splits, train};

@@ -8,6 +8,11 @@
 //! * `readme` — the reference README's sort command: 10,000 examples, 2 layers, 4 categorical
 //!   heads, 1 categorical MLP, no numerical modules.
 //! * `tiny` — a one-layer model trained for a few epochs on 600 examples: a smoke test.
+//! * `standard` — the standard Transformer baseline of the paper's comparison (Fig. 10) on the
+//!   `paper` preset's data: d_model 64, 3 layers, 4 heads, d_mlp 128, no dropout, Adam 1e-3,
+//!   batch 128, 100 epochs, best epoch by validation (docs/baseline.md says why this size).
+//!   `--model standard` with another preset trains the same baseline on that preset's data and
+//!   epochs (`tiny`: a 16-wide one-layer baseline), with Adam 1e-3 and batch 128.
 //!
 //! **The BOS default.** `paper`, `categorical` and `tiny` train with the soft BOS default
 //! ([`BosDefault::Soft`], `relu(1 − Σ scores)`); `readme` keeps the reference's formula, since it
@@ -24,6 +29,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use serde::{Deserialize, Serialize};
+use tprog_baseline::standard::StandardShape;
 use tprog_model::{BosDefault, ModelConfig};
 use tprog_tasks::{Dataset, TaskName, TaskParams};
 
@@ -40,15 +47,34 @@ pub enum Preset {
     Readme,
     /// A tiny, fast configuration for smoke tests.
     Tiny,
+    /// The standard Transformer baseline on the paper's data.
+    Standard,
 }
+
+/// Which model a run trains.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Architecture {
+    /// A Transformer Program (decompiled into a program).
+    #[default]
+    Program,
+    /// The standard Transformer baseline (no program).
+    Standard,
+}
+
+/// Adam learning rate of the standard Transformer baseline.
+pub const STANDARD_LR: f32 = 1e-3;
+/// Batch size of the standard Transformer baseline.
+pub const STANDARD_BATCH: usize = 128;
 
 impl Preset {
     /// Every preset.
-    pub const ALL: [Preset; 4] = [
+    pub const ALL: [Preset; 5] = [
         Preset::Paper,
         Preset::Categorical,
         Preset::Readme,
         Preset::Tiny,
+        Preset::Standard,
     ];
 
     /// The preset's name on the command line.
@@ -58,6 +84,7 @@ impl Preset {
             Preset::Categorical => "categorical",
             Preset::Readme => "readme",
             Preset::Tiny => "tiny",
+            Preset::Standard => "standard",
         }
     }
 }
@@ -122,6 +149,8 @@ pub struct Resolved {
     pub bos_default: BosDefault,
     /// Training settings.
     pub train: TrainConfig,
+    /// The standard Transformer's architecture, when the run trains the baseline.
+    pub standard: Option<StandardShape>,
 }
 
 impl Preset {
@@ -136,7 +165,7 @@ impl Preset {
             BosDefault::Soft
         };
         let shape = match self {
-            Preset::Paper => match task {
+            Preset::Paper | Preset::Standard => match task {
                 TaskName::Reverse => shape(3, (4, 4), (1, 1)),
                 TaskName::Hist => shape(1, (2, 2), (1, 1)),
                 TaskName::DoubleHist => shape(3, (2, 2), (1, 1)),
@@ -177,18 +206,49 @@ impl Preset {
         if task == TaskName::Induction && self == Preset::Tiny {
             unembed_mask = false;
         }
-        Resolved {
+        let mut resolved = Resolved {
             preset: self,
             params,
             shape,
             unembed_mask,
             bos_default,
             train,
+            standard: None,
+        };
+        if self == Preset::Standard {
+            resolved.train.n_epochs = 100;
+            resolved.use_architecture(Architecture::Standard);
         }
+        resolved
     }
 }
 
 impl Resolved {
+    /// Switches to `architecture`: for the standard Transformer, the preset's baseline size
+    /// (16 wide and one layer for `tiny`, else [`StandardShape::rasp`]) with Adam
+    /// [`STANDARD_LR`] and batch [`STANDARD_BATCH`]; the data and epochs stay the preset's.
+    pub fn use_architecture(&mut self, architecture: Architecture) {
+        match architecture {
+            Architecture::Program => self.standard = None,
+            Architecture::Standard if self.standard.is_none() => {
+                self.standard = Some(if self.preset == Preset::Tiny {
+                    StandardShape {
+                        d_model: 16,
+                        n_layers: 1,
+                        n_heads: 2,
+                        d_mlp: 32,
+                        dropout: 0.0,
+                    }
+                } else {
+                    StandardShape::rasp()
+                });
+                self.train.lr = STANDARD_LR;
+                self.train.batch_size = STANDARD_BATCH;
+            }
+            Architecture::Standard => {}
+        }
+    }
+
     /// The model configuration for `dataset`: the preset's shape with the paper's fixed choices
     /// (one-hot tokens, `ones`, fixed relative-position bias, 2 MLP inputs, d_mlp 64) and the
     /// data's facts (d_var = max(V, n_ctx), vocabulary sizes, masked classes, causality), and
@@ -260,6 +320,16 @@ mod tests {
                 );
             }
         }
+        let standard = Preset::Standard.resolve(TaskName::Dyck1);
+        assert_eq!(standard.standard, Some(StandardShape::rasp()));
+        assert_eq!(
+            standard.params,
+            Preset::Paper.resolve(TaskName::Dyck1).params
+        );
+        assert_eq!(
+            (standard.train.lr, standard.train.n_epochs),
+            (STANDARD_LR, 100)
+        );
         let readme = Preset::Readme.resolve(TaskName::Sort);
         assert_eq!(readme.bos_default, BosDefault::Reference);
         assert_eq!(readme.params.dataset_size, 10_000);

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
 
+use tprog_baseline::standard::StandardTransformer;
 use tprog_model::Model;
 use tprog_tasks::jsonl::read_for_model;
 use tprog_tasks::{Dataset, EncodedSplit, Vocab, encode_examples};
@@ -60,7 +61,7 @@ pub fn create(dir: &Path, config: &RunConfig, overwrite: bool) -> Result<RunDir,
             problems: vec![format!("{} is a file, not a directory", dir.display())],
         });
     }
-    config.model.validate()?;
+    config.validate_model()?;
     config.train.validate()?;
     let run = RunDir::create(dir)?;
     for stale in files::ALL {
@@ -143,4 +144,61 @@ pub fn resume(
         observer,
         stop,
     )
+}
+
+/// The standard Transformer a standard-Transformer run trains, freshly initialised from the
+/// run's seed; an error for a Transformer Program run.
+pub fn init_standard(config: &RunConfig) -> Result<StandardTransformer, TrainError> {
+    let standard = config
+        .standard_config()
+        .ok_or_else(|| TrainError::InvalidConfig {
+            problems: vec![format!(
+                "run {} trains a Transformer Program, not the standard Transformer",
+                config.name
+            )],
+        })?;
+    Ok(standard.init(config.train.seed)?)
+}
+
+/// Trains a freshly created standard-Transformer run from a new model.
+pub fn train_new_standard(
+    run: &RunDir,
+    config: &RunConfig,
+    splits: &Splits,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Outcome<StandardTransformer>, TrainError> {
+    let model = init_standard(config)?;
+    trainer::train(run, config, splits, model, None, observer, stop)
+}
+
+/// Continues an interrupted standard-Transformer run from its last checkpoint.
+pub fn resume_standard(
+    run: &OpenRun,
+    splits: &Splits,
+    observer: &mut dyn Observer,
+    stop: &AtomicBool,
+) -> Result<Outcome<StandardTransformer>, TrainError> {
+    let mut model = init_standard(&run.config)?;
+    let state = checkpoint::resume_point(&run.dir, model.params_mut())?;
+    trainer::train(
+        &run.dir,
+        &run.config,
+        splits,
+        model,
+        Some(state),
+        observer,
+        stop,
+    )
+}
+
+/// A standard-Transformer run's reported model (`model.safetensors`, the best epoch).
+pub fn load_standard_model(run: &OpenRun) -> Result<StandardTransformer, TrainError> {
+    let path = run.dir.path(files::MODEL);
+    if !path.is_file() {
+        return Err(TrainError::NoModel { path });
+    }
+    let mut model = init_standard(&run.config)?;
+    model.load_safetensors(&path)?;
+    Ok(model)
 }

@@ -10,6 +10,8 @@ use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 use tprog_model::{Adam, Model, Sampling};
+
+use crate::trainable::Trainable;
 use tprog_tasks::EncodedSplit;
 
 use crate::TrainError;
@@ -72,11 +74,12 @@ pub trait Observer {
 pub struct Silent;
 impl Observer for Silent {}
 
-/// How a training run ended.
+/// How a training run ended (for a Transformer Program by default, or another
+/// [`Trainable`] model such as the standard Transformer baseline).
 #[derive(Debug)]
-pub struct Outcome {
+pub struct Outcome<M = Model> {
     /// The best-by-validation model (what the run reports).
-    pub model: Model,
+    pub model: M,
     /// The loop's final state.
     pub state: LoopState,
     /// Interrupted by the stop flag (Ctrl-C); the last completed epoch is checkpointed.
@@ -132,15 +135,15 @@ fn gather(
 
 /// Trains `model` (fresh or restored) as `config` says, writing metrics, the best model and
 /// checkpoints into `run`. `state` is `None` for a new run, or the state to resume from.
-pub fn train(
+pub fn train<M: Trainable>(
     run: &RunDir,
     config: &RunConfig,
     splits: &Splits,
-    mut model: Model,
+    mut model: M,
     state: Option<LoopState>,
     observer: &mut dyn Observer,
     stop: &AtomicBool,
-) -> Result<Outcome, TrainError> {
+) -> Result<Outcome<M>, TrainError> {
     let cfg = &config.train;
     cfg.validate()?;
     model.set_step_chunks(cfg.step_chunks);
@@ -155,7 +158,7 @@ pub fn train(
     let mut steps = Steps::new(config, &splits.train, state.adam_steps);
     run.truncate_metrics(state.epochs_completed)?;
     if state.epochs_completed == 0 {
-        checkpoint::save(run, model.params(), &state)?;
+        checkpoint::save(run, model.checkpoint_params(), &state)?;
     }
     observer.on_start(cfg.n_epochs, steps.per_epoch, state.epochs_completed);
     let (mut interrupted, mut stopped_early) = (false, false);
@@ -174,8 +177,8 @@ pub fn train(
             state.best_val = val.token();
             state.best_epoch = epoch + 1;
             state.epochs_since_best = 0;
-            run.write_atomic(files::MODEL, &model.to_safetensors_bytes()?)?;
-            best_values = Some(model.params().value.clone());
+            run.write_atomic(files::MODEL, &model.to_model_bytes()?)?;
+            best_values = Some(model.values().to_vec());
         } else {
             state.epochs_since_best += 1;
         }
@@ -193,7 +196,7 @@ pub fn train(
             seconds,
         };
         run.append_metrics(&record)?;
-        checkpoint::save(run, model.params(), &state)?;
+        checkpoint::save(run, model.checkpoint_params(), &state)?;
         observer.on_epoch(&record);
         if cfg.patience.is_some_and(|p| state.epochs_since_best >= p) {
             stopped_early = true;
@@ -203,9 +206,9 @@ pub fn train(
     // Report the best-by-validation parameters: from memory when this session found them,
     // from model.safetensors when an earlier session did.
     if let Some(values) = best_values {
-        model.params_mut().value.copy_from_slice(&values);
+        model.values_mut().copy_from_slice(&values);
     } else if state.best_epoch > 0 {
-        model.load_safetensors(&run.path(files::MODEL))?;
+        model.load_model_file(&run.path(files::MODEL))?;
     }
     Ok(Outcome {
         model,
@@ -255,9 +258,9 @@ impl<'a> Steps<'a> {
     /// Every step of `epoch`; returns the mean loss and the last τ, or `None` when `stop` was
     /// raised before the epoch's end. A non-finite loss or gradient stops training before the
     /// update is applied.
-    fn epoch(
+    fn epoch<M: Trainable>(
         &mut self,
-        model: &mut Model,
+        model: &mut M,
         epoch: usize,
         observer: &mut dyn Observer,
         stop: &AtomicBool,
@@ -268,12 +271,21 @@ impl<'a> Steps<'a> {
         self.order
             .shuffle(&mut ChaCha8Rng::seed_from_u64(shuffle_seed));
         let mut loss_sum = 0.0f64;
-        let mut tau = self.temperatures.at(epoch, 0);
+        // A model without a temperature (the standard Transformer) records τ as 0.
+        let annealed = model.uses_temperature();
+        let tau_at = |step| {
+            if annealed {
+                self.temperatures.at(epoch, step)
+            } else {
+                0.0
+            }
+        };
+        let mut tau = tau_at(0);
         for (step, batch) in self.order.chunks(cfg.batch_size).enumerate() {
             if stop.load(Ordering::Relaxed) {
                 return Ok(None);
             }
-            tau = self.temperatures.at(epoch, step);
+            tau = tau_at(step);
             let n_positions = gather(self.train, batch, &mut self.tokens, &mut self.labels);
             model.zero_grad();
             let mut loss = 0.0f32;
@@ -281,14 +293,8 @@ impl<'a> Steps<'a> {
                 let seed = step_seed(cfg.seed, epoch, step, sample);
                 let sampling = sampling(cfg.sample_fn, tau);
                 let (tokens, labels) = (&self.tokens, &self.labels);
-                loss += model.loss_and_backward(
-                    tokens,
-                    labels,
-                    batch.len(),
-                    n_positions,
-                    sampling,
-                    seed,
-                )?;
+                loss +=
+                    model.step_loss(tokens, labels, (batch.len(), n_positions), sampling, seed)?;
             }
             let samples = cfg.gumbel_samples as f32;
             loss /= samples;
@@ -300,22 +306,21 @@ impl<'a> Steps<'a> {
                     tau,
                 });
             }
-            if let Some(name) = model.params().first_non_finite_grad() {
+            if let Some(parameter) = model.first_non_finite_grad() {
                 return Err(TrainError::NonFiniteGradient {
                     epoch,
                     step,
-                    parameter: name.to_owned(),
+                    parameter,
                     tau,
                 });
             }
             if cfg.gumbel_samples > 1 {
-                let grad = &mut model.params_mut().grad;
-                grad.iter_mut().for_each(|g| *g /= samples);
+                model.divide_grad(samples);
             }
             if let Some(max_norm) = cfg.max_grad_norm {
                 model.clip_grad_norm(max_norm);
             }
-            self.adam.step(model);
+            model.adam_step(&mut self.adam);
             loss_sum += f64::from(loss);
             observer.on_step(epoch, step, self.per_epoch, loss, tau);
         }
@@ -324,7 +329,10 @@ impl<'a> Steps<'a> {
 }
 
 /// The discrete model's accuracy on every split.
-pub fn final_accuracy(model: &mut Model, splits: &Splits) -> Result<[Accuracy; 3], TrainError> {
+pub fn final_accuracy<M: Trainable>(
+    model: &mut M,
+    splits: &Splits,
+) -> Result<[Accuracy; 3], TrainError> {
     Ok([
         eval::evaluate(model, &splits.train)?,
         eval::evaluate(model, &splits.val)?,

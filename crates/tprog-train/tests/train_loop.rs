@@ -33,6 +33,7 @@ fn tiny_config(epochs: usize) -> (RunConfig, tprog_train::Splits) {
         shape: data::shape_of(&dataset),
         model: resolved.model_config(&dataset),
         train: resolved.train.clone(),
+        standard: None,
     };
     (config, data::encode(&dataset).unwrap())
 }

@@ -45,8 +45,9 @@ enum Command {
     Tasks(cmd::tasks::Args),
     /// Generate a task's dataset: print split sizes and examples, or write it as JSONL.
     Data(cmd::data::Args),
-    /// Learn a program for a task: train, decompile, verify, export (or --resume a run).
-    Train(cmd::train::Args),
+    /// Learn a program for a task: train, decompile, verify, export (or --resume a run);
+    /// or train the standard Transformer baseline (--model standard).
+    Train(Box<cmd::train::Args>),
     /// Accuracy of a run's discrete model on its splits or on a JSONL file.
     Eval(cmd::eval::Args),
     /// Check the run's saved program.json (and program.py) against its discrete model;
@@ -74,7 +75,7 @@ fn main() -> ExitCode {
         Command::Tasks(args) => cmd::tasks::run(args),
         Command::Data(args) => cmd::data::run(args),
         Command::Run(args) => cmd::run::run(args),
-        Command::Train(args) => cmd::train::run(args),
+        Command::Train(args) => cmd::train::run(*args),
         Command::Eval(args) => cmd::eval::run(args),
         Command::ImportReference(args) => cmd::import::run(args),
         Command::Verify(args) => cmd::verify::run(args),

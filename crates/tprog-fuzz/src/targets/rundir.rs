@@ -60,6 +60,7 @@ pub fn seeds() -> Result<Seeds, FuzzError> {
         shape: data::shape_of(&dataset),
         model: resolved.model_config(&dataset),
         train: resolved.train.clone(),
+        standard: None,
     };
     let model = config.model.init(0).map_err(TrainError::from)?;
     let state = LoopState {

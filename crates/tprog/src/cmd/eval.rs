@@ -1,11 +1,12 @@
-//! `tprog eval`: the discrete model's accuracy on a run's splits or on a JSONL file.
+//! `tprog eval`: the discrete model's accuracy (or the standard Transformer's) on a run's splits
+//! or on a JSONL file.
 
 use std::path::PathBuf;
 
 use tprog_pipeline::SplitResult;
 use tprog_pipeline::report::percent;
 use tprog_train::eval::evaluate;
-use tprog_train::session;
+use tprog_train::{Predictor, session};
 
 use crate::Status;
 
@@ -23,7 +24,12 @@ pub struct Args {
 /// Runs `tprog eval`.
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let run = session::open(&args.run_dir)?;
-    let mut model = session::load_model(&run)?;
+    // A Transformer Program run's discrete model, or a standard-Transformer run's model.
+    let mut model: Box<dyn Predictor> = if run.config.standard.is_some() {
+        Box::new(session::load_standard_model(&run)?)
+    } else {
+        Box::new(session::load_model(&run)?)
+    };
     let rows: Vec<(String, tprog_tasks::EncodedSplit)> = match &args.data {
         Some(path) => vec![(
             path.display().to_string(),
@@ -46,7 +52,7 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         "sequence %"
     );
     for (name, split) in rows {
-        let accuracy = SplitResult::from(&evaluate(&mut model, &split)?);
+        let accuracy = SplitResult::from(&evaluate(model.as_mut(), &split)?);
         outln!(
             "{:<10} {:>9} {:>11} {:>12}",
             name,

@@ -72,13 +72,24 @@ impl Observer for ProgressObserver {
     }
 
     fn on_step(&mut self, epoch: usize, step: usize, steps_per_epoch: usize, loss: f32, tau: f64) {
-        let message = format!(
-            "epoch {}/{} step {}/{steps_per_epoch} loss {loss:.4} τ {tau:.3} val(discrete) {}",
-            epoch + 1,
-            self.n_epochs,
-            step + 1,
-            self.val()
-        );
+        // A model without a temperature (the standard Transformer) reports τ = 0: not shown.
+        let message = if tau > 0.0 {
+            format!(
+                "epoch {}/{} step {}/{steps_per_epoch} loss {loss:.4} τ {tau:.3} val(discrete) {}",
+                epoch + 1,
+                self.n_epochs,
+                step + 1,
+                self.val()
+            )
+        } else {
+            format!(
+                "epoch {}/{} step {}/{steps_per_epoch} loss {loss:.4} val {}",
+                epoch + 1,
+                self.n_epochs,
+                step + 1,
+                self.val()
+            )
+        };
         match &self.mode {
             Mode::Quiet => {}
             Mode::Bar(bar) => {
@@ -96,12 +107,16 @@ impl Observer for ProgressObserver {
 
     fn on_epoch(&mut self, record: &EpochRecord) {
         self.last_val = Some(record.val_acc);
+        let (temperature, discrete) = if record.tau > 0.0 {
+            (format!("  τ {:.4}", record.tau), " (discrete)")
+        } else {
+            (String::new(), "")
+        };
         let line = format!(
-            "epoch {:>4}/{}  loss {:.4}  τ {:.4}  val acc (discrete) {:6.2}%{}  {:.2}s",
+            "epoch {:>4}/{}  loss {:.4}{temperature}  val acc{discrete} {:6.2}%{}  {:.2}s",
             record.epoch,
             self.n_epochs,
             record.loss,
-            record.tau,
             100.0 * record.val_acc,
             if record.best { " *" } else { "  " },
             record.seconds

@@ -106,6 +106,12 @@ pub fn print_agreement(rows: &[SplitAgreement]) -> Result<(), StdoutError> {
 
 /// What a finished run wrote, on standard error.
 pub fn note_program(dir: &std::path::Path, summary: &Summary) {
+    if summary.architecture == tprog_train::Architecture::Standard {
+        note!(
+            "standard Transformer baseline: no program to decompile; its parameters are in {}",
+            dir.join("model.safetensors").display()
+        );
+    }
     if let Some(faithful) = &summary.faithful {
         note!(
             "program: {} modules, {} lines of Python, equal to the discrete model on {}/{} \

@@ -10,7 +10,7 @@ use tprog_model::BosDefault;
 use tprog_pipeline::{DataRequest, Overrides, PipelineError, Request, ResumeChanges, Summary};
 use tprog_tasks::TaskName;
 use tprog_train::TrainSampler;
-use tprog_train::presets::Preset;
+use tprog_train::presets::{Architecture, Preset};
 use tprog_train::rundir::files;
 
 use crate::Status;
@@ -42,9 +42,26 @@ pub struct Args {
     #[arg(long, requires = "data")]
     pub drop_long: bool,
     /// Named settings: paper (Table 1), categorical (Table 3), readme (the reference README's
-    /// sort command), tiny (smoke test). Default: paper.
+    /// sort command), tiny (smoke test), standard (the standard Transformer baseline on the
+    /// paper's data). Default: paper.
     #[arg(long)]
     pub preset: Option<Preset>,
+    /// Which model to train: program (a Transformer Program, decompiled into a program) or
+    /// standard (the standard Transformer baseline: no program). Default: the preset's.
+    #[arg(long, value_parser = parse_architecture)]
+    pub model: Option<Architecture>,
+    /// Standard Transformer: width of the residual stream (default 64; tiny: 16).
+    #[arg(long)]
+    pub d_model: Option<usize>,
+    /// Standard Transformer: attention heads per layer (default 4; tiny: 2).
+    #[arg(long)]
+    pub heads: Option<usize>,
+    /// Standard Transformer: MLP width (default 128; tiny: 32).
+    #[arg(long)]
+    pub d_mlp: Option<usize>,
+    /// Standard Transformer: dropout rate while training (default 0).
+    #[arg(long)]
+    pub dropout: Option<f32>,
     /// Run directory (default: runs/<task>-<preset>, or -2, -3, ... if that exists).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -96,8 +113,8 @@ pub struct Args {
     /// it (sums in another order) but never on --threads.
     #[arg(long)]
     pub step_chunks: Option<usize>,
-    /// Layers.
-    #[arg(long)]
+    /// Layers (of either model).
+    #[arg(long, visible_alias = "layers")]
     pub n_layers: Option<usize>,
     /// Categorical heads per layer.
     #[arg(long)]
@@ -133,6 +150,14 @@ fn parse_sampler(text: &str) -> Result<TrainSampler, String> {
         other => Err(format!(
             "unknown sampler '{other}'; valid: gumbel_soft, gumbel_hard, softmax"
         )),
+    }
+}
+
+fn parse_architecture(text: &str) -> Result<Architecture, String> {
+    match text {
+        "program" => Ok(Architecture::Program),
+        "standard" => Ok(Architecture::Standard),
+        other => Err(format!("unknown model '{other}'; valid: program, standard")),
     }
 }
 
@@ -316,6 +341,11 @@ fn interrupt_flag() -> Arc<AtomicBool> {
 fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
     let given: Vec<&str> = [
         ("--preset", args.preset.is_some()),
+        ("--model", args.model.is_some()),
+        ("--d-model", args.d_model.is_some()),
+        ("--heads", args.heads.is_some()),
+        ("--d-mlp", args.d_mlp.is_some()),
+        ("--dropout", args.dropout.is_some()),
         ("--out", args.out.is_some()),
         ("--overwrite", args.overwrite),
         ("--causal", args.causal),
@@ -386,6 +416,15 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             n_cat_mlps: args.n_cat_mlps,
             n_num_mlps: args.n_num_mlps,
             dataset_size: args.dataset_size,
+            architecture: match (args.model, args.preset) {
+                (Some(model), _) => Some(model),
+                (None, Some(Preset::Standard)) => Some(Architecture::Standard),
+                (None, _) => None,
+            },
+            d_model: args.d_model,
+            n_heads: args.heads,
+            d_mlp: args.d_mlp,
+            dropout: args.dropout,
         },
     })
 }
