@@ -42,6 +42,7 @@ use tprog_train::{Observer, Outcome, RunConfig, RunDir};
 
 mod error;
 pub mod import;
+pub mod reading;
 pub mod report;
 mod request;
 pub mod saved;

@@ -58,6 +58,9 @@ enum Command {
     ImportReference(cmd::import::Args),
     /// Run a program on input tokens: print the labels, or a trace of every variable.
     Run(cmd::run::Args),
+    /// Simplify a run's program: the smallest program found with exactly its predictions
+    /// (checked on every input of the task, or every example), written beside the original.
+    Simplify(cmd::simplify::Args),
 }
 
 /// What a command asks `main` to exit with, besides an error.
@@ -79,6 +82,7 @@ fn main() -> ExitCode {
         Command::ImportReference(args) => cmd::import::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Simplify(args) => cmd::simplify::run(args),
     };
     let result = result.and_then(|status| {
         cmd::output::flush()?;

@@ -7,6 +7,7 @@ pub mod import;
 pub mod output;
 pub mod progress;
 pub mod run;
+pub mod simplify;
 pub mod tables;
 pub mod tasks;
 pub mod train;
