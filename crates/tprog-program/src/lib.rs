@@ -21,6 +21,8 @@
 mod attention;
 mod compile;
 mod error;
+pub mod explain;
+pub mod graph;
 mod interpret;
 mod ir;
 mod labels;

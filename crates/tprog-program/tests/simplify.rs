@@ -11,7 +11,11 @@ use tprog_program::{Interpreter, Program};
 /// Random inputs: BOS then tokens drawn from the vocabulary (never `<pad>`, index 0).
 fn inputs(program: &Program, count: usize, seed: u64) -> Vec<Vec<usize>> {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let bos = program.input_vocab.iter().position(|t| t == "<s>").unwrap_or(1);
+    let bos = program
+        .input_vocab
+        .iter()
+        .position(|t| t == "<s>")
+        .unwrap_or(1);
     (0..count)
         .map(|_| {
             let length = rng.gen_range(1..program.n_ctx);
@@ -31,7 +35,10 @@ fn simplified_random_programs_predict_exactly_what_the_originals_predict() {
             inputs: inputs(&program, 400, seed),
         };
         let simplified = simplify(&program, &evidence).unwrap();
-        let before = Interpreter::new(&program).unwrap().run_batch(&evidence.inputs).unwrap();
+        let before = Interpreter::new(&program)
+            .unwrap()
+            .run_batch(&evidence.inputs)
+            .unwrap();
         let after = Interpreter::new(&simplified.program)
             .unwrap()
             .run_batch(&evidence.inputs)

@@ -108,9 +108,15 @@ pub(crate) fn predicate_rows(program: &mut Program, checker: &Checker<'_>) -> us
             }
         };
         kept += keep_harmless(checker, program, &rows, &apply_none);
+        kept += regularise_offsets(program, index, checker);
         let Some(predicate) = predicate_mut(&mut program.modules[index]).cloned() else {
             continue;
         };
+        // A predicate over positions with one offset (e.g. "the previous position") reads
+        // better as it is than with rows merged into one group.
+        if super::rename::offset(&predicate).is_some() {
+            continue;
+        }
         let Some(largest) = largest_group(&predicate) else {
             continue;
         };
@@ -127,6 +133,56 @@ pub(crate) fn predicate_rows(program: &mut Program, checker: &Checker<'_>) -> us
         kept += keep_harmless(checker, program, &rows, &apply_merge);
     }
     kept
+}
+
+/// A predicate over positions whose rows mostly share one offset `key − query`: tries the
+/// same offset on the other rows (kept where no prediction changes), so that the predicate
+/// reads as one rule ("the previous position").
+fn regularise_offsets(program: &mut Program, index: usize, checker: &Checker<'_>) -> usize {
+    let positional = match &program.modules[index] {
+        Module::CatHead(h) => (h.query.as_str(), h.key.as_str()),
+        Module::NumHead(h) => (h.query.as_str(), h.key.as_str()),
+        _ => return 0,
+    };
+    let is_positions = |name: &str| {
+        program
+            .inputs
+            .iter()
+            .any(|i| i.name == name && matches!(i.source, crate::ir::InputSource::Positions))
+    };
+    if !(is_positions(positional.0) && is_positions(positional.1)) {
+        return 0;
+    }
+    let Some(predicate) = predicate_mut(&mut program.modules[index]).cloned() else {
+        return 0;
+    };
+    let offsets: Vec<(usize, i64)> = predicate
+        .key_of_query
+        .iter()
+        .enumerate()
+        .filter_map(|(q, k)| k.map(|k| (q, k as i64 - q as i64)))
+        .collect();
+    let mut counts: std::collections::BTreeMap<i64, usize> = std::collections::BTreeMap::new();
+    for &(_, d) in &offsets {
+        *counts.entry(d).or_default() += 1;
+    }
+    let Some((&common, _)) = counts.iter().max_by_key(|&(&d, &c)| (c, -d.abs())) else {
+        return 0;
+    };
+    let size = predicate.key_of_query.len() as i64;
+    let rows: Vec<(usize, usize)> = offsets
+        .iter()
+        .filter(|&&(q, d)| d != common && (0..size).contains(&(q as i64 + common)))
+        .map(|&(q, _)| (q, (q as i64 + common) as usize))
+        .collect();
+    let apply = |program: &mut Program, items: &[(usize, usize)]| {
+        if let Some(predicate) = predicate_mut(&mut program.modules[index]) {
+            for &(q, k) in items {
+                predicate.key_of_query[q] = Some(k);
+            }
+        }
+    };
+    keep_harmless(checker, program, &rows, &apply)
 }
 
 /// The key value selected by the most query values (lowest on ties).

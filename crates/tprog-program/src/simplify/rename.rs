@@ -9,7 +9,7 @@ use crate::ir::{InputSource, Module, Predicate, Program};
 
 /// The common offset `key − query` of a predicate over positions (`None` if rows disagree or
 /// none matches).
-fn offset(predicate: &Predicate) -> Option<i64> {
+pub(crate) fn offset(predicate: &Predicate) -> Option<i64> {
     let mut offsets = predicate
         .key_of_query
         .iter()

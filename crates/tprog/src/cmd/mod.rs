@@ -1,8 +1,11 @@
 //! One module per subcommand, and the output helpers they share.
 
 pub mod data;
+pub mod errors;
 pub mod eval;
+pub mod explain;
 pub mod export;
+pub mod graph;
 pub mod import;
 pub mod output;
 pub mod progress;
