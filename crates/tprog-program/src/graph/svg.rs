@@ -75,7 +75,7 @@ fn layout(circuit: &Circuit) -> Vec<(f64, f64)> {
 /// Where each edge leaves its source and enters its target (y coordinates): a node's outgoing
 /// edges spread over its right side and incoming ones over its left side, ordered by the other
 /// end's height so that parallel arrows do not overlap.
-fn ports(circuit: &Circuit, position: &[(f64, f64)]) -> Vec<(f64, f64)> {
+fn ports(circuit: &Circuit, position: &[(f64, f64)], heights: &[f64]) -> Vec<(f64, f64)> {
     let mut ends = vec![(0.0, 0.0); circuit.edges.len()];
     for node in 0..circuit.nodes.len() {
         let spread = |mut members: Vec<(usize, f64)>| -> Vec<(usize, f64)> {
@@ -85,7 +85,7 @@ fn ports(circuit: &Circuit, position: &[(f64, f64)]) -> Vec<(f64, f64)> {
                 .iter()
                 .enumerate()
                 .map(|(slot, &(edge, _))| {
-                    let y = position[node].1 + HEIGHT * (slot as f64 + 1.0) / (count + 1.0);
+                    let y = position[node].1 + heights[node] * (slot as f64 + 1.0) / (count + 1.0);
                     (edge, y)
                 })
                 .collect()
@@ -106,6 +106,22 @@ fn ports(circuit: &Circuit, position: &[(f64, f64)]) -> Vec<(f64, f64)> {
         }
     }
     ends
+}
+
+/// Box heights: the classifier spans every row, so that its many incoming arrows spread out.
+fn heights(circuit: &Circuit, position: &[(f64, f64)]) -> Vec<f64> {
+    let bottom = position.iter().map(|p| p.1).fold(TOP, f64::max) + HEIGHT;
+    circuit
+        .nodes
+        .iter()
+        .map(|node| {
+            if node.kind == "classifier" {
+                bottom - TOP
+            } else {
+                HEIGHT
+            }
+        })
+        .collect()
 }
 
 /// The circuit of a program as a standalone SVG document.
@@ -143,7 +159,8 @@ pub fn to_svg(circuit: &Circuit) -> String {
             role.word()
         );
     }
-    let ports = ports(circuit, &position);
+    let heights = heights(circuit, &position);
+    let ports = ports(circuit, &position, &heights);
     for (edge, &(y1, y2)) in circuit.edges.iter().zip(&ports) {
         let (fx, _) = position[edge.from];
         let (tx, _) = position[edge.to];
@@ -175,7 +192,7 @@ pub fn to_svg(circuit: &Circuit) -> String {
             edge.role.word()
         );
     }
-    for (node, &(x, y)) in circuit.nodes.iter().zip(&position) {
+    for ((node, &(x, y)), &box_height) in circuit.nodes.iter().zip(&position).zip(&heights) {
         let fill = match node.kind {
             "input" => "#e8f0fe",
             "head" | "numerical head" => "#fff4e0",
@@ -184,7 +201,7 @@ pub fn to_svg(circuit: &Circuit) -> String {
         };
         let _ = writeln!(
             text,
-            "<g class=\"node\" id=\"{}\"><title>{} ({}): {}</title><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{WIDTH}\" height=\"{HEIGHT}\" rx=\"6\" fill=\"{fill}\" stroke=\"#555555\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" font-weight=\"bold\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#444444\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#222222\">{}</text></g>",
+            "<g class=\"node\" id=\"{}\"><title>{} ({}): {}</title><rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{WIDTH}\" height=\"{box_height:.1}\" rx=\"6\" fill=\"{fill}\" stroke=\"#555555\"/><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"12\" font-weight=\"bold\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#444444\">{}</text><text x=\"{:.1}\" y=\"{:.1}\" font-size=\"10\" fill=\"#222222\">{}</text></g>",
             xml(&node.name),
             xml(&node.name),
             node.kind,
