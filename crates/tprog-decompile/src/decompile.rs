@@ -57,6 +57,7 @@ pub fn decompile(model: &Model, vocab: &Vocabularies) -> Result<Program, Decompi
         inputs,
         modules,
         classifier,
+        provenance: None,
     };
     program.validate()?;
     Ok(program)

@@ -46,6 +46,7 @@ use tprog_train::{Observer, Outcome, RunConfig, RunDir};
 pub mod baseline;
 mod error;
 pub mod import;
+pub mod reading;
 pub mod report;
 mod request;
 pub mod saved;

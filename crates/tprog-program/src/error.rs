@@ -50,6 +50,9 @@ pub enum ProgramError {
         /// The problems.
         problems: Problems,
     },
+    /// Simplification could not keep the original's predictions (a bug, reported not hidden).
+    #[error("simplification failed: {0}")]
+    Simplify(String),
     /// An input token is not in the input vocabulary.
     #[error("token {token:?} at position {position} is not in the input vocabulary")]
     UnknownToken {

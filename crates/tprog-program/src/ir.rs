@@ -41,6 +41,23 @@ pub struct Program {
     pub modules: Vec<Module>,
     /// The linear classifier over all variables.
     pub classifier: Classifier,
+    /// For a program derived from another one (e.g. by `tprog simplify`): how it was derived and
+    /// on which inputs its predictions were checked. Absent in decompiled programs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provenance: Option<Provenance>,
+}
+
+/// How a derived program was obtained and checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provenance {
+    /// What was done, e.g. `simplified`.
+    pub derivation: String,
+    /// The inputs on which the derived program's predictions were checked to equal the
+    /// original's, e.g. `exhaustive: all 19530 inputs of the task's support`.
+    pub evidence: String,
+    /// Number of input sequences checked.
+    pub sequences: usize,
 }
 
 /// Whether a variable is categorical (values `0..d_var`) or numerical (integers).

@@ -21,12 +21,15 @@
 mod attention;
 mod compile;
 mod error;
+pub mod explain;
+pub mod graph;
 mod interpret;
 mod ir;
 mod labels;
 mod python;
 #[cfg(feature = "testing")]
 pub mod random;
+pub mod simplify;
 mod trace;
 mod validate;
 mod verify;
@@ -37,10 +40,10 @@ pub use error::{Problem, Problems, ProgramError};
 pub use interpret::{Output, Scratch};
 pub use ir::{
     CatHead, Classifier, FORMAT_VERSION, Feature, InputSource, InputVariable, MlpTable, Module,
-    NumHead, NumMlpInput, NumMlpTable, Predicate, Program, Run, VariableKind,
+    NumHead, NumMlpInput, NumMlpTable, Predicate, Program, Provenance, Run, VariableKind,
 };
 pub use labels::{Label, Labelling};
-pub use python::to_python;
+pub use python::{own_python_lines, to_python};
 pub use trace::{HeadTrace, Selection, Trace, TracedVariable};
 pub use validate::MAX_TABLE_CELLS;
 pub use verify::{Counterexample, VerifyReport, verify};

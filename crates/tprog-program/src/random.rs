@@ -207,6 +207,7 @@ pub fn random_program(spec: &RandomSpec, seed: u64) -> Program {
         inputs,
         modules,
         classifier: Classifier { features },
+        provenance: None,
     }
 }
 

@@ -59,6 +59,18 @@ enum Command {
     ImportReference(cmd::import::Args),
     /// Run a program on input tokens: print the labels, or a trace of every variable.
     Run(cmd::run::Args),
+    /// Simplify a run's program: the smallest program found with exactly its predictions
+    /// (checked on every input of the task, or every example), written beside the original.
+    Simplify(cmd::simplify::Args),
+    /// Draw a run's program as a circuit: inputs, heads, MLPs and the classifier, with arrows
+    /// for what each reads (DOT or SVG).
+    Graph(cmd::graph::Args),
+    /// Explain one input: at each position the keys the heads selected, the table entries hit,
+    /// the classifier features that decided (text, and --html for a clickable page).
+    Explain(cmd::explain::Args),
+    /// The program's wrong predictions grouped by (position, expected, predicted), each with a
+    /// count and an explained representative.
+    Errors(cmd::errors::Args),
 }
 
 /// What a command asks `main` to exit with, besides an error.
@@ -80,6 +92,10 @@ fn main() -> ExitCode {
         Command::ImportReference(args) => cmd::import::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Simplify(args) => cmd::simplify::run(args),
+        Command::Graph(args) => cmd::graph::run(args),
+        Command::Explain(args) => cmd::explain::run(args),
+        Command::Errors(args) => cmd::errors::run(args),
     };
     let result = result.and_then(|status| {
         cmd::output::flush()?;

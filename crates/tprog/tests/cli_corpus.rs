@@ -467,6 +467,31 @@ fn corpus() -> Vec<Case> {
         })),
         case("rundir", "resume: state.json negative", &["train", "--resume", "run", "--epochs", "6", "--quiet"], 0, &["test %"]).with(run_with(|r| edit_json(&r.join("state.json"), |s| s["epochs_completed"] = (-5).into()))),
         case("rundir", "resume: not a run", &["train", "--resume", "e"], 1, &["not a tprog run directory"]).with(Box::new(|d| fs::create_dir(d.join("e")).unwrap())),
+        // Reading programs: simplify, graph, explain, errors.
+        case("reading", "simplify: missing run", &["simplify", "missing"], 1, &["missing", "not a tprog run directory"]),
+        case("reading", "simplify: no program", &["simplify", "run"], 1, &["program.json does not exist"]).with(run_with(|r| fs::remove_file(r.join("program.json")).unwrap())),
+        case("reading", "simplify: program malformed", &["simplify", "run"], 1, &["program.json:1", "EOF"]).with(run_with(|r| fs::write(r.join("program.json"), "{\"format_version\": ").unwrap())),
+        case("reading", "simplify: writes both files", &["simplify", "run"], 0, &["python lines", "evidence: exhaustive"]).with(run()).check(Box::new(|d| {
+            let ok = d.join("run/program.simplified.json").is_file() && d.join("run/program.simplified.py").is_file() && d.join("run/program.json").is_file();
+            if ok { Ok(()) } else { Err("program.simplified.json/.py not written or program.json gone".into()) }
+        })),
+        case("reading", "graph: simplified before simplify", &["graph", "run", "--simplified"], 1, &["program.simplified.json does not exist", "tprog simplify"]).with(run()),
+        case("reading", "graph: unknown format", &["graph", "run", "--format", "png"], 2, &["png", "svg"]).with(run()),
+        case("reading", "graph: svg", &["graph", "run", "--format", "svg"], 0, &["<svg", "classifier"]).with(run()),
+        case("reading", "graph: dot", &["graph", "run", "--format", "dot"], 0, &["digraph", "->"]).with(run()),
+        case("reading", "graph: out is a run file", &["graph", "run", "--out", "run/program.json"], 1, &["program.json", "write the output elsewhere"]).with(run()),
+        case("reading", "explain: unknown token", &["explain", "run", "--tokens", "<s> zz"], 1, &["\"zz\"", "vocabulary"]).with(run()),
+        case("reading", "explain: empty tokens", &["explain", "run", "--tokens", "  "], 1, &["empty"]).with(run()),
+        case("reading", "explain: too long", &["explain", "run", "--tokens", &"<s> 1 ".repeat(40)], 1, &["n_ctx"]).with(run()),
+        case("reading", "explain: tokens missing", &["explain", "run"], 2, &["--tokens"]).with(run()),
+        case("reading", "explain: html", &["explain", "run", "--tokens", "<s> 1 2", "--html", "e.html"], 0, &["position 1", "classifier"]).with(run()).check(Box::new(|d| {
+            let page = fs::read_to_string(d.join("e.html")).map_err(|e| e.to_string())?;
+            if page.contains("class=\"panel\"") { Ok(()) } else { Err("no panels in e.html".into()) }
+        })),
+        case("reading", "errors: unknown split", &["errors", "run", "--split", "dev"], 2, &["dev", "train, val or test"]).with(run()),
+        case("reading", "errors: split and exhaustive", &["errors", "run", "--split", "test", "--exhaustive"], 2, &["--exhaustive"]).with(run()),
+        case("reading", "errors: test split", &["errors", "run", "--split", "test"], 0, &["examples: every example of the test split", "wrong:"]).with(run()),
+        case("reading", "errors: program invalid", &["errors", "run"], 1, &["program.json", "invalid"]).with(run_with(|r| edit_json(&r.join("program.json"), |p| p["d_var"] = 0.into()))),
         // Programs for `tprog run`.
         case("program", "run: malformed JSON", &["run", "p.json", "--tokens", "<s> 1"], 1, &["p.json", "not a valid program"]).with(file("p.json", "{\"format_version\": ")),
         case("program", "run: wrong format_version", &["run", "run/program.json", "--tokens", "<s> 1"], 1, &["format_version 999", "version 1"]).with(run_with(|r| edit_json(&r.join("program.json"), |p| p["format_version"] = 999.into()))),

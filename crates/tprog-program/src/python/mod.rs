@@ -103,6 +103,16 @@ impl Emitter<'_> {
             n_ctx = program.n_ctx,
             causal = if program.causal { "True" } else { "False" },
         );
+        if let Some(provenance) = &program.provenance {
+            let clean = |text: &str| text.replace(|c: char| c.is_control(), " ");
+            let _ = write!(
+                self.text,
+                "# {}\n# Checked on {} sequences: {}\n",
+                clean(&provenance.derivation),
+                provenance.sequences,
+                clean(&provenance.evidence)
+            );
+        }
         self.text.push_str(LIBRARY);
         self.emit_embeddings();
         let mut layer = None;
@@ -240,10 +250,25 @@ impl Emitter<'_> {
                 if is_numerical { "True" } else { "False" }
             );
         }
-        self.line("]\nCLASSIFIER_WEIGHTS = {");
+        // A simplified program zeroes the rows it does not need; those are left out (and read
+        // as zeros). Decompiled programs list every row, as they always have.
+        let sparse = program
+            .classifier
+            .features
+            .iter()
+            .flat_map(|f| &f.weights)
+            .any(|row| row.iter().all(|&w| w == 0.0));
+        if sparse {
+            self.line("]\n# Rows not listed are all zero.\nCLASSIFIER_WEIGHTS = {");
+        } else {
+            self.line("]\nCLASSIFIER_WEIGHTS = {");
+        }
         for feature in &program.classifier.features {
             let is_numerical = numerical.contains(feature.variable.as_str());
             for (value, row) in feature.weights.iter().enumerate() {
+                if sparse && row.iter().all(|&w| w == 0.0) {
+                    continue;
+                }
                 let label = if is_numerical {
                     "\"_\"".to_string()
                 } else {
@@ -259,6 +284,11 @@ impl Emitter<'_> {
             }
         }
         self.line("}");
+        if sparse {
+            self.line(
+                "CLASSIFIER_WEIGHTS = __import__(\"collections\").defaultdict(lambda: [0.0] * len(CLASSES), CLASSIFIER_WEIGHTS)",
+            );
+        }
     }
 
     fn emit_run(&mut self) {
@@ -319,8 +349,17 @@ impl Emitter<'_> {
             .collect();
         let _ = writeln!(self.text, "\n    _values = {}", set_literal(&features, 4));
         self.line("    return _classify(_values, _n, return_logits)");
-        self.line(
-            "\n\ndef main(argv):\n    if len(argv) != 2:\n        print(f\"usage: python3 {argv[0]} \\\"<s> 3 1 4 </s>\\\"\", file=sys.stderr)\n        return 2\n    try:\n        labels = run(argv[1].split())\n    except ValueError as error:\n        print(f\"error: {error}\", file=sys.stderr)\n        return 1\n    print(\" \".join(str(label) for label in labels))\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main(sys.argv))",
-        );
+        self.line(MAIN);
     }
+}
+
+/// The command-line entry point every emitted program ends with.
+const MAIN: &str = "\n\ndef main(argv):\n    if len(argv) != 2:\n        print(f\"usage: python3 {argv[0]} \\\"<s> 3 1 4 </s>\\\"\", file=sys.stderr)\n        return 2\n    try:\n        labels = run(argv[1].split())\n    except ValueError as error:\n        print(f\"error: {error}\", file=sys.stderr)\n        return 1\n    print(\" \".join(str(label) for label in labels))\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main(sys.argv))";
+
+/// Lines of the Python export of `program` that are its own: every line except the shared
+/// runtime library (`select_closest`, `aggregate`, ...) and the command-line `main`, which are
+/// the same in every program.
+pub fn own_python_lines(program: &Program) -> usize {
+    let fixed = LIBRARY.lines().count() + MAIN.lines().count();
+    to_python(program).lines().count().saturating_sub(fixed)
 }

@@ -34,6 +34,7 @@ pub fn hand_program(modules: Vec<Module>, causal: bool) -> Program {
         ],
         modules,
         classifier: Classifier { features: vec![] },
+        provenance: None,
     }
 }
 

@@ -1,12 +1,16 @@
 //! One module per subcommand, and the output helpers they share.
 
 pub mod data;
+pub mod errors;
 pub mod eval;
+pub mod explain;
 pub mod export;
+pub mod graph;
 pub mod import;
 pub mod output;
 pub mod progress;
 pub mod run;
+pub mod simplify;
 pub mod tables;
 pub mod tasks;
 pub mod train;
