@@ -34,6 +34,7 @@ pub mod split;
 mod support;
 mod task;
 pub mod tasks;
+pub mod text;
 mod vocab;
 
 pub use dataset::{Dataset, EncodedSplit, Example, Split, encode_examples};
