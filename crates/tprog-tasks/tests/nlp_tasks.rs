@@ -2,6 +2,8 @@
 //! are not in the repository): file layout, splits, the length filter, digit replacement,
 //! the frequency vocabulary and its tie order, labels at position 0, and clear errors.
 
+#![allow(clippy::unwrap_used)]
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
