@@ -4,6 +4,7 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+pub mod entity;
 mod error;
 pub mod eval;
 pub mod import;
