@@ -43,7 +43,8 @@ struct Cli {
 enum Command {
     /// List the built-in tasks with their parameters and the paper's settings.
     Tasks(cmd::tasks::Args),
-    /// Generate a task's dataset: print split sizes and examples, or write it as JSONL.
+    /// Generate a task's dataset (or read an NLP data set with --data-dir): print split sizes
+    /// and examples, or write it as JSONL.
     Data(cmd::data::Args),
     /// Learn a program for a task: train, decompile, verify, export (or --resume a run).
     Train(cmd::train::Args),
@@ -58,6 +59,9 @@ enum Command {
     ImportReference(cmd::import::Args),
     /// Run a program on input tokens: print the labels, or a trace of every variable.
     Run(cmd::run::Args),
+    /// The count baselines on an NLP data set: unigram tagger (conll_ner), naive Bayes (trec,
+    /// mr, subj, ag_news).
+    Baseline(cmd::baseline::Args),
 }
 
 /// What a command asks `main` to exit with, besides an error.
@@ -79,6 +83,7 @@ fn main() -> ExitCode {
         Command::ImportReference(args) => cmd::import::run(args),
         Command::Verify(args) => cmd::verify::run(args),
         Command::Export(args) => cmd::export::run(args),
+        Command::Baseline(args) => cmd::baseline::run(args),
     };
     let result = result.and_then(|status| {
         cmd::output::flush()?;

@@ -1,9 +1,11 @@
 //! One module per subcommand, and the output helpers they share.
 
+pub mod baseline;
 pub mod data;
 pub mod eval;
 pub mod export;
 pub mod import;
+pub mod nlp;
 pub mod output;
 pub mod progress;
 pub mod run;

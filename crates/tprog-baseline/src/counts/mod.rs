@@ -1,0 +1,85 @@
+//! Count baselines of the paper's NLP tables, trained on a dataset's training split and
+//! scored on every split: the unigram tagger for NER ([`unigram`], Table 2, entity P/R/F1 as
+//! seqeval) and multinomial naive Bayes for text classification ([`bayes`], Table 6,
+//! accuracy). Both are deterministic: no seed, the same figures every run.
+
+pub mod bayes;
+pub mod unigram;
+
+use serde::Serialize;
+use tprog_tasks::{Dataset, Split};
+use tprog_train::entity::{EntityError, EntityMode, EntityScores, entity_scores};
+
+pub use bayes::NaiveBayes;
+pub use unigram::UnigramTagger;
+
+/// The unigram tagger's scores on one split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaggingScores {
+    /// The split.
+    pub split: Split,
+    /// Entity scores, seqeval strict IOB2 (what the paper reports).
+    pub strict: EntityScores,
+    /// Entity scores, seqeval's default mode.
+    pub default: EntityScores,
+    /// Share of scored tokens tagged correctly.
+    pub token_accuracy: f64,
+    /// Scored tokens.
+    pub tokens: usize,
+}
+
+/// Naive Bayes' accuracy on one split.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClassificationScores {
+    /// The split.
+    pub split: Split,
+    /// Share of examples classified correctly.
+    pub accuracy: f64,
+    /// Examples.
+    pub examples: usize,
+}
+
+/// Fits the unigram tagger on `dataset`'s training split and scores every split.
+pub fn unigram_baseline(dataset: &Dataset) -> Result<Vec<TaggingScores>, EntityError> {
+    let tagger = UnigramTagger::fit(&dataset.train);
+    Split::ALL
+        .into_iter()
+        .map(|split| {
+            let (gold, pred) = tagger.predict(dataset.split(split));
+            let tokens: usize = gold.iter().map(Vec::len).sum();
+            let correct = gold
+                .iter()
+                .flatten()
+                .zip(pred.iter().flatten())
+                .filter(|(g, p)| g == p)
+                .count();
+            Ok(TaggingScores {
+                split,
+                strict: entity_scores(&gold, &pred, EntityMode::StrictIob2)?,
+                default: entity_scores(&gold, &pred, EntityMode::Default)?,
+                token_accuracy: if tokens == 0 {
+                    0.0
+                } else {
+                    correct as f64 / tokens as f64
+                },
+                tokens,
+            })
+        })
+        .collect()
+}
+
+/// Fits naive Bayes on `dataset`'s training split and scores every split.
+pub fn naive_bayes_baseline(dataset: &Dataset) -> Vec<ClassificationScores> {
+    let model = NaiveBayes::fit(&dataset.train);
+    Split::ALL
+        .into_iter()
+        .map(|split| {
+            let (accuracy, examples) = model.accuracy(dataset.split(split));
+            ClassificationScores {
+                split,
+                accuracy,
+                examples,
+            }
+        })
+        .collect()
+}
