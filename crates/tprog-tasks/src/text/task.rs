@@ -147,117 +147,148 @@ pub fn load_nlp(
             problems,
         });
     }
-    let encoding = options.encoding.unwrap_or(task.default_encoding());
-    let mut files = Vec::new();
-    let mut notes = Vec::new();
-    let mut locate = |name: &str, what: &str| -> Result<PathBuf, TaskError> {
-        let path = locate(task, data_dir, name, what)?;
-        files.push(path.clone());
-        Ok(path)
+    let mut reader = Reader {
+        task,
+        dir: data_dir,
+        options,
+        encoding: options.encoding.unwrap_or(task.default_encoding()),
+        files: Vec::new(),
+        notes: Vec::new(),
     };
     let raw = match task {
-        NlpTask::ConllNer => {
-            let conll = ConllOptions {
-                tag_column: options.tag_column,
-                iob1: options.iob1,
-                encoding,
-            };
-            let mut read = |name: &str, what: &str| -> Result<Vec<RawExample>, TaskError> {
-                Ok(read_conll(&locate(name, what)?, &conll)?
-                    .into_iter()
-                    .map(|s| RawExample::Tagged {
-                        words: s.words,
-                        tags: s.tags,
-                    })
-                    .collect())
-            };
-            RawSplits {
-                train: read("train.txt", "the training sentences")?,
-                val: read("valid.txt", "the validation sentences")?,
-                test: read("test.txt", "the test sentences")?,
-            }
-        }
-        NlpTask::Trec => {
-            let train = read_trec(
-                &locate("train_5500.label", "the training questions")?,
-                encoding,
-            )?;
-            let test = read_trec(&locate("TREC_10.label", "the test questions")?, encoding)?;
-            notes.push(validation_note(train.len(), options.split_seed));
-            let (train, val) = hold_out(train, options.split_seed);
-            classified(train, val, test)
-        }
-        NlpTask::Mr => {
-            let pos = read_sentences(
-                &locate("rt-polarity.pos", "the positive reviews")?,
-                "Positive",
-                encoding,
-            )?;
-            let neg = read_sentences(
-                &locate("rt-polarity.neg", "the negative reviews")?,
-                "Negative",
-                encoding,
-            )?;
-            notes.push(
-                "splits as HuggingFace rotten_tomatoes: per class the first 80 % train, the next \
-                 10 % validation, the rest test (positives first)"
-                    .to_owned(),
-            );
-            let (pos, neg) = (hf_thirds(pos), hf_thirds(neg));
-            let [train, val, test] = [0, 1, 2].map(|i| [&pos[i][..], &neg[i][..]].concat());
-            classified(train, val, test)
-        }
-        NlpTask::Subj => {
-            let subjective = read_sentences(
-                &locate("subj.subjective", "the subjective sentences")?,
-                "Subjective",
-                encoding,
-            )?;
-            let objective = read_sentences(
-                &locate("subj.objective", "the objective sentences")?,
-                "Objective",
-                encoding,
-            )?;
-            let all = [subjective, objective].concat();
-            let (rest, test) = take_fraction(all, 0.2, options.split_seed);
-            notes.push(format!(
-                "SetFit/subj's own 8,000/2,000 split is not available: a stand-in split holds \
-                 out 20 % for test (RandomState({}).permutation), then 10 % of the rest for \
-                 validation",
-                options.split_seed
-            ));
-            let (train, val) = hold_out(rest, options.split_seed);
-            classified(train, val, test)
-        }
-        NlpTask::AgNews => {
-            let csv = CsvOptions {
-                label_column: 0,
-                text_columns: vec![1, 2],
-                header: false,
-                label_names: Some(
-                    ["World", "Sports", "Business", "Sci/Tech"]
-                        .map(String::from)
-                        .to_vec(),
-                ),
-                encoding,
-            };
-            let train = read_csv(
-                &locate("train.csv", "the 120,000 training rows of ag_news_csv")?,
-                &csv,
-            )?;
-            let test = read_csv(&locate("test.csv", "the 7,600 test rows")?, &csv)?;
-            notes.push(validation_note(train.len(), options.split_seed));
-            let (train, val) = hold_out(train, options.split_seed);
-            classified(train, val, test)
-        }
+        NlpTask::ConllNer => reader.conll()?,
+        NlpTask::Trec => reader.trec()?,
+        NlpTask::Mr => reader.mr()?,
+        NlpTask::Subj => reader.subj()?,
+        NlpTask::AgNews => reader.ag_news()?,
     };
     let (dataset, counts) = build_dataset(task.as_str(), &raw, options)?;
     Ok(NlpData {
         dataset,
         counts,
-        files,
-        notes,
+        files: reader.files,
+        notes: reader.notes,
     })
+}
+
+/// Reads one task's files, remembering which and how the splits were made.
+struct Reader<'a> {
+    task: NlpTask,
+    dir: &'a Path,
+    options: &'a NlpOptions,
+    encoding: Encoding,
+    files: Vec<PathBuf>,
+    notes: Vec<String>,
+}
+
+impl Reader<'_> {
+    /// The path of the task's file `name` (`what` describes it in errors).
+    fn locate(&mut self, name: &str, what: &str) -> Result<PathBuf, TaskError> {
+        let path = locate(self.task, self.dir, name, what)?;
+        self.files.push(path.clone());
+        Ok(path)
+    }
+
+    /// CoNLL-2003: `train.txt`, `valid.txt`, `test.txt`.
+    fn conll(&mut self) -> Result<RawSplits, TaskError> {
+        let conll = ConllOptions {
+            tag_column: self.options.tag_column,
+            iob1: self.options.iob1,
+            encoding: self.encoding,
+        };
+        let mut read = |name: &str, what: &str| -> Result<Vec<RawExample>, TaskError> {
+            Ok(read_conll(&self.locate(name, what)?, &conll)?
+                .into_iter()
+                .map(|s| RawExample::Tagged {
+                    words: s.words,
+                    tags: s.tags,
+                })
+                .collect())
+        };
+        Ok(RawSplits {
+            train: read("train.txt", "the training sentences")?,
+            val: read("valid.txt", "the validation sentences")?,
+            test: read("test.txt", "the test sentences")?,
+        })
+    }
+
+    /// TREC: `train_5500.label` (validation held out from it) and `TREC_10.label`.
+    fn trec(&mut self) -> Result<RawSplits, TaskError> {
+        let train = self.locate("train_5500.label", "the training questions")?;
+        let train = read_trec(&train, self.encoding)?;
+        let test = self.locate("TREC_10.label", "the test questions")?;
+        let test = read_trec(&test, self.encoding)?;
+        Ok(self.hold_out_validation(train, test))
+    }
+
+    /// MR: `rt-polarity.pos` and `.neg`, cut per class as HuggingFace's rotten_tomatoes.
+    fn mr(&mut self) -> Result<RawSplits, TaskError> {
+        let pos = self.locate("rt-polarity.pos", "the positive reviews")?;
+        let pos = read_sentences(&pos, "Positive", self.encoding)?;
+        let neg = self.locate("rt-polarity.neg", "the negative reviews")?;
+        let neg = read_sentences(&neg, "Negative", self.encoding)?;
+        self.notes.push(
+            "splits as HuggingFace rotten_tomatoes: per class the first 80 % train, the next \
+             10 % validation, the rest test (positives first)"
+                .to_owned(),
+        );
+        let (pos, neg) = (hf_thirds(pos), hf_thirds(neg));
+        let [train, val, test] = [0, 1, 2].map(|i| [&pos[i][..], &neg[i][..]].concat());
+        Ok(classified(train, val, test))
+    }
+
+    /// Subj: `subj.subjective` and `subj.objective`, with a stand-in seeded split.
+    fn subj(&mut self) -> Result<RawSplits, TaskError> {
+        let subjective = self.locate("subj.subjective", "the subjective sentences")?;
+        let subjective = read_sentences(&subjective, "Subjective", self.encoding)?;
+        let objective = self.locate("subj.objective", "the objective sentences")?;
+        let objective = read_sentences(&objective, "Objective", self.encoding)?;
+        let seed = self.options.split_seed;
+        let (rest, test) = take_fraction([subjective, objective].concat(), 0.2, seed);
+        self.notes.push(format!(
+            "SetFit/subj's own 8,000/2,000 split is not available: a stand-in split holds out \
+             20 % for test (RandomState({seed}).permutation), then 10 % of the rest for \
+             validation"
+        ));
+        let (train, val) = hold_out(rest, seed);
+        Ok(classified(train, val, test))
+    }
+
+    /// AG News: `train.csv` (validation held out from it) and `test.csv`.
+    fn ag_news(&mut self) -> Result<RawSplits, TaskError> {
+        let csv = CsvOptions {
+            label_column: 0,
+            text_columns: vec![1, 2],
+            header: false,
+            label_names: Some(
+                ["World", "Sports", "Business", "Sci/Tech"]
+                    .map(String::from)
+                    .to_vec(),
+            ),
+            encoding: self.encoding,
+        };
+        let train = self.locate("train.csv", "the 120,000 training rows of ag_news_csv")?;
+        let train = read_csv(&train, &csv)?;
+        let test = self.locate("test.csv", "the 7,600 test rows")?;
+        let test = read_csv(&test, &csv)?;
+        Ok(self.hold_out_validation(train, test))
+    }
+
+    /// Classification splits with 10 % of `train` held out for validation (noted).
+    fn hold_out_validation(
+        &mut self,
+        train: Vec<LabelledText>,
+        test: Vec<LabelledText>,
+    ) -> RawSplits {
+        let seed = self.options.split_seed;
+        self.notes.push(format!(
+            "no validation file: 10 % of the {} training texts held out as sklearn's \
+             train_test_split(test_size=0.1, random_state={seed})",
+            train.len()
+        ));
+        let (train, val) = hold_out(train, seed);
+        classified(train, val, test)
+    }
 }
 
 /// `dir/<task folder>/name`, else `dir/name`; neither existing is an error naming both.
@@ -273,14 +304,6 @@ fn locate(task: NlpTask, dir: &Path, name: &str, what: &str) -> Result<PathBuf, 
             file: nested.clone(),
             hint: format!("{what}; also looked for {}", flat.display()),
         })
-}
-
-/// The note saying how validation was taken from training.
-fn validation_note(n: usize, seed: u32) -> String {
-    format!(
-        "no validation file: 10 % of the {n} training texts held out as sklearn's \
-         train_test_split(test_size=0.1, random_state={seed})"
-    )
 }
 
 /// `(train, val)`: sklearn's `train_test_split(items, test_size=0.1, random_state=seed)`.
