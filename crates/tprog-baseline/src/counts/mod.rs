@@ -83,3 +83,57 @@ pub fn naive_bayes_baseline(dataset: &Dataset) -> Vec<ClassificationScores> {
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tprog_tasks::Example;
+
+    fn example(tokens: &str, labels: &str) -> Example {
+        Example {
+            tokens: tokens.split(' ').map(String::from).collect(),
+            labels: labels.split(' ').map(String::from).collect(),
+        }
+    }
+
+    fn dataset(train: Vec<Example>, test: Vec<Example>) -> Dataset {
+        Dataset::from_splits("t", train, Vec::new(), test, false, true).unwrap()
+    }
+
+    #[test]
+    fn unigram_scores_entities_strictly() {
+        let train = vec![example(
+            "<s> Peter Blackburn visited Paris </s>",
+            "<pad> B-PER I-PER O B-LOC <pad>",
+        )];
+        // "Blackburn" alone is tagged I-PER: no entity in strict IOB2; in default mode it opens a
+        // PER entity, the gold one.
+        let test = vec![example(
+            "<s> Blackburn visited Paris </s>",
+            "<pad> B-PER O B-LOC <pad>",
+        )];
+        let scores = unigram_baseline(&dataset(train, test)).unwrap();
+        let test = &scores[2];
+        assert_eq!(test.split, Split::Test);
+        assert_eq!((test.strict.correct, test.strict.predicted), (1, 1));
+        assert_eq!((test.default.correct, test.default.predicted), (2, 2));
+        assert_eq!(test.tokens, 3);
+        assert!((test.token_accuracy - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(scores[1].tokens, 0);
+    }
+
+    #[test]
+    fn naive_bayes_accuracy_per_split() {
+        let train = vec![
+            example("<s> great fun </s>", "pos <pad> <pad> <pad>"),
+            example("<s> dull mess </s>", "neg <pad> <pad> <pad>"),
+        ];
+        let test = vec![
+            example("<s> fun </s>", "pos <pad> <pad>"),
+            example("<s> great mess mess </s>", "pos <pad> <pad> <pad> <pad>"),
+        ];
+        let scores = naive_bayes_baseline(&dataset(train, test));
+        assert_eq!((scores[0].accuracy, scores[0].examples), (1.0, 2));
+        assert_eq!((scores[2].accuracy, scores[2].examples), (0.5, 2));
+    }
+}
