@@ -2,4 +2,5 @@
 //! paper's comparison (module `standard`) and the count baselines of the NLP tables (module
 //! `counts`: the unigram tagger and multinomial naive Bayes).
 
+pub mod counts;
 pub mod standard;

@@ -42,7 +42,7 @@ pub struct LabelledInputs {
 pub fn inputs(run: &OpenRun, set: InputSet) -> Result<LabelledInputs, PipelineError> {
     let task = match &run.config.data {
         TaskSource::Generated { task, params } => Some(Task::new(*task, *params)?),
-        TaskSource::File { .. } => None,
+        TaskSource::File { .. } | TaskSource::Nlp { .. } => None,
     };
     if set != InputSet::Exhaustive
         && let InputSet::Split(split) = set

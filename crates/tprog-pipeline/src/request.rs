@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use tprog_model::BosDefault;
 use tprog_tasks::TaskName;
+use tprog_tasks::text::{NlpOptions, NlpTask};
 use tprog_train::presets::{Architecture, Preset};
 use tprog_train::session::RunData;
 use tprog_train::{RunConfig, TaskSource, TrainSampler, data};
@@ -30,6 +31,16 @@ pub enum DataRequest {
         max_length: usize,
         /// Skip (and count) longer lines instead of failing.
         drop_long: bool,
+    },
+    /// One of the paper's NLP data sets (CoNLL-2003 NER, TREC, MR, Subj, AG News) read from a
+    /// directory and preprocessed as the reference does.
+    Nlp {
+        /// The task.
+        task: NlpTask,
+        /// The directory holding its files (see `tprog_tasks::text::load_nlp`).
+        data_dir: PathBuf,
+        /// Preprocessing settings (`NlpTask::default_options` are the paper's).
+        options: NlpOptions,
     },
 }
 
@@ -167,7 +178,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     let o = &request.overrides;
     let task_for_preset = match request.data {
         DataRequest::Task(task) => task,
-        DataRequest::File { .. } => TaskName::Sort,
+        DataRequest::File { .. } | DataRequest::Nlp { .. } => TaskName::Sort,
     };
     let mut resolved = request.preset.resolve(task_for_preset);
     if let Some(architecture) = o.architecture {
@@ -233,6 +244,18 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
             },
             file_stem(path),
         ),
+        DataRequest::Nlp {
+            task,
+            data_dir,
+            options,
+        } => (
+            TaskSource::Nlp {
+                task: *task,
+                data_dir: data_dir.clone(),
+                options: *options,
+            },
+            task.as_str().to_owned(),
+        ),
         DataRequest::Task(task) => (
             TaskSource::Generated {
                 task: *task,
@@ -247,7 +270,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     if dataset.n_ctx > MAX_N_CTX {
         let source = match &request.data {
             DataRequest::File { path, .. } => path.display().to_string(),
-            DataRequest::Task(_) => dataset.task.clone(),
+            DataRequest::Task(_) | DataRequest::Nlp { .. } => dataset.task.clone(),
         };
         return Err(PipelineError::Invalid(vec![format!(
             "{source}: its longest example has {} tokens; tprog trains on examples of at most \

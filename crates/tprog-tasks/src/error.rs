@@ -131,4 +131,32 @@ pub enum TaskError {
         /// The file.
         file: PathBuf,
     },
+    /// A problem on one line of a text data file (CoNLL, TREC, one sentence a line, CSV).
+    #[error("{}:{line}: {problem}", file.display())]
+    TextFile {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line number.
+        line: usize,
+        /// What is wrong.
+        problem: String,
+    },
+    /// A data file an NLP task needs that is not in the data directory.
+    #[error("task `{task}`: cannot find {} ({hint})", file.display())]
+    MissingFile {
+        /// The NLP task.
+        task: String,
+        /// The file looked for.
+        file: PathBuf,
+        /// What the file is and where it is looked for.
+        hint: String,
+    },
+    /// A text data file without a single example.
+    #[error("{}: no {what} in the file", file.display())]
+    NoExamples {
+        /// The file.
+        file: PathBuf,
+        /// What was expected (sentences, rows, questions).
+        what: String,
+    },
 }

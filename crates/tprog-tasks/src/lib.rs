@@ -1,6 +1,7 @@
 //! Tasks for tprog: vocabularies, the paper's synthetic task generators (one file a task, each
-//! reproducing the reference's random draws), JSONL loaders for user data, and the reference's
-//! seeded 81/9/10 split.
+//! reproducing the reference's random draws), JSONL loaders for user data, the reference's
+//! seeded 81/9/10 split, and the paper's NLP data sets ([`text`]: CoNLL, TREC, MR, Subj and AG
+//! News loaders, a Treebank word tokenizer and the reference's preprocessing).
 //!
 //! A [`Task`] is a [`TaskName`] with validated [`TaskParams`] (defaults = the paper's settings).
 //! It labels any input sequence ([`Task::label`]), enumerates every input its generator can
@@ -25,6 +26,7 @@
 //! ```
 
 mod dataset;
+pub mod entity;
 mod error;
 mod generate;
 pub mod jsonl;
@@ -35,6 +37,7 @@ pub mod split;
 mod support;
 mod task;
 pub mod tasks;
+pub mod text;
 mod vocab;
 
 pub use dataset::{Dataset, EncodedSplit, Example, Split, encode_examples};

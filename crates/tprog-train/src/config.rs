@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use tprog_baseline::standard::{StandardConfig, StandardShape};
 use tprog_model::{DEFAULT_STEP_CHUNKS, MAX_STEP_CHUNKS, ModelConfig};
+use tprog_tasks::text::{NlpOptions, NlpTask};
 use tprog_tasks::{TaskName, TaskParams};
 
 use crate::TrainError;
@@ -207,6 +208,16 @@ pub enum TaskSource {
         /// Lines over `max_length` are skipped and counted instead of being an error.
         #[serde(default)]
         drop_long: bool,
+    },
+    /// One of the paper's NLP data sets read from a directory and preprocessed as the
+    /// reference does (`tprog_tasks::text`).
+    Nlp {
+        /// The task.
+        task: NlpTask,
+        /// The directory holding its files.
+        data_dir: PathBuf,
+        /// Lengths, vocabulary size, digit replacement, lower-casing, encoding, split seed.
+        options: NlpOptions,
     },
 }
 

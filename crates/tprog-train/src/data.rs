@@ -1,6 +1,7 @@
 //! Rebuilding a run's data from its configuration, and checking that data fits a model.
 
 use tprog_tasks::jsonl::{LengthPolicy, LoadOptions, load_dataset};
+use tprog_tasks::text::load_nlp;
 use tprog_tasks::{Dataset, Split, Task, TaskName, TaskParams};
 
 use crate::TrainError;
@@ -36,6 +37,11 @@ pub fn load(source: &TaskSource) -> Result<Dataset, TrainError> {
                 },
             )?)
         }
+        TaskSource::Nlp {
+            task,
+            data_dir,
+            options,
+        } => Ok(load_nlp(*task, data_dir, options)?.dataset),
     }
 }
 

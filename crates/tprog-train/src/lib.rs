@@ -5,6 +5,8 @@
 pub mod checkpoint;
 pub mod config;
 pub mod data;
+/// Entity-level scores (they live with the labels, in `tprog-tasks`; the count baselines use them too).
+pub use tprog_tasks::entity;
 mod error;
 pub mod eval;
 pub mod glove;

@@ -43,7 +43,8 @@ struct Cli {
 enum Command {
     /// List the built-in tasks with their parameters and the paper's settings.
     Tasks(cmd::tasks::Args),
-    /// Generate a task's dataset: print split sizes and examples, or write it as JSONL.
+    /// Generate a task's dataset (or read an NLP data set with --data-dir): print split sizes
+    /// and examples, or write it as JSONL.
     Data(cmd::data::Args),
     /// Learn a program for a task: train, decompile, verify, export (or --resume a run);
     /// or train the standard Transformer baseline (--model standard).
@@ -71,6 +72,9 @@ enum Command {
     /// The program's wrong predictions grouped by (position, expected, predicted), each with a
     /// count and an explained representative.
     Errors(cmd::errors::Args),
+    /// The count baselines on an NLP data set: unigram tagger (conll_ner), naive Bayes (trec,
+    /// mr, subj, ag_news).
+    Baseline(cmd::baseline::Args),
 }
 
 /// What a command asks `main` to exit with, besides an error.
@@ -96,6 +100,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Errors(args) => cmd::errors::run(args),
+        Command::Baseline(args) => cmd::baseline::run(args),
     };
     let result = result.and_then(|status| {
         cmd::output::flush()?;

@@ -587,6 +587,24 @@ fn corpus() -> Vec<Case> {
         case("stdout", "export | head -1", &["export", "run"], 0, &[]).out(Out::ClosedPipe).with(run()),
         case("stdout", "run --input | head -1", &["run", "run/program.json", "--input", "i.jsonl"], 0, &[]).out(Out::ClosedPipe).with(run()).with(file("i.jsonl", good_lines(20_000))),
         case("stdout", "train --print-program | head -1", &["train", "--task", "sort", "--preset", "tiny", "--epochs", "1", "--out", "x", "--quiet", "--print-program"], 0, &[]).out(Out::ClosedPipe),
+        // NLP data sets read with --data-dir (files directly in the directory).
+        case("nlp", "data: conll files missing", &["data", "--task", "conll_ner", "--data-dir", "."], 1, &["cannot find", "train.txt"]),
+        case("nlp", "data: conll line with one column", &["data", "--task", "conll_ner", "--data-dir", "."], 1, &["train.txt:3", "one column"]).with(file("train.txt", "EU B-ORG\n\nrejects\n")).with(file("valid.txt", "a O\n")).with(file("test.txt", "a O\n")),
+        case("nlp", "data: conll tag column missing", &["data", "--task", "conll_ner", "--data-dir", ".", "--tag-column", "3"], 1, &["train.txt:1", "column 3"]).with(file("train.txt", "EU NNP B-ORG\n")).with(file("valid.txt", "a O\n")).with(file("test.txt", "a O\n")),
+        case("nlp", "data: conll ok", &["data", "--task", "conll_ner", "--data-dir", ".", "--show", "0"], 0, &["train", "in vocab", "B-ORG 1"]).with(file("train.txt", "EU B-ORG\nrejects O\n")).with(file("valid.txt", "a O\n")).with(file("test.txt", "EU B-ORG\n")),
+        case("nlp", "data: trec line without label", &["data", "--task", "trec", "--data-dir", "."], 1, &["train_5500.label:2", "COARSE"]).with(file("train_5500.label", "NUM:count How many ?\nHow many ?\n")).with(file("TREC_10.label", "NUM:count How many ?\n")),
+        case("nlp", "data: mr read as UTF-8", &["data", "--task", "mr", "--data-dir", ".", "--encoding", "utf-8"], 1, &["rt-polarity.pos:2", "latin-1"]).with(file("rt-polarity.pos", b"good\ncaf\xe9\n".to_vec())).with(file("rt-polarity.neg", "bad\n")),
+        case("nlp", "data: unknown encoding", &["data", "--task", "mr", "--data-dir", ".", "--encoding", "cp1252"], 2, &["cp1252", "latin-1"]),
+        case("nlp", "data: empty sentence file", &["data", "--task", "subj", "--data-dir", "."], 1, &["subj.objective", "no sentences"]).with(file("subj.subjective", "a b\n")).with(file("subj.objective", "\n")),
+        case("nlp", "data: ag_news without train.csv", &["data", "--task", "ag_news", "--data-dir", "."], 1, &["train.csv"]).with(file("test.csv", "\"1\",\"a\",\"b\"\n")),
+        case("nlp", "data: csv quote never closed", &["data", "--task", "ag_news", "--data-dir", "."], 1, &["train.csv:2", "never closed"]).with(file("train.csv", "\"1\",\"a\",\"b\"\n\"2\",\"open\n")).with(file("test.csv", "\"1\",\"a\",\"b\"\n")),
+        case("nlp", "data: data dir is a file", &["data", "--task", "trec", "--data-dir", "f"], 1, &["cannot find"]).with(file("f", "x")),
+        case("nlp", "data: max length too small", &["data", "--task", "trec", "--data-dir", ".", "--max-length", "1"], 1, &["max_length"]),
+        case("nlp", "baseline: unknown task", &["baseline", "--task", "sort", "--data-dir", "."], 2, &["unknown task", "conll_ner"]),
+        case("nlp", "baseline: no data dir", &["baseline", "--task", "trec"], 1, &["--data-dir"]),
+        case("nlp", "baseline: conll ok", &["baseline", "--task", "conll_ner", "--data-dir", "."], 0, &["unigram", "test", "100.00"]).with(file("train.txt", "EU B-ORG\nrejects O\n")).with(file("valid.txt", "a O\n")).with(file("test.txt", "EU B-ORG\n")),
+        case("nlp", "train: NLP task without data dir", &["train", "--task", "trec", "--preset", "tiny", "--out", "x"], 1, &["--data-dir"]),
+        case("nlp", "train: data dir with a generated task", &["train", "--task", "sort", "--data-dir", ".", "--preset", "tiny", "--out", "x"], 1, &["--data-dir", "generated"]),
     ];
     cases.shrink_to_fit();
     cases

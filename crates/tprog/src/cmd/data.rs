@@ -1,4 +1,5 @@
-//! `tprog data`: generate a task's dataset (or load a JSONL file) and show or write it.
+//! `tprog data`: generate a task's dataset (or load a JSONL file, or an NLP data set from a
+//! directory) and show or write it.
 
 use std::path::{Path, PathBuf};
 
@@ -6,6 +7,9 @@ use anyhow::Context;
 use tprog_tasks::jsonl::{LengthPolicy, LoadOptions, load_dataset, write_jsonl};
 use tprog_tasks::{Dataset, Example, Split, Task, TaskName, TaskParams};
 
+use tprog_tasks::text::NlpTask;
+
+use crate::cmd::nlp::{self, NlpArgs};
 use crate::cmd::output::StdoutError;
 
 /// Arguments of `tprog data`; unset generator flags take the task's paper settings.
@@ -51,10 +55,17 @@ pub struct Args {
     /// With --file: skip lines longer than --max-length (and say how many) instead of failing.
     #[arg(long, requires = "file")]
     drop_long: bool,
+    /// An NLP data set instead (--task conll_ner|trec|mr|subj|ag_news --data-dir DIR):
+    /// --vocab-size, --min-length, --max-length and --seed (of the validation split) apply.
+    #[command(flatten)]
+    nlp: NlpArgs,
 }
 
 /// Runs `tprog data`.
 pub fn run(args: Args) -> anyhow::Result<crate::Status> {
+    if let Some(dir) = &args.nlp.data_dir {
+        return run_nlp(&args, dir);
+    }
     let dataset = match (&args.task, &args.file) {
         (Some(name), _) => generate(name, &args)?,
         (None, Some(file)) => {
@@ -84,6 +95,40 @@ pub fn run(args: Args) -> anyhow::Result<crate::Status> {
             outln!("wrote {} examples to {}", dataset.produced(), out.display());
         }
         None => print_examples(&dataset, args.show)?,
+    }
+    Ok(crate::Status::Done)
+}
+
+/// `tprog data --task T --data-dir DIR`: an NLP data set's sizes, vocabulary coverage and
+/// labels, then examples or the JSONL file.
+fn run_nlp(args: &Args, dir: &Path) -> anyhow::Result<crate::Status> {
+    if args.file.is_some() {
+        anyhow::bail!("give either --file or --data-dir, not both");
+    }
+    let Some(name) = &args.task else {
+        anyhow::bail!("--data-dir needs --task conll_ner|trec|mr|subj|ag_news");
+    };
+    let task: NlpTask = name.parse()?;
+    let options = nlp::options(
+        task,
+        &args.nlp,
+        args.vocab_size,
+        args.min_length,
+        args.max_length,
+        args.seed,
+    )?;
+    let data = nlp::load(task, dir, &options)?;
+    nlp::print_summary(&data, &options)?;
+    match &args.out {
+        Some(out) => {
+            write_out(out, &data.dataset, args.force)?;
+            outln!(
+                "wrote {} examples to {}",
+                data.dataset.produced(),
+                out.display()
+            );
+        }
+        None => print_examples(&data.dataset, args.show)?,
     }
     Ok(crate::Status::Done)
 }

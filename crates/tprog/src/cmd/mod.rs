@@ -1,5 +1,6 @@
 //! One module per subcommand, and the output helpers they share.
 
+pub mod baseline;
 pub mod data;
 pub mod errors;
 pub mod eval;
@@ -7,6 +8,7 @@ pub mod explain;
 pub mod export;
 pub mod graph;
 pub mod import;
+pub mod nlp;
 pub mod output;
 pub mod progress;
 pub mod run;

@@ -24,7 +24,13 @@ pub fn note_data(dataset: &Dataset) {
         dataset.input_vocab.len(),
         dataset.output_vocab.len()
     );
-    if dataset.dropped > 0 {
+    if dataset.dropped > 0 && dataset.task.parse::<tprog_tasks::text::NlpTask>().is_ok() {
+        note!(
+            "data: {} sentences outside the length limits were left out (on every split, as \
+             the reference)",
+            dataset.dropped
+        );
+    } else if dataset.dropped > 0 {
         note!(
             "data: {} lines longer than --max-length were skipped (--drop-long)",
             dataset.dropped

@@ -1,5 +1,7 @@
-//! `tprog tasks`: list the built-in tasks with their parameters and the paper's settings.
+//! `tprog tasks`: list the built-in tasks with their parameters and the paper's settings, and
+//! the NLP data sets.
 
+use tprog_tasks::text::NlpTask;
 use tprog_tasks::{Task, TaskName};
 
 /// Arguments of `tprog tasks`.
@@ -44,5 +46,24 @@ pub fn run(_args: Args) -> anyhow::Result<crate::Status> {
     outln!("tokens as the reference does (sort/reverse: <pad> <s> </s>; hist family: <pad> <s>;");
     outln!("dyck: number of bracket types; induction: letters + digits + 2). support = number of");
     outln!("distinct inputs the generator can produce. Generate with `tprog data --task NAME`.");
+    outln!();
+    outln!("NLP data sets, read from a directory (`tprog data --task NAME --data-dir DIR`,");
+    outln!("docs/nlp.md):");
+    for task in NlpTask::ALL {
+        let o = task.default_options();
+        outln!(
+            "{:<12} {:<14} length {}..{} words, vocab_size {}, replace_numbers {}",
+            task.as_str(),
+            if task.is_tagging() {
+                "per-token tags"
+            } else {
+                "classification"
+            },
+            o.min_length,
+            o.max_length - 2,
+            o.vocab_size,
+            o.replace_numbers
+        );
+    }
     Ok(crate::Status::Done)
 }

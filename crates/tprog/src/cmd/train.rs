@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, bail};
 use tprog_model::BosDefault;
 use tprog_pipeline::{DataRequest, Overrides, PipelineError, Request, ResumeChanges, Summary};
-use tprog_tasks::TaskName;
 use tprog_train::TrainSampler;
 use tprog_train::presets::{Architecture, Preset};
 use tprog_train::rundir::files;
 
 use crate::Status;
+use crate::cmd::nlp::{self, AnyTask, NlpArgs};
 use crate::cmd::progress::ProgressObserver;
 use crate::cmd::tables;
 
@@ -26,9 +26,16 @@ const MAX_THREADS: usize = 1024;
 #[derive(Debug, clap::Args)]
 #[command(allow_negative_numbers = true)]
 pub struct Args {
-    /// Task to learn (see `tprog tasks`).
-    #[arg(long, required_unless_present_any = ["resume", "data"])]
-    pub task: Option<TaskName>,
+    /// Task to learn (see `tprog tasks`), or an NLP data set (conll_ner, trec, mr, subj,
+    /// ag_news) with --data-dir.
+    #[arg(long, required_unless_present_any = ["resume", "data"], value_parser = nlp::parse_task)]
+    pub task: Option<AnyTask>,
+    /// The NLP data set's directory and how to read it (with an NLP --task).
+    #[command(flatten)]
+    pub nlp: NlpArgs,
+    /// With --data-dir: words in the input vocabulary besides <pad> and <unk> (default 10000).
+    #[arg(long, requires = "data_dir")]
+    pub vocab_size: Option<usize>,
     /// Train on a JSONL file of `{"tokens": [...], "labels": [...]}` lines instead of a built-in task.
     #[arg(long, conflicts_with = "task")]
     pub data: Option<PathBuf>,
@@ -392,7 +399,17 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             max_length: args.max_length,
             drop_long: args.drop_long,
         },
-        (None, Some(task)) => DataRequest::Task(task),
+        (None, Some(task)) => match nlp::nlp_task(task, &args.nlp)? {
+            Some((nlp_task, dir)) => DataRequest::Nlp {
+                task: nlp_task,
+                data_dir: std::path::absolute(&dir).unwrap_or(dir),
+                options: nlp::options(nlp_task, &args.nlp, args.vocab_size, None, None, None)?,
+            },
+            None => match task {
+                AnyTask::Synthetic(task) => DataRequest::Task(task),
+                AnyTask::Nlp(_) => bail!("give --data-dir for an NLP task"),
+            },
+        },
         (None, None) => bail!("give --task, --data or --resume"),
     };
     Ok(Request {

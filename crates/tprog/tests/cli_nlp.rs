@@ -1,0 +1,94 @@
+//! The NLP path end to end on a small hand-written TREC-format sample: `data` and `baseline`
+//! read it from `--data-dir`, `train` learns a (tiny) program on it, saves the data source in
+//! `config.json` and rebuilds the same data on `--resume`.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+use common::{success, temp_dir};
+
+/// A TREC-format training file of 40 questions and a test file of 6, in `dir/trec/`.
+fn trec_sample(dir: &std::path::Path) {
+    let trec = dir.join("trec");
+    std::fs::create_dir_all(&trec).unwrap();
+    let kinds = [
+        ("NUM:count", "How many"),
+        ("LOC:city", "Where is"),
+        ("HUM:ind", "Who wrote"),
+    ];
+    let mut train = String::new();
+    for i in 0..40 {
+        let (label, words) = kinds[i % 3];
+        train.push_str(&format!("{label} {words} thing {i} ?\n"));
+    }
+    std::fs::write(trec.join("train_5500.label"), train).unwrap();
+    std::fs::write(
+        trec.join("TREC_10.label"),
+        "NUM:count How many cats ?\nLOC:city Where is Paris ?\nHUM:ind Who wrote it ?\n",
+    )
+    .unwrap();
+}
+
+#[test]
+fn data_baseline_and_train_read_a_data_dir() {
+    let dir = temp_dir("tprog-nlp", "data");
+    trec_sample(&dir);
+    let data_dir = dir.to_str().unwrap();
+    let text = success(&[
+        "data",
+        "--task",
+        "trec",
+        "--data-dir",
+        data_dir,
+        "--show",
+        "1",
+    ]);
+    assert!(text.contains("train         36        36"), "{text}");
+    assert!(text.contains("val            4         4"), "{text}");
+    assert!(
+        text.contains("output vocab (5): <pad> <unk> HUM LOC NUM"),
+        "{text}"
+    );
+    assert!(text.contains("random_state=0"), "{text}");
+
+    let text = success(&["baseline", "--task", "trec", "--data-dir", data_dir]);
+    assert!(text.contains("naive Bayes"), "{text}");
+    assert!(text.contains("test     100.00%         3"), "{text}");
+
+    let run = dir.join("run");
+    let run_dir = run.to_str().unwrap();
+    let args = [
+        "train",
+        "--task",
+        "trec",
+        "--data-dir",
+        data_dir,
+        "--preset",
+        "tiny",
+        "--epochs",
+        "1",
+        "--out",
+        run_dir,
+        "--quiet",
+        "--threads",
+        "1",
+    ];
+    success(&args);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["data"]["source"], "nlp");
+    assert_eq!(config["data"]["task"], "trec");
+    assert_eq!(config["data"]["options"]["vocab_size"], 10000);
+    assert_eq!(config["shape"]["input_vocab"][2], "<s>");
+    // The data is rebuilt from config.json: extending the run works.
+    success(&[
+        "train",
+        "--resume",
+        run_dir,
+        "--epochs",
+        "2",
+        "--quiet",
+        "--threads",
+        "1",
+    ]);
+}
