@@ -94,16 +94,9 @@ pub(crate) fn chunk_forward(
     classifier_forward(net, value, ws);
 }
 
-/// One encoder layer: `x[l+1] = x[l] + attention + MLP`.
-fn layer_forward(net: &Net, value: &[f32], l: usize, ws: &mut ChunkWs, seed: Option<u64>) {
-    let c = &net.config;
-    let o = net.offsets.layers[l];
-    let (d, f, n, e) = (c.d_model, c.d_mlp, ws.n, ws.n_ex);
-    let rows = e * n;
-    let (before, after) = ws.x.split_at_mut(l + 1);
-    let (x_in, x_out) = (&before[l], &mut after[0]);
-    x_out.copy_from_slice(x_in);
-    let a = &mut ws.layers[l];
+/// Sizes one layer's activation buffers for `e` examples of `n` positions.
+fn fit_layer(a: &mut LayerActs, c: &StandardConfig, e: usize, n: usize) {
+    let (d, f, rows) = (c.d_model, c.d_mlp, e * n);
     for (v, len) in [
         (&mut a.xhat1, rows * d),
         (&mut a.rstd1, rows),
@@ -119,6 +112,19 @@ fn layer_forward(net: &Net, value: &[f32], l: usize, ws: &mut ChunkWs, seed: Opt
     ] {
         fit(v, len);
     }
+}
+
+/// One encoder layer: `x[l+1] = x[l] + attention + MLP`.
+fn layer_forward(net: &Net, value: &[f32], l: usize, ws: &mut ChunkWs, seed: Option<u64>) {
+    let c = &net.config;
+    let o = net.offsets.layers[l];
+    let (d, f, n, e) = (c.d_model, c.d_mlp, ws.n, ws.n_ex);
+    let rows = e * n;
+    let (before, after) = ws.x.split_at_mut(l + 1);
+    let (x_in, x_out) = (&before[l], &mut after[0]);
+    x_out.copy_from_slice(x_in);
+    let a = &mut ws.layers[l];
+    fit_layer(a, c, e, n);
     fit(&mut ws.dh, rows * d);
     let w = |off: usize, len: usize| &value[off..off + len];
     // Attention block.
