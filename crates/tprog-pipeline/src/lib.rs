@@ -12,7 +12,7 @@
 //!    every split — the model we report.
 //! 4. **Decompile** ([`stages::decompile`]): discrete model → program.
 //! 5. **Verify** ([`stages::verify`]): the program equals the discrete model everywhere.
-//! 6. **Emit** ([`stages::emit`]): `program.json` and `program.py`; then the report
+//! 6. **Emit** ([`stages::emit`]): `program.json`, `program.py` and the circuit `program.svg`; then the report
 //!    ([`report::write`]): `summary.json` and `report.md`.
 //!
 //! A run of the standard Transformer baseline (`RunConfig::standard`) takes stages 1 and 2

@@ -159,7 +159,7 @@ pub fn markdown(summary: &Summary) -> String {
                 text,
                 "\nFaithfulness: the program {} the discrete model on {}/{} real positions of \
                  the three splits. Program: {} modules, {} lines of Python (`program.py`), \
-                 decompiled and verified in {:.2} s.",
+                 decompiled and verified in {:.2} s. The circuit: [program.svg](program.svg).",
                 if faithful.all_agree {
                     "equals"
                 } else {

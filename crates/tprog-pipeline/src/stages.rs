@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use tprog_decompile::{Examples, Vocabularies};
 use tprog_model::Model;
+use tprog_program::graph::{Circuit, to_svg};
 use tprog_program::{Program, to_python};
 use tprog_train::checkpoint::LoopState;
 use tprog_train::rundir::files;
@@ -174,6 +175,8 @@ pub fn emit(run: &RunDir, verified: Verified) -> Result<Emitted, PipelineError> 
         (verified.program.to_json() + "\n").as_bytes(),
     )?;
     run.write_atomic(files::PROGRAM_PY, python.as_bytes())?;
+    let picture = to_svg(&Circuit::of(&verified.program));
+    run.write_atomic(files::PROGRAM_SVG, picture.as_bytes())?;
     Ok(Emitted {
         verified,
         python_lines: python.lines().count(),

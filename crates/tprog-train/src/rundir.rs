@@ -30,13 +30,15 @@ pub mod files {
     pub const PROGRAM_JSON: &str = "program.json";
     /// The decompiled program as a self-contained Python file.
     pub const PROGRAM_PY: &str = "program.py";
+    /// The program as a circuit picture (`tprog graph` draws the same).
+    pub const PROGRAM_SVG: &str = "program.svg";
     /// Accuracy table, faithfulness result, program size, timings.
     pub const REPORT: &str = "report.md";
     /// The typed results of the run (written by the pipeline).
     pub const SUMMARY: &str = "summary.json";
 
     /// Every file a run writes into its directory.
-    pub const ALL: [&str; 9] = [
+    pub const ALL: [&str; 10] = [
         CONFIG,
         MODEL,
         CHECKPOINT,
@@ -44,6 +46,7 @@ pub mod files {
         METRICS,
         PROGRAM_JSON,
         PROGRAM_PY,
+        PROGRAM_SVG,
         REPORT,
         SUMMARY,
     ];

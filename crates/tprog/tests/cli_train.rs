@@ -24,9 +24,16 @@ fn tiny_run_end_to_end_then_eval_and_resume() {
         "model.safetensors",
         "metrics.jsonl",
         "report.md",
+        "program.svg",
     ] {
         assert!(dir.join(file).is_file(), "{file} missing");
     }
+    // The circuit picture is written with the program and the report links it.
+    let svg = std::fs::read_to_string(dir.join("program.svg")).unwrap();
+    assert!(svg.starts_with("<svg") || svg.starts_with("<?xml"), "{svg}");
+    assert!(svg.trim_end().ends_with("</svg>"));
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(report.contains("(program.svg)"), "{report}");
     // Never overwrite a run by accident.
     let stderr = failure(&["train", "--task", "sort", "--preset", "tiny", "--out", out]);
     assert!(stderr.contains("--resume"), "{stderr}");
@@ -300,7 +307,13 @@ fn import_reference_reproduces_the_reference_accuracy() {
     assert!(test_row.contains("97.90"), "{stdout}");
     let run = out.to_str().unwrap();
     // The import wrote the program like a trained run: `tprog run` works right away.
-    for file in ["program.json", "program.py", "summary.json", "report.md"] {
+    for file in [
+        "program.json",
+        "program.py",
+        "program.svg",
+        "summary.json",
+        "report.md",
+    ] {
         assert!(out.join(file).is_file(), "{file} missing after the import");
     }
     let labels = success(&[
