@@ -44,6 +44,7 @@ use tprog_train::session::{self, RunData};
 use tprog_train::{Observer, Outcome, RunConfig, RunDir};
 
 pub mod baseline;
+pub mod curves;
 mod error;
 pub mod import;
 pub mod reading;

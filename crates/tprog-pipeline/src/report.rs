@@ -41,7 +41,7 @@ pub fn write(
         Err(error) => summary.program_error = Some(PipelineError::chain(error)),
     }
     run.write_json(Summary::FILE, &summary)?;
-    run.write_atomic(files::REPORT, markdown(&summary).as_bytes())?;
+    run.write_atomic(files::REPORT, with_curves(run, &summary).as_bytes())?;
     match &summary.program_error {
         None => Ok(summary),
         Some(message) => Err(PipelineError::ProgramStage {
@@ -61,8 +61,31 @@ pub fn write_baseline(
 ) -> Result<Summary, PipelineError> {
     let summary = summary(config, discrete, started.elapsed().as_secs_f64());
     run.write_json(Summary::FILE, &summary)?;
-    run.write_atomic(files::REPORT, markdown(&summary).as_bytes())?;
+    run.write_atomic(files::REPORT, with_curves(run, &summary).as_bytes())?;
     Ok(summary)
+}
+
+/// The report's Markdown, with a link to `curves.svg` (drawn now from `metrics.jsonl`) or the
+/// reason there is none.
+fn with_curves(run: &RunDir, summary: &Summary) -> String {
+    let mut text = markdown(summary);
+    let title = format!(
+        "{} · preset {} · seed {}",
+        summary.name,
+        summary.preset.as_deref().unwrap_or("custom"),
+        summary.seed
+    );
+    match crate::curves::write(run, &title) {
+        Ok(true) => text.push_str(
+            "\nTraining curves (loss, temperature, validation accuracy per epoch): \
+             [curves.svg](curves.svg).\n",
+        ),
+        Ok(false) => {}
+        Err(reason) => {
+            let _ = writeln!(text, "\nNo training curves: {reason}.");
+        }
+    }
+    text
 }
 
 /// The summary of a run without its program part.

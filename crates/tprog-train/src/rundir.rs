@@ -32,13 +32,15 @@ pub mod files {
     pub const PROGRAM_PY: &str = "program.py";
     /// The program as a circuit picture (`tprog graph` draws the same).
     pub const PROGRAM_SVG: &str = "program.svg";
+    /// Loss, temperature and validation accuracy per epoch, drawn from `metrics.jsonl`.
+    pub const CURVES_SVG: &str = "curves.svg";
     /// Accuracy table, faithfulness result, program size, timings.
     pub const REPORT: &str = "report.md";
     /// The typed results of the run (written by the pipeline).
     pub const SUMMARY: &str = "summary.json";
 
     /// Every file a run writes into its directory.
-    pub const ALL: [&str; 10] = [
+    pub const ALL: [&str; 11] = [
         CONFIG,
         MODEL,
         CHECKPOINT,
@@ -47,6 +49,7 @@ pub mod files {
         PROGRAM_JSON,
         PROGRAM_PY,
         PROGRAM_SVG,
+        CURVES_SVG,
         REPORT,
         SUMMARY,
     ];
@@ -134,6 +137,25 @@ impl RunDir {
             .map_err(io)?;
         file.write_all(line.as_bytes()).map_err(io)?;
         file.flush().map_err(io)
+    }
+
+    /// Every record of `metrics.jsonl`, in order (none when the file does not exist).
+    pub fn read_metrics<T: serde::de::DeserializeOwned>(&self) -> Result<Vec<T>, TrainError> {
+        let path = self.path(files::METRICS);
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(source) => return Err(TrainError::Io { path, source }),
+        };
+        text.lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| {
+                serde_json::from_str(line).map_err(|source| TrainError::Json {
+                    path: path.clone(),
+                    source,
+                })
+            })
+            .collect()
     }
 
     /// Truncates `metrics.jsonl` to its first `n_epochs` lines (used when resuming).

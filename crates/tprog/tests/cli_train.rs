@@ -34,6 +34,11 @@ fn tiny_run_end_to_end_then_eval_and_resume() {
     assert!(svg.trim_end().ends_with("</svg>"));
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(report.contains("(program.svg)"), "{report}");
+    // So are the training curves.
+    let curves = std::fs::read_to_string(dir.join("curves.svg")).unwrap();
+    assert!(curves.contains("<svg") && curves.trim_end().ends_with("</svg>"));
+    assert!(curves.contains("validation accuracy") && curves.contains("best epoch"));
+    assert!(report.contains("(curves.svg)"), "{report}");
     // Never overwrite a run by accident.
     let stderr = failure(&["train", "--task", "sort", "--preset", "tiny", "--out", out]);
     assert!(stderr.contains("--resume"), "{stderr}");

@@ -1,0 +1,152 @@
+//! `curves.svg`: a run's training curves from its `metrics.jsonl`, three panels over the
+//! epochs: the relaxed model's mean training loss, the temperature τ (log scale, as it is
+//! annealed geometrically), and the discrete model's validation accuracy, the best epoch (the
+//! one the run reports) marked. Drawn with plotters' SVG backend (text stays text; no fonts
+//! are needed to write it).
+
+use plotters::prelude::*;
+use tprog_train::EpochRecord;
+use tprog_train::rundir::{RunDir, files};
+
+/// Width and height of the picture, in pixels.
+const SIZE: (u32, u32) = (820, 720);
+
+/// Draws the curves of `records` (in epoch order) titled `title`; `None` when there is no
+/// epoch to draw. Errors are plotters' own, as text.
+pub fn draw(records: &[EpochRecord], title: &str) -> Result<Option<String>, String> {
+    if records.is_empty() {
+        return Ok(None);
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
+        root.fill(&WHITE).map_err(|e| e.to_string())?;
+        let root = root
+            .titled(title, ("sans-serif", 20))
+            .map_err(|e| e.to_string())?;
+        let panels = root.split_evenly((3, 1));
+        let epochs: Vec<f64> = records.iter().map(|r| r.epoch as f64).collect();
+        let last = epochs.last().copied().unwrap_or(1.0).max(2.0);
+        let x_range = 1.0..last;
+        let best = records.iter().rev().find(|r| r.best);
+        let loss: Vec<(f64, f64)> = records.iter().map(|r| (r.epoch as f64, r.loss)).collect();
+        let acc: Vec<(f64, f64)> = records
+            .iter()
+            .map(|r| (r.epoch as f64, 100.0 * r.val_acc))
+            .collect();
+        let tau: Vec<(f64, f64)> = records
+            .iter()
+            .filter(|r| r.tau > 0.0)
+            .map(|r| (r.epoch as f64, r.tau))
+            .collect();
+
+        let (lo, hi) = bounds(loss.iter().map(|p| p.1));
+        let mut chart = ChartBuilder::on(&panels[0])
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_range.clone(), lo..hi)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("training loss")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new(loss, &BLUE))
+            .map_err(|e| e.to_string())?;
+
+        if !tau.is_empty() {
+            // τ is positive: a log axis from a little below the lowest to above the highest.
+            let lo = tau.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+            let hi = tau.iter().map(|p| p.1).fold(0.0, f64::max);
+            let mut chart = ChartBuilder::on(&panels[1])
+                .margin(12)
+                .x_label_area_size(34)
+                .y_label_area_size(64)
+                .build_cartesian_2d(x_range.clone(), (lo / 1.5..hi * 1.5).log_scale())
+                .map_err(|e| e.to_string())?;
+            chart
+                .configure_mesh()
+                .x_desc("epoch")
+                .x_label_formatter(&|x| format!("{x:.0}"))
+                .y_desc("temperature τ (log)")
+                .draw()
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(LineSeries::new(tau, &RED))
+                .map_err(|e| e.to_string())?;
+        }
+
+        let mut chart = ChartBuilder::on(&panels[2])
+            .margin(12)
+            .x_label_area_size(34)
+            .y_label_area_size(64)
+            .build_cartesian_2d(x_range, 0.0..100.0)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .y_desc("validation accuracy (%)")
+            .draw()
+            .map_err(|e| e.to_string())?;
+        chart
+            .draw_series(LineSeries::new(acc, &GREEN))
+            .map_err(|e| e.to_string())?
+            .label("discrete model, every real position")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], GREEN));
+        if let Some(b) = best {
+            let point = (b.epoch as f64, 100.0 * b.val_acc);
+            chart
+                .draw_series(std::iter::once(Circle::new(point, 5, BLACK.filled())))
+                .map_err(|e| e.to_string())?
+                .label(format!(
+                    "best epoch {} ({:.2} %)",
+                    b.epoch,
+                    100.0 * b.val_acc
+                ))
+                .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::LowerRight)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(|e| e.to_string())?;
+        root.present().map_err(|e| e.to_string())?;
+    }
+    Ok(Some(svg))
+}
+
+/// A range covering `values` with a little room, never empty.
+fn bounds(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+            (lo.min(v), hi.max(v))
+        });
+    if !lo.is_finite() {
+        return (0.0, 1.0);
+    }
+    let pad = ((hi - lo) * 0.05).max(1e-3 * hi.abs().max(1e-3));
+    (lo - pad, hi + pad)
+}
+
+/// Writes `curves.svg` into the run from its `metrics.jsonl`; returns whether it was written.
+/// The curves are an extra: a run whose metrics cannot be read or drawn keeps everything else,
+/// and the reason is returned instead.
+pub fn write(run: &RunDir, title: &str) -> Result<bool, String> {
+    let records: Vec<EpochRecord> = run.read_metrics().map_err(|e| e.to_string())?;
+    match draw(&records, title)? {
+        Some(svg) => {
+            run.write_atomic(files::CURVES_SVG, svg.as_bytes())
+                .map_err(|e| e.to_string())?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
