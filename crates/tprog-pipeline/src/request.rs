@@ -71,6 +71,8 @@ pub struct Overrides {
     pub patience: Option<usize>,
     /// Chunks a batch is cut into for parallel work (at most this many threads share a step).
     pub step_chunks: Option<usize>,
+    /// A GloVe text file to initialise the learned word embedding from.
+    pub glove: Option<std::path::PathBuf>,
     /// Layers.
     pub n_layers: Option<usize>,
     /// Categorical heads per layer.
@@ -181,6 +183,9 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
         DataRequest::File { .. } | DataRequest::Nlp { .. } => TaskName::Sort,
     };
     let mut resolved = request.preset.resolve(task_for_preset);
+    if let (DataRequest::Nlp { task, .. }, Preset::Paper) = (&request.data, request.preset) {
+        resolved.use_nlp_paper(task.is_tagging());
+    }
     if let Some(architecture) = o.architecture {
         resolved.use_architecture(architecture);
     }
@@ -212,6 +217,9 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     set(&mut train.sample_fn, o.sample_fn);
     set(&mut train.seed, o.seed);
     set(&mut train.step_chunks, o.step_chunks);
+    if o.glove.is_some() {
+        train.glove = o.glove.clone();
+    }
     if o.max_grad_norm.is_some() {
         train.max_grad_norm = o.max_grad_norm;
     }

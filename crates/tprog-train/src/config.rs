@@ -68,6 +68,10 @@ pub struct TrainConfig {
         skip_serializing_if = "is_default_step_chunks"
     )]
     pub step_chunks: usize,
+    /// A GloVe text file whose vectors, projected (`glove`), initialise the learned word
+    /// embedding (the reference's `--do_glove 1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub glove: Option<PathBuf>,
 }
 
 /// The largest number of epochs a run may ask for.
@@ -106,6 +110,7 @@ impl Default for TrainConfig {
             patience: None,
             schedule_epochs: None,
             step_chunks: DEFAULT_STEP_CHUNKS,
+            glove: None,
         }
     }
 }

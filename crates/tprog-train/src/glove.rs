@@ -11,7 +11,8 @@
 //!    `v·k … v·k + k − 1`.
 //!
 //! The paper used the 840B-token 300-d vectors; any GloVe text file works (one word and `d`
-//! numbers a line, separated by spaces; the word itself may contain spaces, as in 840B).
+//! numbers a line, separated by spaces; the word itself may contain spaces, as in 840B), plain
+//! or gzipped (`.gz`).
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
@@ -75,6 +76,12 @@ pub fn read_glove(path: &Path, wanted: &[String]) -> Result<GloveVectors, GloveE
         source,
     };
     let file = std::fs::File::open(path).map_err(io)?;
+    // A `.gz` file (as GloVe subsets are often shipped) is read through gzip.
+    let file: Box<dyn std::io::Read> = if path.extension().is_some_and(|e| e == "gz") {
+        Box::new(flate2::read::GzDecoder::new(file))
+    } else {
+        Box::new(file)
+    };
     let wanted: std::collections::HashSet<&str> = wanted.iter().map(String::as_str).collect();
     let mut dim = None;
     let mut vectors = HashMap::new();
@@ -170,6 +177,26 @@ pub fn project(vectors: &[f64], components: &[f64], dim: usize) -> Vec<f32> {
         }
     }
     out
+}
+
+/// The whole initialisation: reads `path` for `vocab`, draws the missing words from
+/// `RandomState(seed)`, projects to the height of `embed.W_E` with `RandomState(0)` and writes
+/// the transpose into the model.
+pub fn initialise(
+    model: &mut Model,
+    path: &Path,
+    vocab: &[String],
+    seed: u64,
+) -> Result<(), GloveError> {
+    let n_components = model
+        .params()
+        .by_name("embed.W_E")
+        .map(|w| w.len() / vocab.len().max(1))
+        .unwrap_or(0);
+    let glove = read_glove(path, vocab)?;
+    let (vectors, _missing) = vocabulary_vectors(&glove, vocab, seed as u32);
+    let components = projection_components(n_components, glove.dim, 0);
+    init_embedding(model, &project(&vectors, &components, glove.dim))
 }
 
 /// Writes the projected vectors (`V × n`, from [`project`]) into the model's `embed.W_E`

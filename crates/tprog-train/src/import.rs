@@ -197,6 +197,7 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
         patience: None,
         schedule_epochs: None,
         step_chunks: tprog_model::DEFAULT_STEP_CHUNKS,
+        glove: None,
     };
     let config = RunConfig {
         name: task.as_str().to_owned(),

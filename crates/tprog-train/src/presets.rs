@@ -151,6 +151,20 @@ pub struct Resolved {
     pub train: TrainConfig,
     /// The standard Transformer's architecture, when the run trains the baseline.
     pub standard: Option<StandardShape>,
+    /// Learned word embeddings, for the NLP tasks (`None`: one-hot tokens).
+    pub embedding: Option<LearnedEmbedding>,
+}
+
+/// Learned categorical word embeddings (the paper's NLP models): `n_vars` variables of `d_var`
+/// values each, and whether the classifier reads the pooled sequence (classification).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LearnedEmbedding {
+    /// Embedding variables (`n_vars_cat`).
+    pub n_vars: usize,
+    /// Values per variable (`d_var`).
+    pub d_var: usize,
+    /// One label per sequence, read from the pooled stream (`pool_outputs`).
+    pub pool: bool,
 }
 
 impl Preset {
@@ -214,6 +228,7 @@ impl Preset {
             bos_default,
             train,
             standard: None,
+            embedding: None,
         };
         if self == Preset::Standard {
             resolved.train.n_epochs = 100;
@@ -249,14 +264,45 @@ impl Resolved {
         }
     }
 
+    /// The paper's configuration for an NLP task (its `conll.sh` and `classification.sh`):
+    /// learned embeddings of 4 variables (32 values for CoNLL, 64 for classification), 2
+    /// layers of categorical heads (8 for CoNLL, 4 for classification) and one categorical MLP,
+    /// no numerical modules; CoNLL trains 50 epochs at batch 32 and learning rate 1e-2,
+    /// classification 10 epochs at batch 128 and 5e-2. (CoNLL's dropout 0.5 is not supported
+    /// by the Transformer Program model yet: these runs train without it.)
+    pub fn use_nlp_paper(&mut self, tagging: bool) {
+        self.shape = shape(2, (if tagging { 8 } else { 4 }, 0), (1, 0));
+        self.embedding = Some(LearnedEmbedding {
+            n_vars: 4,
+            d_var: if tagging { 32 } else { 64 },
+            pool: !tagging,
+        });
+        let train = &mut self.train;
+        (train.n_epochs, train.batch_size, train.lr) = if tagging {
+            (50, 32, 1e-2)
+        } else {
+            (10, 128, 5e-2)
+        };
+    }
+
     /// The model configuration for `dataset`: the preset's shape with the paper's fixed choices
     /// (one-hot tokens, `ones`, fixed relative-position bias, 2 MLP inputs, d_mlp 64) and the
     /// data's facts (d_var = max(V, n_ctx), vocabulary sizes, masked classes, causality), and
     /// the preset's BOS default.
     pub fn model_config(&self, dataset: &Dataset) -> ModelConfig {
-        ModelConfig {
+        let base = ModelConfig {
             bos_default: self.bos_default,
             ..model_config_for(self.shape, self.unembed_mask, dataset)
+        };
+        match self.embedding {
+            None => base,
+            Some(e) => ModelConfig {
+                one_hot_embed: false,
+                n_vars_cat: e.n_vars,
+                d_var: e.d_var,
+                pool_outputs: e.pool,
+                ..base
+            },
         }
     }
 }

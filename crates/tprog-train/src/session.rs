@@ -122,7 +122,15 @@ pub fn train_new(
     observer: &mut dyn Observer,
     stop: &AtomicBool,
 ) -> Result<Outcome, TrainError> {
-    let model = config.model.init(config.train.seed)?;
+    let mut model = config.model.init(config.train.seed)?;
+    if let Some(path) = &config.train.glove {
+        crate::glove::initialise(
+            &mut model,
+            path,
+            &config.shape.input_vocab,
+            config.train.seed,
+        )?;
+    }
     trainer::train(run, config, splits, model, None, observer, stop)
 }
 

@@ -121,3 +121,34 @@ fn the_reader_keeps_asked_words_draws_missing_ones_and_names_bad_lines() {
     ));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `initialise` reads a gzipped file and fills `embed.W_E` with the projection of the
+/// vocabulary's vectors (the missing word from `RandomState(seed)`).
+#[test]
+fn initialise_reads_gzip_and_fills_the_embedding() {
+    use std::io::Write;
+    let dir = std::env::temp_dir().join(format!("tprog-glove-gz-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("g.txt.gz");
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gz.write_all(b"a 1 0\nb 0 1\nc 1 1\n").unwrap();
+    std::fs::write(&path, gz.finish().unwrap()).unwrap();
+    let vocab: Vec<String> = ["<pad>", "a", "b", "c"].map(String::from).to_vec();
+    let mut config = ModelConfig::readme_sort(4, 4, 3);
+    config.one_hot_embed = false;
+    config.n_vars_cat = 2;
+    config.d_var = 4;
+    let mut model = config.init(0).unwrap();
+    tprog_train::glove::initialise(&mut model, &path, &vocab, 0).unwrap();
+    let glove = read_glove(&path, &vocab).unwrap();
+    let (vectors, missing) = vocabulary_vectors(&glove, &vocab, 0);
+    assert_eq!(missing, 1);
+    let projected = project(&vectors, &projection_components(8, 2, 0), 2);
+    let w = model.params().by_name("embed.W_E").unwrap();
+    for word in 0..4 {
+        for r in 0..8 {
+            assert_eq!(w[r * 4 + word], projected[word * 8 + r]);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}

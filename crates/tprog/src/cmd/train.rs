@@ -120,6 +120,10 @@ pub struct Args {
     /// it (sums in another order) but never on --threads.
     #[arg(long)]
     pub step_chunks: Option<usize>,
+    /// Initialise the learned word embedding from this GloVe text file (the reference's
+    /// --do_glove 1; NLP tasks with --preset paper have learned embeddings).
+    #[arg(long, value_name = "FILE")]
+    pub glove: Option<PathBuf>,
     /// Layers (of either model).
     #[arg(long, visible_alias = "layers")]
     pub n_layers: Option<usize>,
@@ -367,6 +371,7 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--max-grad-norm", args.max_grad_norm.is_some()),
         ("--patience", args.patience.is_some()),
         ("--step-chunks", args.step_chunks.is_some()),
+        ("--glove", args.glove.is_some()),
         ("--n-layers", args.n_layers.is_some()),
         ("--n-heads-cat", args.n_heads_cat.is_some()),
         ("--n-heads-num", args.n_heads_num.is_some()),
@@ -427,6 +432,10 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             max_grad_norm: args.max_grad_norm,
             patience: args.patience,
             step_chunks: args.step_chunks,
+            glove: args
+                .glove
+                .as_ref()
+                .map(|p| std::path::absolute(p).unwrap_or_else(|_| p.clone())),
             n_layers: args.n_layers,
             n_heads_cat: args.n_heads_cat,
             n_heads_num: args.n_heads_num,
