@@ -4,6 +4,9 @@
 //! one the run reports) marked. Drawn with plotters' SVG backend (text stays text; no fonts
 //! are needed to write it).
 
+use std::error::Error;
+
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use tprog_train::EpochRecord;
 use tprog_train::rundir::{RunDir, files};
@@ -18,108 +21,98 @@ pub fn draw(records: &[EpochRecord], title: &str) -> Result<Option<String>, Stri
         return Ok(None);
     }
     let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, SIZE).into_drawing_area();
-        root.fill(&WHITE).map_err(|e| e.to_string())?;
-        let root = root
-            .titled(title, ("sans-serif", 20))
-            .map_err(|e| e.to_string())?;
-        let panels = root.split_evenly((3, 1));
-        let epochs: Vec<f64> = records.iter().map(|r| r.epoch as f64).collect();
-        let last = epochs.last().copied().unwrap_or(1.0).max(2.0);
-        let x_range = 1.0..last;
-        let best = records.iter().rev().find(|r| r.best);
-        let loss: Vec<(f64, f64)> = records.iter().map(|r| (r.epoch as f64, r.loss)).collect();
-        let acc: Vec<(f64, f64)> = records
-            .iter()
-            .map(|r| (r.epoch as f64, 100.0 * r.val_acc))
-            .collect();
-        let tau: Vec<(f64, f64)> = records
-            .iter()
-            .filter(|r| r.tau > 0.0)
-            .map(|r| (r.epoch as f64, r.tau))
-            .collect();
-
-        let (lo, hi) = bounds(loss.iter().map(|p| p.1));
-        let mut chart = ChartBuilder::on(&panels[0])
-            .margin(12)
-            .x_label_area_size(34)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_range.clone(), lo..hi)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_desc("training loss")
-            .draw()
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(LineSeries::new(loss, &BLUE))
-            .map_err(|e| e.to_string())?;
-
-        if !tau.is_empty() {
-            // τ is positive: a log axis from a little below the lowest to above the highest.
-            let lo = tau.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
-            let hi = tau.iter().map(|p| p.1).fold(0.0, f64::max);
-            let mut chart = ChartBuilder::on(&panels[1])
-                .margin(12)
-                .x_label_area_size(34)
-                .y_label_area_size(64)
-                .build_cartesian_2d(x_range.clone(), (lo / 1.5..hi * 1.5).log_scale())
-                .map_err(|e| e.to_string())?;
-            chart
-                .configure_mesh()
-                .x_desc("epoch")
-                .x_label_formatter(&|x| format!("{x:.0}"))
-                .y_desc("temperature τ (log)")
-                .draw()
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(LineSeries::new(tau, &RED))
-                .map_err(|e| e.to_string())?;
-        }
-
-        let mut chart = ChartBuilder::on(&panels[2])
-            .margin(12)
-            .x_label_area_size(34)
-            .y_label_area_size(64)
-            .build_cartesian_2d(x_range, 0.0..100.0)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .x_desc("epoch")
-            .x_label_formatter(&|x| format!("{x:.0}"))
-            .y_desc("validation accuracy (%)")
-            .draw()
-            .map_err(|e| e.to_string())?;
-        chart
-            .draw_series(LineSeries::new(acc, &GREEN))
-            .map_err(|e| e.to_string())?
-            .label("discrete model, every real position")
-            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], GREEN));
-        if let Some(b) = best {
-            let point = (b.epoch as f64, 100.0 * b.val_acc);
-            chart
-                .draw_series(std::iter::once(Circle::new(point, 5, BLACK.filled())))
-                .map_err(|e| e.to_string())?
-                .label(format!(
-                    "best epoch {} ({:.2} %)",
-                    b.epoch,
-                    100.0 * b.val_acc
-                ))
-                .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
-        }
-        chart
-            .configure_series_labels()
-            .position(SeriesLabelPosition::LowerRight)
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK)
-            .draw()
-            .map_err(|e| e.to_string())?;
-        root.present().map_err(|e| e.to_string())?;
-    }
+    render(records, title, &mut svg).map_err(|e| e.to_string())?;
     Ok(Some(svg))
+}
+
+/// One panel's chart builder: the same margins and label room for every panel.
+fn panel<'a, 'b, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>) -> ChartBuilder<'a, 'b, DB> {
+    let mut builder = ChartBuilder::on(area);
+    builder
+        .margin(12)
+        .x_label_area_size(34)
+        .y_label_area_size(64);
+    builder
+}
+
+/// Integer epoch ticks.
+fn epoch_label(x: &f64) -> String {
+    format!("{x:.0}")
+}
+
+fn render(records: &[EpochRecord], title: &str, svg: &mut String) -> Result<(), Box<dyn Error>> {
+    let root = SVGBackend::with_string(svg, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let root = root.titled(title, ("sans-serif", 20))?;
+    let panels = root.split_evenly((3, 1));
+    let last = records.last().map_or(1.0, |r| r.epoch as f64).max(2.0);
+    let x_range = 1.0..last;
+    let points = |y: fn(&EpochRecord) -> f64| -> Vec<(f64, f64)> {
+        records.iter().map(|r| (r.epoch as f64, y(r))).collect()
+    };
+    let loss = points(|r| r.loss);
+    let acc = points(|r| 100.0 * r.val_acc);
+    // τ is 0 for models without a temperature (the standard baseline): no τ panel then.
+    let tau: Vec<(f64, f64)> = points(|r| r.tau)
+        .into_iter()
+        .filter(|p| p.1 > 0.0)
+        .collect();
+
+    let (lo, hi) = bounds(loss.iter().map(|p| p.1));
+    let mut chart = panel(&panels[0]).build_cartesian_2d(x_range.clone(), lo..hi)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .x_label_formatter(&epoch_label)
+        .y_desc("training loss")
+        .draw()?;
+    chart.draw_series(LineSeries::new(loss, &BLUE))?;
+
+    if !tau.is_empty() {
+        // A log axis from a little below the lowest τ to above the highest.
+        let lo = tau.iter().map(|p| p.1).fold(f64::INFINITY, f64::min);
+        let hi = tau.iter().map(|p| p.1).fold(0.0, f64::max);
+        let mut chart = panel(&panels[1])
+            .build_cartesian_2d(x_range.clone(), (lo / 1.5..hi * 1.5).log_scale())?;
+        chart
+            .configure_mesh()
+            .x_desc("epoch")
+            .x_label_formatter(&epoch_label)
+            .y_desc("temperature τ (log)")
+            .draw()?;
+        chart.draw_series(LineSeries::new(tau, &RED))?;
+    }
+
+    let mut chart = panel(&panels[2]).build_cartesian_2d(x_range, 0.0..100.0)?;
+    chart
+        .configure_mesh()
+        .x_desc("epoch")
+        .x_label_formatter(&epoch_label)
+        .y_desc("validation accuracy (%)")
+        .draw()?;
+    chart
+        .draw_series(LineSeries::new(acc, &GREEN))?
+        .label("discrete model, every real position")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], GREEN));
+    if let Some(b) = records.iter().rev().find(|r| r.best) {
+        let point = (b.epoch as f64, 100.0 * b.val_acc);
+        chart
+            .draw_series(std::iter::once(Circle::new(point, 5, BLACK.filled())))?
+            .label(format!(
+                "best epoch {} ({:.2} %)",
+                b.epoch,
+                100.0 * b.val_acc
+            ))
+            .legend(|(x, y)| Circle::new((x + 8, y), 4, BLACK.filled()));
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
 }
 
 /// A range covering `values` with a little room, never empty.
