@@ -14,7 +14,7 @@
 use std::hint::black_box;
 use std::time::Instant;
 
-use tprog_baseline::standard::{AdamSettings, StandardConfig};
+use tprog_baseline::standard::{Adam, StandardConfig};
 
 /// A deterministic batch of `b` full-length sequences of `n` random tokens and labels.
 fn batch(b: usize, n: usize, vocab: u32, classes: u32, pooled: bool) -> (Vec<u32>, Vec<u32>) {
@@ -112,7 +112,7 @@ fn main() {
             let n = config.n_ctx;
             let classes = config.n_classes as u32;
             let (x, y) = batch(b, n, config.vocab_size as u32, classes, config.pool_outputs);
-            let mut adam = AdamSettings::new(5e-3);
+            let mut adam = Adam::new(5e-3);
             let mut seed = 0;
             let mut step = || {
                 seed += 1;

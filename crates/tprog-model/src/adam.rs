@@ -35,28 +35,59 @@ impl Adam {
         }
     }
 
-    /// One update of every trainable parameter from its gradient (frozen tensors untouched):
-    /// `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`,
-    /// `p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps)`.
+    /// One update of every trainable parameter from its gradient (frozen tensors untouched),
+    /// as [`AdamUpdate::apply`] says.
     pub fn step(&mut self, model: &mut Model) {
-        self.t += 1;
-        let t = self.t as i32;
-        let bc1 = 1.0 - f64::from(self.beta1).powi(t);
-        let bc2 = 1.0 - f64::from(self.beta2).powi(t);
-        let step_size = (f64::from(self.lr) / bc1) as f32;
-        let bc2_sqrt = bc2.sqrt() as f32;
-        let (b1, b2, eps) = (self.beta1, self.beta2, self.eps);
+        let update = self.next_update();
         // Element-wise, so slices of every trainable tensor update in parallel with the same
         // result at any thread count.
         let slices = model.params_mut().trainable_slices(ADAM_SLICE);
-        slices.into_par_iter().for_each(|t| {
-            for (((p, m), v), &g) in t.value.iter_mut().zip(t.m).zip(t.v).zip(t.grad) {
-                *m = b1 * *m + (1.0 - b1) * g;
-                *v = b2 * *v + (1.0 - b2) * g * g;
-                let denom = v.sqrt() / bc2_sqrt + eps;
-                *p -= step_size * *m / denom;
-            }
-        });
+        slices
+            .into_par_iter()
+            .for_each(|t| update.apply(t.value, t.grad, t.m, t.v));
+    }
+
+    /// Advances the step count and returns that step's update, with PyTorch's bias
+    /// corrections for it (any parameter store applies it: the standard baseline's too).
+    pub fn next_update(&mut self) -> AdamUpdate {
+        self.t += 1;
+        let t = self.t.min(i32::MAX as u64) as i32;
+        let bc1 = 1.0 - f64::from(self.beta1).powi(t);
+        let bc2 = 1.0 - f64::from(self.beta2).powi(t);
+        AdamUpdate {
+            beta1: self.beta1,
+            beta2: self.beta2,
+            eps: self.eps,
+            step_size: (f64::from(self.lr) / bc1) as f32,
+            bc2_sqrt: bc2.sqrt() as f32,
+        }
+    }
+}
+
+/// One Adam step's constants (see [`Adam::next_update`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AdamUpdate {
+    beta1: f32,
+    beta2: f32,
+    eps: f32,
+    /// `lr / (1 − β1^t)`.
+    step_size: f32,
+    /// `sqrt(1 − β2^t)`.
+    bc2_sqrt: f32,
+}
+
+impl AdamUpdate {
+    /// Updates parameters `value` with gradients `grad` and moments `m`, `v` (all the same
+    /// length): `m ← β1 m + (1−β1) g`, `v ← β2 v + (1−β2) g²`,
+    /// `p ← p − lr/(1−β1^t) · m / (sqrt(v)/sqrt(1−β2^t) + eps)`.
+    pub fn apply(&self, value: &mut [f32], grad: &[f32], m: &mut [f32], v: &mut [f32]) {
+        let (b1, b2) = (self.beta1, self.beta2);
+        for (((p, m), v), &g) in value.iter_mut().zip(m).zip(v).zip(grad) {
+            *m = b1 * *m + (1.0 - b1) * g;
+            *v = b2 * *v + (1.0 - b2) * g * g;
+            let denom = v.sqrt() / self.bc2_sqrt + self.eps;
+            *p -= self.step_size * *m / denom;
+        }
     }
 }
 

@@ -41,7 +41,7 @@ mod per_example;
 pub mod sampler;
 mod workspace;
 
-pub use adam::Adam;
+pub use adam::{Adam, AdamUpdate};
 pub use config::{BosDefault, Layout, ModelConfig};
 pub use error::ModelError;
 pub use inspect::{DiscreteMlp, HeadKind, MlpScratch, ReadSite};

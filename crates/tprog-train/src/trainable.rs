@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use tprog_baseline::standard::{AdamSettings, StandardParams, StandardTransformer};
+use tprog_baseline::standard::{StandardParams, StandardTransformer};
 use tprog_model::{Adam, Model, Params, Sampling};
 
 use crate::TrainError;
@@ -260,15 +260,7 @@ impl Trainable for StandardTransformer {
     }
 
     fn adam_step(&mut self, adam: &mut Adam) {
-        let mut settings = AdamSettings {
-            lr: adam.lr,
-            beta1: adam.beta1,
-            beta2: adam.beta2,
-            eps: adam.eps,
-            t: adam.t,
-        };
-        StandardTransformer::adam_step(self, &mut settings);
-        adam.t = settings.t;
+        StandardTransformer::adam_step(self, adam);
     }
 
     fn to_model_bytes(&self) -> Result<Vec<u8>, TrainError> {

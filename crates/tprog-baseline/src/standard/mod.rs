@@ -11,7 +11,7 @@
 //! H heads, dh `D/H`, F `d_mlp`, V vocabulary, C classes.
 //!
 //! ```
-//! use tprog_baseline::standard::{AdamSettings, StandardConfig};
+//! use tprog_baseline::standard::{Adam, StandardConfig};
 //!
 //! let config = StandardConfig {
 //!     d_model: 16, n_layers: 1, n_heads: 2, d_mlp: 16, dropout: 0.0,
@@ -20,7 +20,7 @@
 //! };
 //! let mut model = config.init(0).unwrap();
 //! let (tokens, labels) = (vec![1, 2, 3, 0], vec![1, 2, 1, 0]);
-//! let mut adam = AdamSettings::new(1e-2);
+//! let mut adam = Adam::new(1e-2);
 //! let before = model.loss(&tokens, &labels, 1, 4).unwrap();
 //! for step in 0..20 {
 //!     model.zero_grad();
@@ -45,6 +45,6 @@ mod workspace;
 pub use config::{MAX_LAYERS, MAX_WIDTH, StandardConfig, StandardShape};
 pub use error::BaselineError;
 pub use io::Tensor;
-pub use model::{MAX_CHUNKS, MAX_STEP_CHUNKS, PREDICT_BATCH, StandardTransformer};
-pub use optim::AdamSettings;
+pub use model::{MAX_CHUNKS, PREDICT_BATCH, StandardTransformer};
 pub use params::{ParamSpec, StandardParams, reference_name};
+pub use tprog_model::Adam;

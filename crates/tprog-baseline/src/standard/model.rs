@@ -9,6 +9,7 @@
 //! Shapes: B batch, N positions, C classes; tokens and labels `[B, N]`, logits `[B, N, C]`.
 
 use rayon::prelude::*;
+use tprog_model::{DEFAULT_STEP_CHUNKS, MAX_STEP_CHUNKS};
 
 use super::backward::{chunk_backward, chunk_loss};
 use super::config::StandardConfig;
@@ -18,10 +19,8 @@ use super::params::{StandardParams, init_params};
 use super::workspace::{ChunkWs, fit};
 
 /// A batch is split into at most this many chunks unless [`StandardTransformer::set_step_chunks`]
-/// says otherwise.
-pub const MAX_CHUNKS: usize = 8;
-/// The largest accepted [`StandardTransformer::set_step_chunks`].
-pub const MAX_STEP_CHUNKS: usize = 4096;
+/// says otherwise (the program model's default).
+pub const MAX_CHUNKS: usize = DEFAULT_STEP_CHUNKS;
 /// Sequences per forward pass when predicting (bounds the activation memory).
 pub const PREDICT_BATCH: usize = 128;
 
@@ -60,7 +59,7 @@ impl StandardConfig {
             params,
             chunks: Vec::new(),
             used: 0,
-            step_chunks: MAX_CHUNKS,
+            step_chunks: DEFAULT_STEP_CHUNKS,
             logits: Vec::new(),
         })
     }
