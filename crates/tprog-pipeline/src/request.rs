@@ -232,6 +232,13 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     if let Err(more) = resolved.train.check() {
         problems.extend(more);
     }
+    if resolved.train.glove.is_some() && resolved.embedding.is_none() {
+        problems.push(
+            "glove (--glove) initialises learned word embeddings, and this model reads one-hot \
+             tokens: use it with an NLP task (--data-dir) and --preset paper"
+                .to_owned(),
+        );
+    }
     if !problems.is_empty() {
         return Err(PipelineError::Invalid(problems));
     }
