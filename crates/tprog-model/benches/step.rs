@@ -1,6 +1,9 @@
-//! Milliseconds per training step (forward + backward + Adam, Gumbel-soft, batch 512) for the
-//! README sort configuration and the paper's RASP configuration (k = 8, N = 8; k = 16, N = 16),
-//! with 1 and 2 threads: the median of repeated timings after a warm-up.
+//! Milliseconds per training step (forward + backward + Adam, Gumbel-soft) for the README sort
+//! configuration and the paper's RASP configuration (k = 8, N = 8; k = 16, N = 16) at batch
+//! 512, and the paper's NLP shapes on random tokens of a 10,002-word vocabulary: CoNLL (2
+//! layers, 8 categorical heads, 4 embedding variables × 32, N 32, batch 32, dropout 0.5) and
+//! classification (2 layers, 4 heads, 4 × 64, N 64, batch 128, pooled), with 1 and 2 threads:
+//! the median of repeated timings after a warm-up.
 //!
 //! `cargo bench -p tprog-model --bench step` runs every config; arguments filter it:
 //! `-- paper_k8 --threads 2 --steps 20` (the step count makes runs under `valgrind
@@ -14,6 +17,24 @@ use std::time::Instant;
 use tprog_model::{Adam, ModelConfig, Sampling};
 
 const BATCH: usize = 512;
+
+/// The paper's NLP model shapes (spec §11: conll.sh, classification.sh) with a learned
+/// embedding of `vocab` words.
+fn nlp(conll: bool) -> ModelConfig {
+    let (k, n_ctx, heads) = if conll { (32, 32, 8) } else { (64, 64, 4) };
+    ModelConfig {
+        n_layers: 2,
+        n_vars_cat: 4,
+        d_var: k,
+        n_heads_cat: heads,
+        n_num_mlps: 0,
+        one_hot_embed: false,
+        dropout: 0.0,
+        pool_outputs: !conll,
+        masked_classes: vec![0, 1],
+        ..ModelConfig::readme_sort(n_ctx, 10_002, if conll { 11 } else { 8 })
+    }
+}
 
 /// A deterministic batch of `b` sequences of `n` positions with random lengths and labels.
 fn batch(b: usize, n: usize, vocab: u32, classes: u32) -> (Vec<u32>, Vec<u32>) {
@@ -82,20 +103,32 @@ fn options() -> Options {
 fn main() {
     let opts = options();
     let configs = [
-        ("readme_sort_k8_n8", ModelConfig::readme_sort(8, 8, 6), 8),
-        ("paper_k8_n8", ModelConfig::paper_rasp(8, 8, 8, 6), 8),
-        ("paper_k16_n16", ModelConfig::paper_rasp(16, 16, 4, 4), 16),
+        (
+            "readme_sort_k8_n8",
+            ModelConfig::readme_sort(8, 8, 6),
+            8,
+            BATCH,
+        ),
+        ("paper_k8_n8", ModelConfig::paper_rasp(8, 8, 8, 6), 8, BATCH),
+        (
+            "paper_k16_n16",
+            ModelConfig::paper_rasp(16, 16, 4, 4),
+            16,
+            BATCH,
+        ),
+        ("conll_paper", nlp(true), 32, 32),
+        ("classify_paper", nlp(false), 64, 128),
     ];
     let selected: Vec<_> = configs
         .iter()
-        .filter(|(name, _, _)| opts.filter.as_deref().is_none_or(|f| name.contains(f)))
+        .filter(|(name, _, _, _)| opts.filter.as_deref().is_none_or(|f| name.contains(f)))
         .collect();
     if selected.is_empty() {
         let names: Vec<_> = configs.iter().map(|c| c.0).collect();
         println!("no config matches; configs: {names:?}");
         return;
     }
-    for &(name, ref config, n) in selected {
+    for &(name, ref config, n, batch_size) in selected {
         for &threads in &opts.threads {
             let pool = rayon::ThreadPoolBuilder::new()
                 .num_threads(threads)
@@ -103,7 +136,12 @@ fn main() {
                 .expect("thread pool");
             let mut model = config.init(0).expect("valid preset");
             model.set_step_chunks(opts.chunks);
-            let (x, y) = batch(BATCH, n, config.vocab_size as u32, config.n_classes as u32);
+            let (x, y) = batch(
+                batch_size,
+                n,
+                config.vocab_size as u32,
+                config.n_classes as u32,
+            );
             let mut adam = Adam::new(0.05);
             let mut seed = 0;
             let mut step = || {
@@ -111,9 +149,9 @@ fn main() {
                 model.zero_grad();
                 let sampling = Sampling::GumbelSoft { tau: 1.0 };
                 let loss = if opts.per_example {
-                    model.loss_and_backward_per_example(&x, &y, BATCH, n, sampling, seed)
+                    model.loss_and_backward_per_example(&x, &y, batch_size, n, sampling, seed)
                 } else {
-                    model.loss_and_backward(&x, &y, BATCH, n, sampling, seed)
+                    model.loss_and_backward(&x, &y, batch_size, n, sampling, seed)
                 };
                 let loss = loss.expect("valid batch");
                 adam.step(&mut model);

@@ -9,6 +9,7 @@ use rayon::prelude::*;
 
 use crate::ModelError;
 use crate::model::Model;
+use crate::params::batch_words;
 use crate::per_example::{example_forward, example_loss};
 use crate::sampler::{NoiseRng, Sampling, argmax_index};
 use crate::workspace::ExampleWs;
@@ -85,7 +86,8 @@ impl Model {
         sampling: Sampling,
         seed: u64,
     ) {
-        self.params.sample(sampling, seed);
+        batch_words(&tokens[..batch_size * n], self.net.pad, &mut self.words);
+        self.params.sample(sampling, seed, &self.words);
         self.last_sampling = sampling;
         while self.example_ws.len() < batch_size {
             self.example_ws.push(ExampleWs::new(&self.net));

@@ -50,7 +50,9 @@ pub struct ModelConfig {
     /// Attention logits are divided by this; `None` means `sqrt(d_var)`.
     #[serde(default)]
     pub attention_temp: Option<f32>,
-    /// Dropout rate; only 0 is supported.
+    /// Dropout rate while training, in `[0, 1)` (spec §7): on every attention output, every
+    /// MLP output and inside every MLP's hidden layer; evaluation and the discrete model never
+    /// see it. Absent in older configs: 0.
     #[serde(default)]
     pub dropout: f32,
     /// Causal mask (`j ≤ i`).
@@ -266,11 +268,8 @@ impl ModelConfig {
                 p.push(format!("attention_temp must be positive (got {t})"));
             }
         }
-        if self.dropout != 0.0 {
-            p.push(format!(
-                "dropout {} is not supported (only 0)",
-                self.dropout
-            ));
+        if !(self.dropout.is_finite() && (0.0..1.0).contains(&self.dropout)) {
+            p.push(format!("dropout must be in [0, 1) (got {})", self.dropout));
         }
         if self.n_ctx > 0 && self.n_ctx < 3 {
             p.push(format!(

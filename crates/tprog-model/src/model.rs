@@ -55,6 +55,11 @@ pub(crate) struct Net {
     pub pad: u32,
     pub autoregressive: bool,
     pub pool: bool,
+    /// Offset where the lanes' dense gradient accumulators start: the end of a learned word
+    /// embedding (the first tensor, whose gradient the lanes keep as rows), else 0.
+    pub grad_base: usize,
+    /// Dropout rate while training (0: none).
+    pub dropout: f32,
 }
 
 /// A Transformer Program: parameters, modules and reusable activation buffers.
@@ -74,6 +79,11 @@ pub struct Model {
     /// Chunks a training batch is cut into (see [`Model::set_step_chunks`]).
     pub(crate) step_chunks: usize,
     pub(crate) last_sampling: Sampling,
+    /// The sorted distinct tokens of the last batch (and `<pad>`): the word-embedding
+    /// columns it sampled.
+    pub(crate) words: Vec<u32>,
+    /// The word embedding's gradient of the last training step, one row per word of `words`.
+    pub(crate) word_grad: Vec<f32>,
 }
 
 impl ModelConfig {
@@ -123,6 +133,13 @@ impl ModelConfig {
             });
         }
         let classifier = build_classifier(c, &layout, &mut root);
+        // `embed.W_E` is the first tensor, so a learned one ends where the dense gradients start.
+        let grad_base = if embed.w_e_trainable {
+            debug_assert_eq!(embed.w_e, 0);
+            embed.w_e + c.n_vars_cat * c.d_var * c.vocab_size
+        } else {
+            0
+        };
         Ok(Model {
             config: c.clone(),
             net: Net {
@@ -135,6 +152,8 @@ impl ModelConfig {
                 pad: c.pad_token,
                 autoregressive: c.autoregressive,
                 pool: c.pool_outputs,
+                grad_base,
+                dropout: c.dropout,
             },
             params: p,
             example_ws: Vec::new(),
@@ -144,6 +163,8 @@ impl ModelConfig {
             lane_transposed: Vec::new(),
             step_chunks: DEFAULT_STEP_CHUNKS,
             last_sampling: Sampling::Argmax,
+            words: Vec::new(),
+            word_grad: Vec::new(),
         })
     }
 }
@@ -162,7 +183,12 @@ fn build_embed(c: &ModelConfig, b: &mut ParamBuilder<'_>) -> Embed {
     } else {
         b.sample(d_model * v, inv_sqrt(d_model))
     };
-    let sampled = SampledAs::Columns { k, cols: v };
+    // A learned embedding is sampled and trained only in the columns of a batch's words.
+    let sampled = if c.one_hot_embed {
+        SampledAs::Columns { k, cols: v }
+    } else {
+        SampledAs::WordColumns { k, cols: v }
+    };
     let w_e = b.values(
         "embed.W_E",
         vec![d_model, v],

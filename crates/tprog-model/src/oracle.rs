@@ -19,6 +19,7 @@ use rayon::prelude::*;
 use crate::ModelError;
 use crate::model::{Model, Net};
 use crate::modules::StreamShape;
+use crate::params::EffGrad;
 use crate::sampler::Sampling;
 use crate::workspace::ExampleWs;
 
@@ -74,7 +75,13 @@ impl Model {
                 *a += b;
             }
         }
-        self.params.backprop_samplers(sampling, &first[0]);
+        let d = EffGrad {
+            dense: &first[0],
+            base: 0,
+            words: &self.words,
+            word_rows: None,
+        };
+        self.params.backprop_samplers(sampling, d);
         Ok(loss)
     }
 }

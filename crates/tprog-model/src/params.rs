@@ -6,6 +6,12 @@
 //! `soft` the backward needs); the others are used as they are. The kernels read `eff` only and
 //! accumulate gradients with respect to it (`d_eff`, same layout); [`Params::backprop_samplers`]
 //! turns those into gradients of the raw values.
+//!
+//! A learned word embedding ([`SampledAs::WordColumns`]) is sampled and backpropagated only in
+//! the columns of the words of the batch: each column draws its noise from a stream of its
+//! own (keyed by the step's seed and the word), so a word's sample does not depend on which
+//! other words are in the batch, and a step costs nothing for the thousands of absent words.
+//! The other columns' effective values are stale and never read.
 
 use std::collections::HashMap;
 
@@ -31,6 +37,45 @@ pub enum SampledAs {
         /// Number of columns.
         cols: usize,
     },
+    /// A learned word embedding: [`SampledAs::Columns`] (one distribution per column and group
+    /// of `k` rows), but each column (word) draws its noise from its own stream, and only the
+    /// columns of a batch's words are sampled and get gradients.
+    WordColumns {
+        /// Distribution length `k`.
+        k: usize,
+        /// Number of columns (the vocabulary size).
+        cols: usize,
+    },
+}
+
+/// The noise stream of column `col` of tensor `tensor` (distinct from the streams of examples
+/// and whole tensors, which are below 2⁶³).
+fn word_stream(tensor: usize, col: usize) -> u64 {
+    (1 << 63) | ((tensor as u64) << 32) | col as u64
+}
+
+/// The sorted distinct tokens of `tokens`, plus `pad` (which padded lanes read), into `out`:
+/// the columns of a word embedding a batch touches.
+pub(crate) fn batch_words(tokens: &[u32], pad: u32, out: &mut Vec<u32>) {
+    out.clear();
+    out.extend_from_slice(tokens);
+    out.push(pad);
+    out.sort_unstable();
+    out.dedup();
+}
+
+/// The gradient of the effective values after a backward pass, as
+/// [`Params::backprop_samplers`] reads it.
+pub(crate) struct EffGrad<'a> {
+    /// Gradients of every tensor at offsets `base..`, indexed by offset − `base` (`base` is
+    /// above a word embedding whose gradient comes in `word_rows`, else 0).
+    pub dense: &'a [f32],
+    pub base: usize,
+    /// The words of the batch (sorted, distinct; see [`batch_words`]).
+    pub words: &'a [u32],
+    /// The word embedding's gradient as one row `[n_vars_cat·k]` per word of `words`
+    /// (`[W, n_vars_cat·k]`); `None`: in `dense`, like every other tensor.
+    pub word_rows: Option<&'a [f32]>,
 }
 
 /// One named tensor of the store.
@@ -205,8 +250,10 @@ impl Params {
 
     /// Recomputes the effective values for one forward pass. Parameter `i` draws its noise from
     /// stream `i` of `seed` (one draw per forward for the whole tensor, as the reference does),
-    /// so the tensors are sampled in parallel with the same result at any thread count.
-    pub(crate) fn sample(&mut self, sampling: Sampling, seed: u64) {
+    /// so the tensors are sampled in parallel with the same result at any thread count. A word
+    /// embedding samples only the columns of `words` (see [`batch_words`]), column `w` from a
+    /// stream keyed by (`seed`, `w`): its noise is the same whatever else the batch holds.
+    pub(crate) fn sample(&mut self, sampling: Sampling, seed: u64, words: &[u32]) {
         let Self {
             specs,
             value,
@@ -222,16 +269,21 @@ impl Params {
             .zip(soft)
             .enumerate()
             .for_each(|(i, ((s, eff), soft))| {
-                let rng = NoiseRng::new(seed, 1_000_003 + i as u64);
                 let value = &value[s.offset..s.offset + s.len];
-                sample_tensor(s.sampled, sampling, rng, value, eff, soft);
+                if let SampledAs::WordColumns { k, cols } = s.sampled {
+                    let noise = |w: usize| NoiseRng::new(seed, word_stream(i, w));
+                    sample_word_columns((k, cols), sampling, noise, words, value, eff, soft);
+                } else {
+                    let rng = NoiseRng::new(seed, 1_000_003 + i as u64);
+                    sample_tensor(s.sampled, sampling, rng, value, eff, soft);
+                }
             });
     }
 
-    /// Adds to `grad` the gradient of the raw values, given `d_eff`, the gradient with respect
-    /// to the effective values of the last forward pass. Frozen parameters are skipped; tensors
-    /// are independent, so they run in parallel.
-    pub(crate) fn backprop_samplers(&mut self, sampling: Sampling, d_eff: &[f32]) {
+    /// Adds to `grad` the gradient of the raw values, given `d`, the gradient with respect to
+    /// the effective values of the last forward pass (the words must be those it sampled).
+    /// Frozen parameters are skipped; tensors are independent, so they run in parallel.
+    pub(crate) fn backprop_samplers(&mut self, sampling: Sampling, d: EffGrad<'_>) {
         let Self {
             specs, soft, grad, ..
         } = self;
@@ -242,13 +294,17 @@ impl Params {
             .filter(|(s, _)| s.trainable)
             .for_each(|(s, grad)| {
                 let range = s.offset..s.offset + s.len;
-                backprop_tensor(
-                    s.sampled,
-                    sampling,
-                    &soft[range.clone()],
-                    &d_eff[range],
-                    grad,
-                );
+                let soft = &soft[range.clone()];
+                if let SampledAs::WordColumns { k, cols } = s.sampled {
+                    let rows = match d.word_rows {
+                        Some(rows) => WordGrad::Rows(rows),
+                        None => WordGrad::Dense(&d.dense[range.start - d.base..range.end - d.base]),
+                    };
+                    backprop_word_columns((k, cols), sampling, soft, d.words, rows, grad);
+                } else {
+                    let d_eff = &d.dense[range.start - d.base..range.end - d.base];
+                    backprop_tensor(s.sampled, sampling, soft, d_eff, grad);
+                }
             });
     }
 }
@@ -333,7 +389,7 @@ fn sample_tensor(
                 sample_forward(sampling, &x, e, sf);
             }
         }
-        SampledAs::Columns { k, cols } => {
+        SampledAs::Columns { k, cols } | SampledAs::WordColumns { k, cols } => {
             let (mut y, mut sf) = (vec![0.0; k], vec![0.0; k]);
             for g in 0..value.len() / (k * cols) {
                 for c in 0..cols {
@@ -349,6 +405,78 @@ fn sample_tensor(
                         soft[at(r)] = sf[r];
                     }
                 }
+            }
+        }
+    }
+}
+
+/// Samples the columns `words` of a word embedding `[groups·k, cols]` (`shape` = `(k, cols)`),
+/// column `w` with the noise of `noise(w)`; the other columns are left as they are.
+fn sample_word_columns(
+    (k, cols): (usize, usize),
+    sampling: Sampling,
+    noise: impl Fn(usize) -> NoiseRng,
+    words: &[u32],
+    value: &[f32],
+    eff: &mut [f32],
+    soft: &mut [f32],
+) {
+    let (mut x, mut y, mut sf) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+    for &w in words {
+        let c = w as usize;
+        let mut rng = noise(c);
+        for g in 0..value.len() / (k * cols) {
+            let at = |r: usize| (g * k + r) * cols + c;
+            for r in 0..k {
+                x[r] = value[at(r)];
+            }
+            if sampling.uses_noise() {
+                add_gumbel(&mut x, &mut rng);
+            }
+            sample_forward(sampling, &x, &mut y, &mut sf);
+            for r in 0..k {
+                eff[at(r)] = y[r];
+                soft[at(r)] = sf[r];
+            }
+        }
+    }
+}
+
+/// Where a word embedding's gradient (w.r.t. its effective values) is.
+enum WordGrad<'a> {
+    /// Laid out like the tensor, `[groups·k, cols]`.
+    Dense(&'a [f32]),
+    /// One row `[groups·k]` per word of the batch.
+    Rows(&'a [f32]),
+}
+
+/// Adds to `grad` the gradient of a word embedding's raw values in the columns `words` (the
+/// only ones with a gradient), from `d` (`soft`: its soft probabilities at the last forward).
+fn backprop_word_columns(
+    (k, cols): (usize, usize),
+    sampling: Sampling,
+    soft: &[f32],
+    words: &[u32],
+    d: WordGrad<'_>,
+    grad: &mut [f32],
+) {
+    let groups = soft.len() / (k * cols);
+    let (mut sf, mut dy, mut dx) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+    for (wi, &w) in words.iter().enumerate() {
+        let c = w as usize;
+        for g in 0..groups {
+            let at = |r: usize| (g * k + r) * cols + c;
+            for r in 0..k {
+                sf[r] = soft[at(r)];
+                dy[r] = match d {
+                    WordGrad::Dense(d) => d[at(r)],
+                    WordGrad::Rows(rows) => rows[(wi * groups + g) * k + r],
+                };
+            }
+            dx.fill(0.0);
+            sample_backward(sampling, &sf, &dy, &mut dx);
+            for r in 0..k {
+                grad[at(r)] += dx[r];
             }
         }
     }
@@ -378,7 +506,7 @@ fn backprop_tensor(
                 sample_backward(sampling, sf, d, g);
             }
         }
-        SampledAs::Columns { k, cols } => {
+        SampledAs::Columns { k, cols } | SampledAs::WordColumns { k, cols } => {
             let (mut sf, mut dy, mut dx) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
             for g in 0..soft.len() / (k * cols) {
                 for c in 0..cols {

@@ -26,7 +26,7 @@ fn validate_reports_every_problem() {
         vocab_size: 9,
         n_ctx: 9,
         mlp_vars_in: 0,
-        dropout: 0.1,
+        dropout: 1.0,
         rel_pos_bias: "none".into(),
         ..config()
     };

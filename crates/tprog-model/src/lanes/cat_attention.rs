@@ -8,6 +8,7 @@
 //! C classes, D_U classifier inputs. Parameters are shared by the lanes (`eff`, scalars); their
 //! gradients are accumulated per lane into `dv` and summed over the lanes once per chunk.
 
+use super::grad::LaneGrad;
 use super::selector::SelLanes;
 use super::v::{L, V, gumbel, sample_backward, sample_forward};
 use crate::config::BosDefault;
@@ -149,7 +150,7 @@ impl CatAttention {
         mask: &[V],
         keep: &[V],
         ws: &mut CatAttnLanes,
-        dv: &mut [V],
+        dv: &mut LaneGrad,
     ) {
         let k = self.select.k;
         let heads = self.select.heads;

@@ -6,6 +6,7 @@
 //! C classes, D_U classifier inputs. Parameters are shared by the lanes (`eff`, scalars); their
 //! gradients are accumulated per lane into `dv` and summed over the lanes once per chunk.
 
+use super::grad::LaneGrad;
 use super::linalg::{lin, outer_acc};
 use super::v::V;
 use crate::modules::classifier::{Classifier, MASKED_LOGIT};
@@ -38,7 +39,7 @@ impl Classifier {
         feat: &[V],
         n: usize,
         dl: &mut [V],
-        dv: &mut [V],
+        dv: &mut LaneGrad,
         dfeat: &mut [V],
     ) {
         let c = self.n_classes;

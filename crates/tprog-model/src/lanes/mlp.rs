@@ -6,6 +6,7 @@
 //! C classes, D_U classifier inputs. Parameters are shared by the lanes (`eff`, scalars); their
 //! gradients are accumulated per lane into `dv` and summed over the lanes once per chunk.
 
+use super::grad::LaneGrad;
 use super::linalg::{lin, outer_acc};
 use super::v::{L, V, gumbel, sample_backward, sample_forward};
 use crate::modules::mlp::Mlp;
@@ -141,7 +142,7 @@ impl Mlp {
         n: usize,
         keep: &[V],
         ws: &mut MlpLanes,
-        dv: &mut [V],
+        dv: &mut LaneGrad,
     ) {
         let (du, d, k) = (self.d_u(), self.d_mlp, self.k);
         let w = self.read.width;

@@ -25,6 +25,7 @@
 mod cat_attention;
 mod classifier;
 mod embed;
+mod grad;
 mod linalg;
 mod mlp;
 mod num_attention;
@@ -36,8 +37,10 @@ mod v;
 use rayon::prelude::*;
 
 use crate::model::{Model, Net};
+use crate::params::{EffGrad, batch_words};
 use crate::sampler::{NoiseRng, Sampling};
 use cat_attention::CatAttnLanes;
+use grad::LaneGrad;
 use linalg::transpose;
 use mlp::MlpLanes;
 use num_attention::NumAttnLanes;
@@ -81,14 +84,26 @@ pub(crate) struct LaneChunk {
     /// Logits `[N, C]` and their gradients.
     logits: Vec<V>,
     dlogits: Vec<V>,
-    /// Parameter gradients (w.r.t. the effective values), per lane, then reduced into `grad`;
-    /// all zero between steps.
-    lane_grad: Vec<V>,
+    /// Gradients (w.r.t. the effective values) of the parameters from `net.grad_base` on, per
+    /// lane, then reduced into `grad` (indexed by offset − `grad_base`); all zero between steps.
+    lane_grad: LaneGrad,
     grad: Vec<f32>,
+    /// A learned word embedding's gradient, as rows: the chunk's words in order of first
+    /// appearance (`rows`), each word's row index (`row_of`, `[V]`, [`NO_ROW`] if absent),
+    /// the row index of every loaded token (`slots`, `[N][L]`), and the rows' gradients
+    /// (`row_grad`, `[rows, n_vars_cat·k]`). Emptied after every step.
+    rows: Vec<u32>,
+    row_of: Vec<u32>,
+    slots: Vec<[u32; L]>,
+    row_grad: Vec<f32>,
 }
+
+/// `LaneChunk::row_of` of a word the chunk has not seen.
+const NO_ROW: u32 = u32::MAX;
 
 impl LaneChunk {
     pub(crate) fn new(net: &Net, total_params: usize) -> Self {
+        let sparse_words = net.embed.w_e_trainable;
         let n = net.n_ctx;
         let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
         let k = net.layout.k;
@@ -125,8 +140,12 @@ impl LaneChunk {
             dfeat: vec![V::ZERO; n * (dc + dn)],
             logits: vec![V::ZERO; n * c],
             dlogits: vec![V::ZERO; n * c],
-            lane_grad: vec![V::ZERO; total_params],
-            grad: vec![0.0; total_params],
+            lane_grad: LaneGrad::new(net.grad_base, total_params),
+            grad: vec![0.0; total_params - net.grad_base],
+            rows: Vec::new(),
+            row_of: vec![NO_ROW; if sparse_words { net.vocab } else { 0 }],
+            slots: vec![[0; L]; n],
+            row_grad: Vec::new(),
         }
     }
 
@@ -152,6 +171,20 @@ impl LaneChunk {
                     0.0
                 }
             }));
+        }
+        if net.embed.w_e_trainable {
+            let width = net.embed.n_vars_cat * net.embed.k;
+            for i in 0..n {
+                for l in 0..L {
+                    let t = self.tokens[i][l] as usize;
+                    if self.row_of[t] == NO_ROW {
+                        self.row_of[t] = self.rows.len() as u32;
+                        self.rows.push(t as u32);
+                        self.row_grad.resize(self.row_grad.len() + width, 0.0);
+                    }
+                    self.slots[i][l] = self.row_of[t];
+                }
+            }
         }
         for i in 0..n {
             for j in 0..n {
@@ -217,7 +250,12 @@ impl Model {
         sampling: Sampling,
         seed: u64,
     ) -> f32 {
-        self.params.sample(sampling, seed);
+        batch_words(
+            &tokens[..batch_size * n_positions],
+            self.net.pad,
+            &mut self.words,
+        );
+        self.params.sample(sampling, seed, &self.words);
         self.last_sampling = sampling;
         if batch_size == 0 {
             return f32::NAN;
@@ -255,7 +293,7 @@ impl Model {
                     group_step(net, eff, wt, &batch, &mut rngs, ws, losses);
                 }
                 // Reduce the lanes and leave the accumulators zeroed for the next step.
-                for (d, v) in ws.grad.iter_mut().zip(ws.lane_grad.iter_mut()) {
+                for (d, v) in ws.grad.iter_mut().zip(ws.lane_grad.lanes_mut()) {
                     *d = v.sum_lanes();
                     *v = V::ZERO;
                 }
@@ -278,8 +316,53 @@ impl Model {
                     }
                 });
         }
-        self.params
-            .backprop_samplers(sampling, &self.lane_chunks[0].grad);
+        let word_rows = self.net.embed.w_e_trainable.then(|| {
+            merge_word_rows(
+                &self.net,
+                &self.words,
+                &mut self.lane_chunks[..n_chunks],
+                &mut self.word_grad,
+            );
+            &self.word_grad[..]
+        });
+        let d = EffGrad {
+            dense: &self.lane_chunks[0].grad,
+            base: self.net.grad_base,
+            words: &self.words,
+            word_rows,
+        };
+        self.params.backprop_samplers(sampling, d);
         self.lane_losses[..batch_size].iter().sum::<f32>() / batch_size as f32
+    }
+}
+
+/// The word embedding's gradient of the batch into `out`, one row per word of `words` (the
+/// batch's distinct tokens, sorted): each word's rows of the chunks that saw it, summed in
+/// chunk order (so the sum does not depend on the thread count; words in parallel). Leaves the
+/// chunks' rows empty for the next step.
+fn merge_word_rows(net: &Net, words: &[u32], chunks: &mut [LaneChunk], out: &mut Vec<f32>) {
+    let width = net.embed.n_vars_cat * net.embed.k;
+    out.clear();
+    out.resize(words.len() * width, 0.0);
+    let read: &[LaneChunk] = chunks;
+    out.par_chunks_mut(width.max(1))
+        .zip(words.par_iter())
+        .for_each(|(row, &w)| {
+            for ch in read {
+                let r = ch.row_of[w as usize];
+                if r != NO_ROW {
+                    let r = r as usize * width;
+                    for (a, b) in row.iter_mut().zip(&ch.row_grad[r..r + width]) {
+                        *a += b;
+                    }
+                }
+            }
+        });
+    for ch in chunks {
+        for &w in &ch.rows {
+            ch.row_of[w as usize] = NO_ROW;
+        }
+        ch.rows.clear();
+        ch.row_grad.clear();
     }
 }

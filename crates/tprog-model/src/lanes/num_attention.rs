@@ -6,6 +6,7 @@
 //! C classes, D_U classifier inputs. Parameters are shared by the lanes (`eff`, scalars); their
 //! gradients are accumulated per lane into `dv` and summed over the lanes once per chunk.
 
+use super::grad::LaneGrad;
 use super::selector::SelLanes;
 use super::v::V;
 use crate::modules::StreamShape;
@@ -88,7 +89,7 @@ impl NumAttention {
         mask: &[V],
         keep: &[V],
         ws: &mut NumAttnLanes,
-        dv: &mut [V],
+        dv: &mut LaneGrad,
     ) {
         let heads = self.select.heads;
         ws.dval[..heads * n].fill(V::ZERO);

@@ -6,6 +6,7 @@
 //! C classes, D_U classifier inputs. Parameters are shared by the lanes (`eff`, scalars); their
 //! gradients are accumulated per lane into `dv` and summed over the lanes once per chunk.
 
+use super::grad::LaneGrad;
 use super::v::V;
 use crate::modules::read::Read;
 
@@ -82,7 +83,7 @@ impl Read {
         n: usize,
         r: usize,
         douts: &[V],
-        dv: &mut [V],
+        dv: &mut LaneGrad,
         drows: &mut [V],
     ) {
         match self.width {
@@ -124,7 +125,7 @@ impl Read {
         n: usize,
         r: usize,
         douts: &[V],
-        dv: &mut [V],
+        dv: &mut LaneGrad,
         drows: &mut [V],
     ) {
         let o = self.offset + r * self.n_vars;

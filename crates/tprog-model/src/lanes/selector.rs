@@ -6,6 +6,7 @@
 //! C classes, D_U classifier inputs. Parameters are shared by the lanes (`eff`, scalars); their
 //! gradients are accumulated per lane into `dv` and summed over the lanes once per chunk.
 
+use super::grad::LaneGrad;
 use super::linalg::{lin, outer_acc};
 use super::v::V;
 use crate::modules::selector::Selector;
@@ -87,7 +88,7 @@ impl Selector {
         n: usize,
         ws: &mut SelLanes,
         ds: &[V],
-        dv: &mut [V],
+        dv: &mut LaneGrad,
         dx_cat: &mut [V],
     ) {
         let k = self.k;

@@ -290,9 +290,11 @@ fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mu
     }
     net.embed.backward_lanes(
         &ws.tokens,
+        &ws.slots,
         &ws.dx_cat,
         &ws.dx_num,
         dv,
+        &mut ws.row_grad,
         StreamShape {
             d_cat: dc,
             d_num: dn,
