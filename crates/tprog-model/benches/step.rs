@@ -29,7 +29,7 @@ fn nlp(conll: bool) -> ModelConfig {
         n_heads_cat: heads,
         n_num_mlps: 0,
         one_hot_embed: false,
-        dropout: 0.0,
+        dropout: if conll { 0.5 } else { 0.0 },
         pool_outputs: !conll,
         masked_classes: vec![0, 1],
         ..ModelConfig::readme_sort(n_ctx, 10_002, if conll { 11 } else { 8 })

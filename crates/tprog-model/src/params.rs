@@ -525,3 +525,110 @@ fn backprop_tensor(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A store holding one word embedding `[2·3, 7]` (2 variables of k = 3, 7 words).
+    fn store() -> Params {
+        let mut p = Params::new();
+        let values: Vec<f32> = (0..42)
+            .map(|i| ((i * 37 % 11) as f32 - 5.0) * 0.3)
+            .collect();
+        let sampled = SampledAs::WordColumns { k: 3, cols: 7 };
+        p.add("embed.W_E".into(), vec![6, 7], values, true, sampled);
+        p
+    }
+
+    fn column(buf: &[f32], w: usize) -> Vec<f32> {
+        (0..6).map(|r| buf[r * 7 + w]).collect()
+    }
+
+    #[test]
+    fn a_word_is_sampled_the_same_whatever_else_the_batch_holds() {
+        let gumbel = Sampling::GumbelSoft { tau: 0.8 };
+        let mut all = store();
+        all.sample(gumbel, 5, &[0, 1, 2, 3, 4, 5, 6]);
+        let mut some = store();
+        some.sample(gumbel, 5, &[1, 4]);
+        for w in [1, 4] {
+            assert_eq!(column(&all.effective, w), column(&some.effective, w));
+            assert_eq!(column(&all.soft, w), column(&some.soft, w));
+        }
+        // Absent words are not sampled: their effective values are still the initial copy.
+        assert_eq!(column(&some.effective, 2), column(&some.value, 2));
+        // The dense definition: softmax((x + g) / τ) per variable, g from the word's stream.
+        for w in 0..7 {
+            let mut rng = NoiseRng::new(5, word_stream(0, w));
+            for g in 0..2 {
+                let mut x: Vec<f32> = (0..3).map(|r| all.value[(g * 3 + r) * 7 + w]).collect();
+                add_gumbel(&mut x, &mut rng);
+                let (mut y, mut sf) = (vec![0.0; 3], vec![0.0; 3]);
+                sample_forward(gumbel, &x, &mut y, &mut sf);
+                assert_eq!(
+                    &column(&all.effective, w)[g * 3..g * 3 + 3],
+                    &y[..],
+                    "word {w}"
+                );
+            }
+        }
+        // Another seed, other noise.
+        let mut other = store();
+        other.sample(gumbel, 6, &[1, 4]);
+        assert_ne!(column(&other.effective, 1), column(&some.effective, 1));
+    }
+
+    #[test]
+    fn word_rows_backpropagate_like_the_dense_gradient() {
+        let gumbel = Sampling::GumbelSoft { tau: 0.8 };
+        let words = [0u32, 3, 6];
+        let d_dense: Vec<f32> = (0..42)
+            .map(|i| {
+                if [0, 3, 6].contains(&(i % 7)) {
+                    (i as f32 * 0.17).sin()
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let rows: Vec<f32> = words
+            .iter()
+            .flat_map(|&w| column(&d_dense, w as usize))
+            .collect();
+        let mut a = store();
+        a.sample(gumbel, 9, &words);
+        let mut b = a.clone();
+        let dense = EffGrad {
+            dense: &d_dense,
+            base: 0,
+            words: &words,
+            word_rows: None,
+        };
+        a.backprop_samplers(gumbel, dense);
+        let sparse = EffGrad {
+            dense: &[],
+            base: 42,
+            words: &words,
+            word_rows: Some(&rows),
+        };
+        b.backprop_samplers(gumbel, sparse);
+        assert_eq!(a.grad, b.grad);
+        // The dense rule on every column (the absent ones have no gradient).
+        let mut c = a.clone();
+        c.grad.fill(0.0);
+        let spec = c.specs[0].clone();
+        backprop_tensor(
+            SampledAs::Columns { k: 3, cols: 7 },
+            gumbel,
+            &c.soft[..42],
+            &d_dense,
+            &mut c.grad[spec.offset..spec.offset + spec.len],
+        );
+        assert_eq!(a.grad, c.grad);
+        assert!(a.grad.iter().any(|&g| g != 0.0));
+        for w in [1, 2, 4, 5] {
+            assert!(column(&a.grad, w).iter().all(|&g| g == 0.0));
+        }
+    }
+}

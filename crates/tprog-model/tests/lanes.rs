@@ -137,46 +137,60 @@ fn lanes_agree_with_the_per_example_passes() {
 }
 
 /// Two Adam steps (sampling, the lanes, the chunk sum, the sampler backprop and the update
-/// all run in parallel) give the same bits at every thread count, for every chunk count.
+/// all run in parallel) give the same bits at every thread count, for every chunk count; with
+/// one-hot embeddings, and with a learned word embedding (sparse rows) and dropout.
 #[test]
 fn steps_are_identical_for_any_thread_count_and_chunk_count() {
-    let config = ModelConfig::paper_rasp(8, 8, 8, 6);
-    let (x, y) = batch(77, 8, 8, 6, 3);
-    let run = |threads: usize, chunks: usize| {
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(threads)
-            .build()
-            .unwrap();
-        pool.install(|| {
-            let mut m = config.init(1).unwrap();
-            m.set_step_chunks(chunks);
-            let mut adam = Adam::new(0.05);
-            let mut losses = Vec::new();
-            for seed in [9, 10] {
-                m.zero_grad();
-                let loss = m
-                    .loss_and_backward(&x, &y, 77, 8, Sampling::GumbelSoft { tau: 2.0 }, seed)
-                    .unwrap();
-                losses.push(loss.to_bits());
-                adam.step(&mut m);
-            }
-            (losses, m.params().grad.clone(), m.params().value.clone())
-        })
+    let paper = ModelConfig::paper_rasp(8, 8, 8, 6);
+    let nlp = ModelConfig {
+        one_hot_embed: false,
+        n_vars_cat: 2,
+        vocab_size: 300,
+        dropout: 0.5,
+        ..paper.clone()
     };
-    // 77 examples are 10 groups of 8: 1, 3 and 10 chunks (64 is capped at one per group).
-    for chunks in [1, 3, 8, 64] {
-        let one = run(1, chunks);
-        for threads in [2, 3, 5] {
+    for config in [paper, nlp] {
+        let vocab = config.vocab_size as u32;
+        let (x, y) = batch(77, 8, vocab, 6, 3);
+        let run = |threads: usize, chunks: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .unwrap();
+            pool.install(|| {
+                let mut m = config.init(1).unwrap();
+                m.set_step_chunks(chunks);
+                let mut adam = Adam::new(0.05);
+                let mut losses = Vec::new();
+                for seed in [9, 10] {
+                    m.zero_grad();
+                    let sampling = Sampling::GumbelSoft { tau: 2.0 };
+                    let loss = m.loss_and_backward(&x, &y, 77, 8, sampling, seed).unwrap();
+                    losses.push(loss.to_bits());
+                    adam.step(&mut m);
+                }
+                (losses, m.params().grad.clone(), m.params().value.clone())
+            })
+        };
+        // 77 examples are 10 groups of 8: 1, 3 and 10 chunks (64 is capped at one per group).
+        for chunks in [1, 3, 8, 64] {
+            let one = run(1, chunks);
+            for threads in [2, 3, 5] {
+                assert!(
+                    one == run(threads, chunks),
+                    "vocab {vocab}: {chunks} chunks, {threads} threads"
+                );
+            }
+        }
+        // Other chunk counts sum in another order: close, not equal bit for bit (the dropout
+        // masks and the word noise do not depend on the chunks).
+        let (a, b) = (run(2, 8), run(2, 64));
+        let scale = a.1.iter().fold(1e-3f32, |m, g| m.max(g.abs()));
+        for (ga, gb) in a.1.iter().zip(&b.1) {
             assert!(
-                one == run(threads, chunks),
-                "{chunks} chunks, {threads} threads"
+                (ga - gb).abs() <= 1e-5 * scale,
+                "vocab {vocab}: {ga} vs {gb}"
             );
         }
-    }
-    // Other chunk counts sum in another order: close, not equal bit for bit.
-    let (a, b) = (run(2, 8), run(2, 64));
-    let scale = a.1.iter().fold(1e-3f32, |m, g| m.max(g.abs()));
-    for (ga, gb) in a.1.iter().zip(&b.1) {
-        assert!((ga - gb).abs() <= 1e-5 * scale, "{ga} vs {gb}");
     }
 }

@@ -26,11 +26,16 @@ pub(crate) struct MlpLanes {
     pub g: Vec<V>,
     pub dh: Vec<V>,
     pub du: Vec<V>,
+    /// Dropout masks of the hidden layer `[N, D]` and of the output `[N, K]` (empty without
+    /// dropout).
+    pub drop_h: Vec<V>,
+    pub drop_out: Vec<V>,
 }
 
 impl MlpLanes {
-    pub fn new(mlp: &Mlp, n: usize) -> Self {
+    pub fn new(mlp: &Mlp, n: usize, dropout: bool) -> Self {
         let (u, d, k) = (mlp.d_u(), mlp.d_mlp, mlp.k);
+        let mask = |w: usize| vec![V::ZERO; if dropout { n * w } else { 0 }];
         Self {
             u: vec![V::ZERO; n * u],
             h: vec![V::ZERO; n * d],
@@ -41,13 +46,17 @@ impl MlpLanes {
             g: vec![V::ZERO; n * k],
             dh: vec![V::ZERO; n * d],
             du: vec![V::ZERO; n * u],
+            drop_h: mask(d),
+            drop_out: mask(k),
         }
     }
 }
 
 impl Mlp {
     /// Forward for a group: gathers the inputs from `input` (stride `di`; `None` = `x_cat`),
-    /// computes every position and writes the outputs into `x_cat` at `out_col`.
+    /// computes every position and writes the outputs into `x_cat` at `out_col`; the hidden
+    /// layer and the output are multiplied by `ws.drop_h` and `ws.drop_out` when those are
+    /// filled (dropout).
     #[allow(clippy::too_many_arguments)]
     #[inline(always)]
     pub(crate) fn forward_lanes(
@@ -81,6 +90,11 @@ impl Mlp {
         lin(w_in, (d, du), Some(b_in), &ws.u, du, n, &mut ws.h, d, false);
         for h in ws.h[..n * d].iter_mut() {
             *h = h.max(V::ZERO);
+        }
+        if !ws.drop_h.is_empty() {
+            for (h, &m) in ws.h[..n * d].iter_mut().zip(&ws.drop_h) {
+                *h = *h * m;
+            }
         }
         let w_out = &eff[self.w_out..self.w_out + k * d]; // [K, D]
         let b_out = &eff[self.b_out..self.b_out + k];
@@ -122,7 +136,14 @@ impl Mlp {
                 &mut ws.soft[i * k..(i + 1) * k],
             );
             sample_forward(sampling, x, y, soft);
-            x_cat[i * dc + self.out_col..i * dc + self.out_col + k].copy_from_slice(y);
+            let out = &mut x_cat[i * dc + self.out_col..i * dc + self.out_col + k];
+            if ws.drop_out.is_empty() {
+                out.copy_from_slice(y);
+            } else {
+                for ((o, &v), &m) in out.iter_mut().zip(&*y).zip(&ws.drop_out[i * k..]) {
+                    *o = v * m;
+                }
+            }
         }
     }
 
@@ -155,6 +176,11 @@ impl Mlp {
             {
                 *g = x * keep[i];
             }
+            if !ws.drop_out.is_empty() {
+                for (g, &m) in dy.iter_mut().zip(&ws.drop_out[i * k..]) {
+                    *g = *g * m;
+                }
+            }
             let g = &mut ws.g[i * k..(i + 1) * k];
             sample_backward(sampling, &ws.soft[i * k..(i + 1) * k], dy, g);
             let mut total = V::ZERO;
@@ -177,6 +203,13 @@ impl Mlp {
         outer_acc(dw_out, (k, d), &ws.g, k, &ws.h, d, n);
         let w_out_t = &wt[self.w_out..self.w_out + k * d]; // [D, K]
         lin(w_out_t, (d, k), None, &ws.g, k, n, &mut ws.dh, d, false);
+        // Through the dropout (`h` holds the dropped values: positive only where kept) and
+        // the ReLU.
+        if !ws.drop_h.is_empty() {
+            for (g, &m) in ws.dh[..n * d].iter_mut().zip(&ws.drop_h) {
+                *g = *g * m;
+            }
+        }
         for (g, &h) in ws.dh[..n * d].iter_mut().zip(&ws.h) {
             *g = V::select(h.gt(V::ZERO), *g, V::ZERO);
         }

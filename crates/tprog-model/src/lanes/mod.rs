@@ -24,6 +24,7 @@
 
 mod cat_attention;
 mod classifier;
+mod dropout;
 mod embed;
 mod grad;
 mod linalg;
@@ -40,6 +41,7 @@ use crate::model::{Model, Net};
 use crate::params::{EffGrad, batch_words};
 use crate::sampler::{NoiseRng, Sampling};
 use cat_attention::CatAttnLanes;
+use dropout::Dropout;
 use grad::LaneGrad;
 use linalg::transpose;
 use mlp::MlpLanes;
@@ -57,12 +59,18 @@ struct LayerLanes {
     num: Option<NumAttnLanes>,
     cat_mlps: Vec<MlpLanes>,
     num_mlps: Vec<MlpLanes>,
+    /// Dropout masks of the categorical heads' outputs `[N, Hc·k]` and the numerical heads'
+    /// `[N, Hn]` (empty without dropout).
+    drop_cat: Vec<V>,
+    drop_num: Vec<V>,
 }
 
 /// Everything one group needs during its forward and backward pass (sized for `n_ctx`), and
 /// its chunk's gradient accumulators.
 #[derive(Debug, Clone)]
 pub(crate) struct LaneChunk {
+    /// The batch index of lane 0's example.
+    first: usize,
     /// Tokens and labels `[N][L]`.
     tokens: Vec<[u32; L]>,
     labels: Vec<[u32; L]>,
@@ -105,6 +113,8 @@ impl LaneChunk {
     pub(crate) fn new(net: &Net, total_params: usize) -> Self {
         let sparse_words = net.embed.w_e_trainable;
         let n = net.n_ctx;
+        let drop = net.dropout > 0.0;
+        let mask = |w: usize| vec![V::ZERO; if drop { n * w } else { 0 }];
         let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
         let k = net.layout.k;
         let c = net.classifier.n_classes;
@@ -120,11 +130,22 @@ impl LaneChunk {
                     .num_attn
                     .as_ref()
                     .map(|a| NumAttnLanes::new(a.select.heads, n, k)),
-                cat_mlps: l.cat_mlps.iter().map(|m| MlpLanes::new(m, n)).collect(),
-                num_mlps: l.num_mlps.iter().map(|m| MlpLanes::new(m, n)).collect(),
+                cat_mlps: l
+                    .cat_mlps
+                    .iter()
+                    .map(|m| MlpLanes::new(m, n, drop))
+                    .collect(),
+                num_mlps: l
+                    .num_mlps
+                    .iter()
+                    .map(|m| MlpLanes::new(m, n, drop))
+                    .collect(),
+                drop_cat: mask(l.cat_attn.as_ref().map_or(0, |a| a.select.heads * k)),
+                drop_num: mask(l.num_attn.as_ref().map_or(0, |a| a.select.heads)),
             })
             .collect();
         Self {
+            first: 0,
             tokens: vec![[0; L]; n],
             labels: vec![[0; L]; n],
             keep: vec![V::ZERO; n],
@@ -153,6 +174,7 @@ impl LaneChunk {
     /// other lanes are all padding, unscored, and contribute nothing.
     fn load(&mut self, net: &Net, batch: &Batch<'_>, first: usize, active: usize) {
         let n = batch.n;
+        self.first = first;
         for i in 0..n {
             for l in 0..L {
                 let (t, y) = if l < active {
@@ -206,6 +228,8 @@ struct Batch<'a> {
     size: usize,
     n: usize,
     sampling: Sampling,
+    /// The step's dropout (`None`: no dropout).
+    dropout: Option<Dropout>,
 }
 
 /// Fills `wt` (shaped like the parameters) with the transposes of the weight matrices the lane
@@ -277,6 +301,10 @@ impl Model {
             size: batch_size,
             n: n_positions,
             sampling,
+            dropout: (self.net.dropout > 0.0).then_some(Dropout {
+                p: self.net.dropout,
+                seed,
+            }),
         };
         let (net, eff, wt) = (&self.net, &self.params.effective, &self.lane_transposed);
         self.lane_chunks[..n_chunks]

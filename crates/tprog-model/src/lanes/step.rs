@@ -9,8 +9,9 @@
 
 use multiversion::multiversion;
 
-use super::{Batch, L, LaneChunk, V};
-use crate::model::Net;
+use super::dropout::{self, Dropout, Site};
+use super::{Batch, L, LaneChunk, LayerLanes, V};
+use crate::model::{Layer, Net};
 use crate::modules::StreamShape;
 use crate::sampler::NoiseRng;
 
@@ -58,9 +59,15 @@ fn group_forward(
             n,
         },
     );
-    for (layer, lws) in net.layers.iter().zip(ws.layers.iter_mut()) {
+    let k = net.layout.k;
+    for (li, (layer, lws)) in net.layers.iter().zip(ws.layers.iter_mut()).enumerate() {
+        if let Some(drop) = batch.dropout {
+            fill_masks(drop, layer, lws, k, n, ws.first, li);
+        }
         if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
             a.forward_lanes(eff, wt, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, rngs);
+            let w = a.select.heads * k;
+            dropout::apply(&mut ws.x_cat, dc, a.out_col, &lws.drop_cat, w, n);
         }
         if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
             a.forward_lanes(
@@ -76,6 +83,8 @@ fn group_forward(
                     n,
                 },
             );
+            let w = a.select.heads;
+            dropout::apply(&mut ws.x_num, dn, a.out_col, &lws.drop_num, w, n);
         }
         for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()) {
             m.forward_lanes(eff, sampling, None, &mut ws.x_cat, dc, n, mws, rngs);
@@ -258,6 +267,8 @@ fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mu
             );
         }
         if let (Some(a), Some(aws)) = (&layer.num_attn, lws.num.as_mut()) {
+            let w = a.select.heads;
+            dropout::apply(&mut ws.dx_num, dn, a.out_col, &lws.drop_num, w, n);
             a.backward_lanes(
                 eff,
                 &ws.x_cat,
@@ -274,6 +285,8 @@ fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mu
             );
         }
         if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
+            let w = a.select.heads * net.layout.k;
+            dropout::apply(&mut ws.dx_cat, dc, a.out_col, &lws.drop_cat, w, n);
             a.backward_lanes(
                 eff,
                 sampling,
@@ -301,4 +314,47 @@ fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mu
             n,
         },
     );
+}
+
+/// Fills the dropout masks of block `li` for the group whose lane 0 is example `first`.
+#[inline(always)]
+fn fill_masks(
+    drop: Dropout,
+    layer: &Layer,
+    lws: &mut LayerLanes,
+    k: usize,
+    n: usize,
+    first: usize,
+    li: usize,
+) {
+    if let Some(a) = &layer.cat_attn {
+        let w = a.select.heads * k;
+        drop.fill(&mut lws.drop_cat, w, n, first, li, Site::CatHeads);
+    }
+    if let Some(a) = &layer.num_attn {
+        let w = a.select.heads;
+        drop.fill(&mut lws.drop_num, w, n, first, li, Site::NumHeads);
+    }
+    for (m, (mlp, mws)) in layer.cat_mlps.iter().zip(&mut lws.cat_mlps).enumerate() {
+        drop.fill(
+            &mut mws.drop_h,
+            mlp.d_mlp,
+            n,
+            first,
+            li,
+            Site::CatMlpHidden(m),
+        );
+        drop.fill(&mut mws.drop_out, mlp.k, n, first, li, Site::CatMlpOut(m));
+    }
+    for (m, (mlp, mws)) in layer.num_mlps.iter().zip(&mut lws.num_mlps).enumerate() {
+        drop.fill(
+            &mut mws.drop_h,
+            mlp.d_mlp,
+            n,
+            first,
+            li,
+            Site::NumMlpHidden(m),
+        );
+        drop.fill(&mut mws.drop_out, mlp.k, n, first, li, Site::NumMlpOut(m));
+    }
 }
