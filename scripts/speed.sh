@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
-# End-to-end training speed in the configurations the reference was timed in (issue 3):
+# End-to-end training speed in the configurations the reference was timed in (issues 3 and 13):
 # the paper config (3 layers, 4+4 heads, 2+2 MLPs) on reverse, hist and most_freq at length 8,
-# dyck1 at length 16, and the README's sort command. Prints the median seconds per epoch
-# (training steps plus the per-epoch evaluation of the discrete model on val) and the wall time.
+# dyck1 at length 16, the README's sort command, and the paper's NLP models on CoNLL-2003 and
+# TREC (--preset paper: conll.sh and classification.sh, GloVe-initialised). Prints the median
+# seconds per epoch (training steps plus the per-epoch evaluation of the discrete model on val)
+# and the wall time (which includes decompiling and verifying the program).
 #
-# Usage: scripts/speed.sh [EPOCHS] [CONFIG ...]   (default: 20 epochs, every config)
+# Usage: scripts/speed.sh [EPOCHS] [CONFIG ...]   (default: 20 epochs, every synthetic config)
 #   EPOCHS  epochs per run (use 250 for whole runs)
-#   CONFIG  reverse hist most_freq dyck1 readme_sort
+#   CONFIG  reverse hist most_freq dyck1 readme_sort conll trec
 # Environment: TPROG_BIN (a prebuilt binary; default: build target/release/tprog),
-#   TPROG_THREADS (default 2, as the reference was measured). Run it on a quiet machine.
+#   TPROG_THREADS (default 2, as the reference was measured), TPROG_NLP_DATA (for conll and
+#   trec: the directory holding conll2003/, trec/ and glove/glove.6B.50d.nlp-subset.txt.gz).
+#   Run it on a quiet machine. The step alone, on random tokens of the NLP shapes:
+#   cargo bench -p tprog-model --bench step -- conll_paper (or classify_paper).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-20}
@@ -32,6 +37,19 @@ for config in "${configs[@]}"; do
     case $config in
         reverse | hist | most_freq | dyck1) args=(--task "$config" --preset paper "${full[@]}") ;;
         readme_sort) args=(--task sort --preset readme) ;;
+        conll | trec)
+            if [ -z "${TPROG_NLP_DATA:-}" ]; then
+                echo "$config needs TPROG_NLP_DATA (the NLP data directory)" >&2
+                exit 2
+            fi
+            task=$config
+            [ "$config" = conll ] && task=conll_ner
+            args=(--task "$task" --data-dir "$TPROG_NLP_DATA" --preset paper)
+            glove=$TPROG_NLP_DATA/glove/glove.6B.50d.nlp-subset.txt.gz
+            if [ -f "$glove" ]; then
+                args+=(--glove "$glove")
+            fi
+            ;;
         *) echo "unknown config '$config'" >&2; exit 2 ;;
     esac
     start=$(date +%s.%N)

@@ -76,6 +76,9 @@ pub struct Model {
     pub(crate) lane_chunks: Vec<crate::lanes::LaneChunk>,
     pub(crate) lane_losses: Vec<f32>,
     pub(crate) lane_transposed: Vec<f32>,
+    /// The lengths of the examples of the last training batch and their order by length.
+    pub(crate) lane_lengths: Vec<u32>,
+    pub(crate) lane_order: Vec<u32>,
     /// Chunks a training batch is cut into (see [`Model::set_step_chunks`]).
     pub(crate) step_chunks: usize,
     pub(crate) last_sampling: Sampling,
@@ -161,6 +164,8 @@ impl ModelConfig {
             lane_chunks: Vec::new(),
             lane_losses: Vec::new(),
             lane_transposed: Vec::new(),
+            lane_lengths: Vec::new(),
+            lane_order: Vec::new(),
             step_chunks: DEFAULT_STEP_CHUNKS,
             last_sampling: Sampling::Argmax,
             words: Vec::new(),

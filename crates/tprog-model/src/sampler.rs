@@ -174,6 +174,15 @@ impl NoiseRng {
         ((t >> 64) as u64) ^ (t as u64)
     }
 
+    /// Skips `draws` random words at once (as many calls of [`NoiseRng::next_u64`]; the state
+    /// of wyrand is a counter).
+    #[inline]
+    pub fn skip(&mut self, draws: u64) {
+        self.state = self
+            .state
+            .wrapping_add(draws.wrapping_mul(0xA076_1D64_78BD_642F));
+    }
+
     /// A uniform sample in the open interval (0, 1): [`uniform_open_from_bits`] of the next
     /// random word.
     #[inline]
@@ -357,6 +366,13 @@ mod tests {
         let mean: f64 = (0..n).map(|_| f64::from(rng.gumbel())).sum::<f64>() / n as f64;
         // Euler–Mascheroni constant.
         assert!((mean - 0.577_215_66).abs() < 0.01, "mean {mean}");
+        let mut skipped = NoiseRng::new(7, 0);
+        let mut stepped = NoiseRng::new(7, 0);
+        skipped.skip(37);
+        (0..37).for_each(|_| {
+            stepped.next_u64();
+        });
+        assert_eq!(skipped.next_u64(), stepped.next_u64());
         let a: Vec<f32> = (0..5).map(|_| NoiseRng::new(3, 1).gumbel()).collect();
         assert!(a.iter().all(|&v| v == a[0]));
         assert_ne!(

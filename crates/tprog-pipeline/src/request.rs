@@ -97,7 +97,8 @@ pub struct Overrides {
     /// Standard Transformer: MLP width.
     #[serde(default)]
     pub d_mlp: Option<usize>,
-    /// Standard Transformer: dropout rate while training.
+    /// Dropout rate while training, of the standard Transformer or of the Transformer
+    /// Program (default 0; the paper's CoNLL preset 0.5).
     #[serde(default)]
     pub dropout: Option<f32>,
 }
@@ -151,7 +152,6 @@ impl Overrides {
             ("--d-model", self.d_model.is_some()),
             ("--heads", self.n_heads.is_some()),
             ("--d-mlp", self.d_mlp.is_some()),
-            ("--dropout", self.dropout.is_some()),
         ];
         for (flag, given) in standard_only {
             if given && self.architecture != Some(Architecture::Standard) {
@@ -195,6 +195,8 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
         set(&mut standard.n_heads, o.n_heads);
         set(&mut standard.d_mlp, o.d_mlp);
         set(&mut standard.dropout, o.dropout);
+    } else {
+        set(&mut resolved.dropout, o.dropout);
     }
     let shape = &mut resolved.shape;
     for (value, target) in [

@@ -48,7 +48,7 @@ impl Site {
 /// The noise stream of one (example, site): bit 62 set, so distinct from the streams of the
 /// examples' Gumbel noise, of whole tensors and of word columns (bit 63).
 fn stream(example: usize, site: u64) -> u64 {
-    (1 << 62) | ((example as u64) << 24) | site
+    (1 << 62) | (((example as u64) << 24) & ((1 << 62) - 1)) | site
 }
 
 /// The step's dropout: rate and seed.
@@ -62,17 +62,24 @@ pub(crate) struct Dropout {
 
 impl Dropout {
     /// Fills the first `n` positions of `mask` (`[N, w]`) with the keep-scales of `site` in
-    /// block `layer` for the examples `first..first + L` of the batch (lane `l` is example
-    /// `first + l`). Each entry takes 16 bits of its stream (four per draw), position by
-    /// position, so `p` is rounded to a multiple of 1/65536.
-    #[allow(clippy::too_many_arguments)]
+    /// block `layer` for the batch's examples `examples` (lane `l` holds example
+    /// `examples[l]`). Each entry takes 16 bits of its stream (four per draw), position by
+    /// position, so `p` is rounded to a multiple of 1/65536 and a prefix of the positions
+    /// does not depend on `n`.
     #[inline(always)]
-    pub fn fill(self, mask: &mut [V], w: usize, n: usize, first: usize, layer: usize, site: Site) {
+    pub fn fill(
+        self,
+        mask: &mut [V],
+        (w, n): (usize, usize),
+        examples: &[usize; L],
+        layer: usize,
+        site: Site,
+    ) {
         let threshold = (f64::from(self.p) * 65536.0).round() as u64;
         let scale = 1.0 / (1.0 - self.p);
         let site = site.key(layer);
         for l in 0..L {
-            let mut rng = NoiseRng::new(self.seed, stream(first + l, site));
+            let mut rng = NoiseRng::new(self.seed, stream(examples[l], site));
             let mut bits = 0u64;
             for (e, m) in mask[..n * w].iter_mut().enumerate() {
                 if e % 4 == 0 {
@@ -107,7 +114,8 @@ mod tests {
     fn mask(p: f32, seed: u64, first: usize, layer: usize, site: Site) -> Vec<V> {
         let (w, n) = (40, 25);
         let mut m = vec![V::splat(-1.0); w * n];
-        Dropout { p, seed }.fill(&mut m, w, n, first, layer, site);
+        let examples = std::array::from_fn(|l| first + l);
+        Dropout { p, seed }.fill(&mut m, (w, n), &examples, layer, site);
         m
     }
 

@@ -147,6 +147,22 @@ impl Mlp {
         }
     }
 
+    /// Advances every lane's noise stream past the draws of `positions` more positions (what
+    /// [`Mlp::forward_lanes`] would draw there), for a group trimmed below the batch's width.
+    #[inline(always)]
+    pub(crate) fn skip_noise(
+        &self,
+        sampling: Sampling,
+        positions: usize,
+        rngs: &mut [NoiseRng; L],
+    ) {
+        if sampling.uses_noise() && positions > 0 {
+            for rng in rngs.iter_mut() {
+                rng.skip((positions * self.k) as u64);
+            }
+        }
+    }
+
     /// Backward of [`Mlp::forward_lanes`]: the outputs' gradients are read from `dx_cat`, the
     /// inputs' gradients go to `d_input` (`None` = `dx_cat`; stride `di`).
     #[allow(clippy::too_many_arguments)]

@@ -69,8 +69,10 @@ struct LayerLanes {
 /// its chunk's gradient accumulators.
 #[derive(Debug, Clone)]
 pub(crate) struct LaneChunk {
-    /// The batch index of lane 0's example.
-    first: usize,
+    /// The batch index of each lane's example (`usize::MAX`: an empty lane).
+    examples: [usize; L],
+    /// Positions of the loaded group: its longest example's length.
+    n: usize,
     /// Tokens and labels `[N][L]`.
     tokens: Vec<[u32; L]>,
     labels: Vec<[u32; L]>,
@@ -145,7 +147,8 @@ impl LaneChunk {
             })
             .collect();
         Self {
-            first: 0,
+            examples: [usize::MAX; L],
+            n: 0,
             tokens: vec![[0; L]; n],
             labels: vec![[0; L]; n],
             keep: vec![V::ZERO; n],
@@ -170,15 +173,28 @@ impl LaneChunk {
         }
     }
 
-    /// Loads examples `first..first + active` (`active ≤ L`) of the batch into the lanes; the
-    /// other lanes are all padding, unscored, and contribute nothing.
+    /// Loads the examples `batch.order[first..first + active]` (`active ≤ L`) into the lanes,
+    /// trimmed to the longest of them; the other lanes are all padding, unscored, and
+    /// contribute nothing.
     fn load(&mut self, net: &Net, batch: &Batch<'_>, first: usize, active: usize) {
-        let n = batch.n;
-        self.first = first;
+        let stride = batch.n;
+        self.examples = std::array::from_fn(|l| {
+            batch
+                .order
+                .get(first + l)
+                .map_or(usize::MAX, |&b| b as usize)
+        });
+        let n = self.examples[..active]
+            .iter()
+            .map(|&b| batch.lengths[b] as usize)
+            .max()
+            .unwrap_or(0)
+            .max(1);
+        self.n = n;
         for i in 0..n {
             for l in 0..L {
                 let (t, y) = if l < active {
-                    let at = (first + l) * n + i;
+                    let at = self.examples[l] * stride + i;
                     (batch.tokens[at], batch.labels[at])
                 } else {
                     (net.pad, 0)
@@ -226,7 +242,13 @@ struct Batch<'a> {
     tokens: &'a [u32],
     labels: &'a [u32],
     size: usize,
+    /// Positions of every example (the padded width).
     n: usize,
+    /// Each example's length (1 + its last position holding a token or a label) and the
+    /// examples in order of length: groups are cut from this order, so that each can be
+    /// trimmed to its own longest example.
+    lengths: &'a [u32],
+    order: &'a [u32],
     sampling: Sampling,
     /// The step's dropout (`None`: no dropout).
     dropout: Option<Dropout>,
@@ -295,11 +317,21 @@ impl Model {
             self.lane_chunks.push(LaneChunk::new(&self.net, total));
         }
         self.lane_losses.resize(groups * L, 0.0);
+        order_by_length(
+            tokens,
+            labels,
+            (batch_size, n_positions),
+            self.net.pad,
+            &mut self.lane_lengths,
+            &mut self.lane_order,
+        );
         let batch = Batch {
             tokens,
             labels,
             size: batch_size,
             n: n_positions,
+            lengths: &self.lane_lengths,
+            order: &self.lane_order,
             sampling,
             dropout: (self.net.dropout > 0.0).then_some(Dropout {
                 p: self.net.dropout,
@@ -316,8 +348,9 @@ impl Model {
                     let first = (ci * per_chunk + g) * L;
                     let active = batch_size.saturating_sub(first).min(L);
                     ws.load(net, &batch, first, active);
+                    // Each example's noise comes from its own stream, wherever it sits.
                     let mut rngs: [NoiseRng; L] =
-                        std::array::from_fn(|l| NoiseRng::new(seed, (first + l) as u64));
+                        std::array::from_fn(|l| NoiseRng::new(seed, ws.examples[l] as u64));
                     group_step(net, eff, wt, &batch, &mut rngs, ws, losses);
                 }
                 // Reduce the lanes and leave the accumulators zeroed for the next step.
@@ -362,6 +395,31 @@ impl Model {
         self.params.backprop_samplers(sampling, d);
         self.lane_losses[..batch_size].iter().sum::<f32>() / batch_size as f32
     }
+}
+
+/// The length of every example of a `[B, N]` batch (1 + its last position holding a token
+/// other than `pad` or a label, 0 if none) into `lengths`, and the examples sorted by length
+/// (stably) into `order`.
+fn order_by_length(
+    tokens: &[u32],
+    labels: &[u32],
+    (batch_size, n): (usize, usize),
+    pad: u32,
+    lengths: &mut Vec<u32>,
+    order: &mut Vec<u32>,
+) {
+    lengths.clear();
+    lengths.extend((0..batch_size).map(|b| {
+        let row = b * n..(b + 1) * n;
+        let used = tokens[row.clone()]
+            .iter()
+            .zip(&labels[row])
+            .rposition(|(&t, &y)| t != pad || y != 0);
+        used.map_or(0, |i| i as u32 + 1)
+    }));
+    order.clear();
+    order.extend(0..batch_size as u32);
+    order.sort_by_key(|&b| lengths[b as usize]);
 }
 
 /// The word embedding's gradient of the batch into `out`, one row per word of `words` (the

@@ -45,7 +45,10 @@ fn group_forward(
     ws: &mut LaneChunk,
 ) {
     let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
-    let (n, sampling) = (batch.n, batch.sampling);
+    let (n, sampling) = (ws.n, batch.sampling);
+    // The positions past the group's width draw no noise but for the MLP outputs', which the
+    // MLPs skip (so every example's stream is the same as in the untrimmed batch).
+    let skipped = batch.n - n;
     ws.x_cat[..n * dc].fill(V::ZERO);
     ws.x_num[..n * dn].fill(V::ZERO);
     net.embed.forward_lanes(
@@ -62,7 +65,7 @@ fn group_forward(
     let k = net.layout.k;
     for (li, (layer, lws)) in net.layers.iter().zip(ws.layers.iter_mut()).enumerate() {
         if let Some(drop) = batch.dropout {
-            fill_masks(drop, layer, lws, k, n, ws.first, li);
+            fill_masks(drop, layer, lws, k, n, &ws.examples, li);
         }
         if let (Some(a), Some(aws)) = (&layer.cat_attn, lws.cat.as_mut()) {
             a.forward_lanes(eff, wt, sampling, &mut ws.x_cat, dc, n, &ws.mask, aws, rngs);
@@ -88,10 +91,12 @@ fn group_forward(
         }
         for (m, mws) in layer.cat_mlps.iter().zip(lws.cat_mlps.iter_mut()) {
             m.forward_lanes(eff, sampling, None, &mut ws.x_cat, dc, n, mws, rngs);
+            m.skip_noise(sampling, skipped, rngs);
         }
         for (m, mws) in layer.num_mlps.iter().zip(lws.num_mlps.iter_mut()) {
             let input = Some((&ws.x_num[..], dn));
             m.forward_lanes(eff, sampling, input, &mut ws.x_cat, dc, n, mws, rngs);
+            m.skip_noise(sampling, skipped, rngs);
         }
     }
     if net.pool {
@@ -114,7 +119,8 @@ fn group_forward(
                 *p = p.add_mul(m, x);
             }
         }
-        let inv = V::splat(n as f32);
+        // The mean over the batch's padded width, as the reference's (not the group's).
+        let inv = V::splat(batch.n as f32);
         for p in ws.pooled_cat.iter_mut().chain(ws.pooled_num.iter_mut()) {
             *p = *p / inv;
         }
@@ -140,7 +146,7 @@ fn group_forward(
 /// The loss into `losses` and its gradient into `ws.dlogits`.
 #[inline(always)]
 fn group_loss(net: &Net, batch: &Batch<'_>, ws: &mut LaneChunk, losses: &mut [f32]) {
-    let n = batch.n;
+    let n = ws.n;
     let c = net.classifier.n_classes;
     // Loss: per-sequence mean NLL over scored positions; its gradient divided by the batch size.
     let mut count = [0u32; L];
@@ -198,7 +204,7 @@ fn group_loss(net: &Net, batch: &Batch<'_>, ws: &mut LaneChunk, losses: &mut [f3
 #[inline(always)]
 fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mut LaneChunk) {
     let (dc, dn) = (net.layout.d_cat(), net.layout.d_num());
-    let (n, sampling) = (batch.n, batch.sampling);
+    let (n, sampling) = (ws.n, batch.sampling);
     let d_u = dc + dn;
     ws.dx_cat[..n * dc].fill(V::ZERO);
     ws.dx_num[..n * dn].fill(V::ZERO);
@@ -215,7 +221,7 @@ fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mu
         let df = &ws.dfeat[i * d_u..(i + 1) * d_u];
         if net.pool && i == 0 {
             // Position 0's features are the mean over its unmasked keys.
-            let inv = V::splat(1.0 / n as f32);
+            let inv = V::splat(1.0 / batch.n as f32);
             for j in 0..n {
                 let m = ws.mask[j] * inv;
                 for (d, &g) in ws.dx_cat[j * dc..(j + 1) * dc].iter_mut().zip(&df[..dc]) {
@@ -316,7 +322,7 @@ fn group_backward(net: &Net, eff: &[f32], wt: &[f32], batch: &Batch<'_>, ws: &mu
     );
 }
 
-/// Fills the dropout masks of block `li` for the group whose lane 0 is example `first`.
+/// Fills the dropout masks of block `li` for the group of `examples` (one per lane).
 #[inline(always)]
 fn fill_masks(
     drop: Dropout,
@@ -324,37 +330,37 @@ fn fill_masks(
     lws: &mut LayerLanes,
     k: usize,
     n: usize,
-    first: usize,
+    examples: &[usize; L],
     li: usize,
 ) {
     if let Some(a) = &layer.cat_attn {
         let w = a.select.heads * k;
-        drop.fill(&mut lws.drop_cat, w, n, first, li, Site::CatHeads);
+        drop.fill(&mut lws.drop_cat, (w, n), examples, li, Site::CatHeads);
     }
     if let Some(a) = &layer.num_attn {
         let w = a.select.heads;
-        drop.fill(&mut lws.drop_num, w, n, first, li, Site::NumHeads);
+        drop.fill(&mut lws.drop_num, (w, n), examples, li, Site::NumHeads);
     }
     for (m, (mlp, mws)) in layer.cat_mlps.iter().zip(&mut lws.cat_mlps).enumerate() {
+        let hidden = Site::CatMlpHidden(m);
+        drop.fill(&mut mws.drop_h, (mlp.d_mlp, n), examples, li, hidden);
         drop.fill(
-            &mut mws.drop_h,
-            mlp.d_mlp,
-            n,
-            first,
+            &mut mws.drop_out,
+            (mlp.k, n),
+            examples,
             li,
-            Site::CatMlpHidden(m),
+            Site::CatMlpOut(m),
         );
-        drop.fill(&mut mws.drop_out, mlp.k, n, first, li, Site::CatMlpOut(m));
     }
     for (m, (mlp, mws)) in layer.num_mlps.iter().zip(&mut lws.num_mlps).enumerate() {
+        let hidden = Site::NumMlpHidden(m);
+        drop.fill(&mut mws.drop_h, (mlp.d_mlp, n), examples, li, hidden);
         drop.fill(
-            &mut mws.drop_h,
-            mlp.d_mlp,
-            n,
-            first,
+            &mut mws.drop_out,
+            (mlp.k, n),
+            examples,
             li,
-            Site::NumMlpHidden(m),
+            Site::NumMlpOut(m),
         );
-        drop.fill(&mut mws.drop_out, mlp.k, n, first, li, Site::NumMlpOut(m));
     }
 }

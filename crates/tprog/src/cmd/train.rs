@@ -66,7 +66,9 @@ pub struct Args {
     /// Standard Transformer: MLP width (default 128; tiny: 32).
     #[arg(long)]
     pub d_mlp: Option<usize>,
-    /// Standard Transformer: dropout rate while training (default 0).
+    /// Dropout rate while training, in [0, 1): of the standard Transformer, or of the
+    /// Transformer Program (attention outputs, MLP outputs and hidden layers). Default 0; the
+    /// paper preset on conll_ner uses 0.5, as the paper's conll.sh.
     #[arg(long)]
     pub dropout: Option<f32>,
     /// Run directory (default: runs/<task>-<preset>, or -2, -3, ... if that exists).
