@@ -169,3 +169,28 @@ fn mlp_argmax_agrees_with_the_batched_forward() {
     assert_eq!(m.embedding_table(), vec![(0..8).collect::<Vec<_>>()]);
     assert!(m.predicate_table(HeadKind::Num, 0, 0).is_err());
 }
+
+#[test]
+fn dropout_is_saved_and_an_older_config_without_it_reads_as_zero() {
+    let with = ModelConfig {
+        dropout: 0.5,
+        ..config()
+    };
+    let json = serde_json::to_value(&with).unwrap();
+    assert_eq!(json["dropout"], 0.5);
+    let back: ModelConfig = serde_json::from_value(json.clone()).unwrap();
+    assert_eq!(back, with);
+    let mut old = json;
+    old.as_object_mut().unwrap().remove("dropout");
+    let old: ModelConfig = serde_json::from_value(old).unwrap();
+    assert_eq!(old.dropout, 0.0);
+    // Rates outside [0, 1) are refused.
+    for bad in [-0.1, 1.0, f32::NAN] {
+        let c = ModelConfig {
+            dropout: bad,
+            ..config()
+        };
+        assert!(c.validate().is_err(), "{bad}");
+    }
+    assert!(with.validate().is_ok());
+}

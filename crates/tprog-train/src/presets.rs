@@ -380,6 +380,14 @@ mod tests {
             (standard.train.lr, standard.train.n_epochs),
             (STANDARD_LR, 100)
         );
+        // No dropout but for the paper's CoNLL model (conll.sh: 0.5; classification.sh: 0).
+        assert_eq!(sort.dropout, 0.0);
+        let mut conll = Preset::Paper.resolve(TaskName::Sort);
+        conll.use_nlp_paper(true);
+        assert_eq!((conll.dropout, conll.train.batch_size), (0.5, 32));
+        let mut trec = Preset::Paper.resolve(TaskName::Sort);
+        trec.use_nlp_paper(false);
+        assert_eq!((trec.dropout, trec.train.batch_size), (0.0, 128));
         let readme = Preset::Readme.resolve(TaskName::Sort);
         assert_eq!(readme.bos_default, BosDefault::Reference);
         assert_eq!(readme.params.dataset_size, 10_000);
