@@ -9,9 +9,12 @@
 //! operation, `exp` and `ln` are vector polynomials, and no horizontal sum is needed until the
 //! parameter gradients of a chunk are reduced.
 //!
-//! Work is cut into at most [`Model::set_step_chunks`] chunks of groups (8 by default), a
-//! number that never depends on the thread count; each chunk accumulates its parameter
-//! gradients lane-wise and reduces them once; chunks are summed in order. A step is therefore
+//! Groups are cut from the batch's examples in order of length, and each group is trimmed to
+//! its longest example (the attention work grows with the square of the width). Work is cut
+//! into at most [`Model::set_step_chunks`] chunks of groups (8 by default), a number that never
+//! depends on the thread count; each chunk accumulates its parameter gradients lane-wise and
+//! reduces them once (a learned word embedding's as one row per word, see [`LaneGrad`]);
+//! chunks are summed in order. A step is therefore
 //! deterministic for a seed at any thread count, and at most that many threads share it. Each example draws
 //! its Gumbel noise from the same stream, in the same order, as in the per-example passes, so
 //! the two paths differ only by floating-point rounding (a test checks that they agree).
