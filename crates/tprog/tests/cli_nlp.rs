@@ -92,3 +92,104 @@ fn data_baseline_and_train_read_a_data_dir() {
         "1",
     ]);
 }
+
+#[test]
+fn nlp_presets_train_the_papers_models_and_the_program_reads_words() {
+    let dir = temp_dir("tprog-nlp", "presets");
+    trec_sample(&dir);
+    let data_dir = dir.to_str().unwrap();
+    let run = dir.join("program");
+    let run_dir = run.to_str().unwrap();
+    success(&[
+        "train",
+        "--preset",
+        "trec",
+        "--data-dir",
+        data_dir,
+        "--epochs",
+        "2",
+        "--out",
+        run_dir,
+        "--quiet",
+        "--threads",
+        "1",
+    ]);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["data"]["task"], "trec");
+    assert_eq!(config["model"]["pool_outputs"], true);
+    assert_eq!(config["model"]["d_var"], 64);
+    assert_eq!(config["model"]["n_vars_cat"], 4);
+    assert_eq!(config["train"]["batch_size"], 128);
+    // The sequence classifier has a program: pooled, with the text rules of the data.
+    let program: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("program.json")).unwrap()).unwrap();
+    assert_eq!(program["classifier"]["pooled"], true);
+    assert_eq!(program["text"]["unknown"], "<unk>");
+    assert_eq!(program["text"]["bos"], "<s>");
+    let program_file = run.join("program.json");
+    let label = success(&[
+        "run",
+        program_file.to_str().unwrap(),
+        "--words",
+        "How many zebras ?",
+    ]);
+    let label = label.trim();
+    assert!(["HUM", "LOC", "NUM"].contains(&label), "{label}");
+    // The same sentence as tokens gives the same class at position 0.
+    let labels = success(&[
+        "run",
+        program_file.to_str().unwrap(),
+        "--tokens",
+        "<s> How many <unk> ? </s>",
+    ]);
+    assert_eq!(labels.split_whitespace().next(), Some(label));
+    // And so does the Python export, which takes the sentence as words.
+    if std::env::var("TPROG_SKIP_PYTHON").as_deref() != Ok("1") {
+        let output = std::process::Command::new("python3")
+            .arg(run.join("program.py"))
+            .arg("How many zebras ?")
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), label);
+    }
+
+    let standard = dir.join("standard");
+    success(&[
+        "train",
+        "--preset",
+        "trec-standard",
+        "--data-dir",
+        data_dir,
+        "--epochs",
+        "1",
+        "--out",
+        standard.to_str().unwrap(),
+        "--quiet",
+        "--threads",
+        "1",
+    ]);
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(standard.join("config.json")).unwrap())
+            .unwrap();
+    assert_eq!(config["standard"]["d_model"], 64);
+    assert_eq!(config["standard"]["n_layers"], 2);
+    assert_eq!(config["standard"]["dropout"], 0.5);
+    assert_eq!(config["train"]["max_grad_norm"], 5.0);
+    assert_eq!(config["train"]["lr"], 0.005);
+    assert_eq!(config["model"]["pool_outputs"], true);
+
+    let text = common::failure(&[
+        "train",
+        "--preset",
+        "conll",
+        "--task",
+        "trec",
+        "--data-dir",
+        data_dir,
+    ]);
+    assert!(text.contains("--preset names the task conll_ner"), "{text}");
+    let text = common::failure(&["train", "--preset", "imdb", "--data-dir", data_dir]);
+    assert!(text.contains("unknown preset 'imdb'"), "{text}");
+}
