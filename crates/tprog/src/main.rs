@@ -72,6 +72,9 @@ enum Command {
     /// The program's wrong predictions grouped by (position, expected, predicted), each with a
     /// count and an explained representative.
     Errors(cmd::errors::Args),
+    /// What a program learned: per embedding variable its most frequent words per value, per
+    /// head where it looks and which words it links, per class its strongest classifier rows.
+    Analyze(cmd::analyze::Args),
     /// The count baselines on an NLP data set: unigram tagger (conll_ner), naive Bayes (trec,
     /// mr, subj, ag_news).
     Baseline(cmd::baseline::Args),
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Errors(args) => cmd::errors::run(args),
+        Command::Analyze(args) => cmd::analyze::run(args),
         Command::Baseline(args) => cmd::baseline::run(args),
     };
     let result = result.and_then(|status| {

@@ -4,9 +4,13 @@
 //! class, e.g. the expected one of a wrong prediction). Rendered as text or as one
 //! self-contained HTML page.
 
+mod analysis;
 mod errors;
 mod html;
 
+pub use analysis::{
+    Analysis, ClassFeature, ClassSummary, EmbeddingSummary, EmbeddingValue, HeadSummary, analyze,
+};
 pub use errors::{ErrorGroup, ErrorReport, find_errors};
 pub use html::to_html;
 

@@ -1,5 +1,6 @@
 //! One module per subcommand, and the output helpers they share.
 
+pub mod analyze;
 pub mod baseline;
 pub mod data;
 pub mod errors;
