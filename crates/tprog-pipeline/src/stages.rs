@@ -78,7 +78,7 @@ pub struct Discrete<M = Model> {
 pub fn discrete<M: Trainable>(
     run: &RunDir,
     trained: Outcome<M>,
-    splits: &Splits,
+    data: &RunData,
 ) -> Result<Discrete<M>, PipelineError> {
     if trained.state.epochs_completed == 0 {
         return Err(PipelineError::NothingTrained {
@@ -86,7 +86,8 @@ pub fn discrete<M: Trainable>(
         });
     }
     let mut model = trained.model;
-    let accuracy = trainer::final_accuracy(&mut model, splits)?;
+    let accuracy =
+        trainer::final_accuracy(&mut model, &data.splits, data.dataset.output_vocab.tokens())?;
     Ok(Discrete {
         model,
         accuracy,

@@ -161,7 +161,10 @@ fn nlp_presets_train_the_papers_models_and_the_program_reads_words() {
     assert!(text.contains("embedding var0_embeddings"), "{text}");
     assert!(text.contains("head attn_0_0_outputs"), "{text}");
     for class in ["HUM", "LOC", "NUM"] {
-        assert!(text.contains(&format!("class {class}: strongest")), "{text}");
+        assert!(
+            text.contains(&format!("class {class}: strongest")),
+            "{text}"
+        );
     }
 
     let standard = dir.join("standard");
@@ -201,4 +204,59 @@ fn nlp_presets_train_the_papers_models_and_the_program_reads_words() {
     assert!(text.contains("--preset names the task conll_ner"), "{text}");
     let text = common::failure(&["train", "--preset", "imdb", "--data-dir", data_dir]);
     assert!(text.contains("unknown preset 'imdb'"), "{text}");
+}
+
+#[test]
+fn ner_runs_report_entity_scores() {
+    let dir = temp_dir("tprog-nlp", "ner");
+    let conll = dir.join("conll2003");
+    std::fs::create_dir_all(&conll).unwrap();
+    let sentences = [
+        "John B-PER\nSmith I-PER\nlives O\nin O\nParis B-LOC\n. O\n",
+        "Mary B-PER\nvisited O\nBerlin B-LOC\n. O\n",
+        "The O\nUN B-ORG\nmet O\nin O\n1995 O\n. O\n",
+    ];
+    let file = |copies: usize| -> String {
+        let mut text = String::from("-DOCSTART- O\n\n");
+        for i in 0..copies {
+            text.push_str(sentences[i % sentences.len()]);
+            text.push('\n');
+        }
+        text
+    };
+    std::fs::write(conll.join("train.txt"), file(30)).unwrap();
+    std::fs::write(conll.join("valid.txt"), file(6)).unwrap();
+    std::fs::write(conll.join("test.txt"), file(6)).unwrap();
+    let run = dir.join("run");
+    success(&[
+        "train",
+        "--task",
+        "conll_ner",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--preset",
+        "tiny",
+        "--vocab-size",
+        "20",
+        "--epochs",
+        "2",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+        "--threads",
+        "1",
+    ]);
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap();
+    // Each block of three sentences holds five entities (John Smith, Paris, Mary, Berlin, UN).
+    for (split, gold) in [("train", 50), ("val", 10), ("test", 10)] {
+        let entity = &summary[split]["entity"];
+        assert_eq!(entity["gold"], gold, "{split}: {entity}");
+        let f1 = entity["f1"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&f1), "{split}: {entity}");
+    }
+    let report = std::fs::read_to_string(run.join("report.md")).unwrap();
+    assert!(report.contains("entity P / R / F1"), "{report}");
+    let text = success(&["eval", run.to_str().unwrap()]);
+    assert!(text.contains("entity P/R/F1"), "{text}");
 }
