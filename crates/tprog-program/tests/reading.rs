@@ -133,6 +133,9 @@ fn explanations_follow_the_interpreter() {
     assert!(!html.contains("src=") && !html.contains("href="));
     assert_eq!(html.matches("class=\"panel\"").count(), tokens.len());
     assert!(html.contains("<svg") && html.contains("<script>"));
+    // A chain can be linked to: `page.html#p3` opens position 3 (checked in headless Chromium
+    // by scripts/explain_screenshot.sh PAGE SHOT SIZE 3), and a click sets the fragment.
+    assert!(html.contains("location.hash='p'+") && html.contains("hashchange"));
 }
 
 #[test]
