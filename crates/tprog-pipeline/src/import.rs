@@ -26,11 +26,11 @@ pub fn import(
     let (run, config, data) = (&imported.run, &imported.config, &imported.data);
     let summary = match model {
         ImportedModel::Program(model) => {
-            finish(run, config, data, outcome(model, &imported), started)?
+            finish(run, config, data, outcome(*model, &imported), started)?
         }
         // A `--standard` checkpoint: evaluated and reported like a trained baseline (no program).
         ImportedModel::Standard(model) => {
-            crate::baseline::finish(run, config, data, outcome(model, &imported), started)?
+            crate::baseline::finish(run, config, data, outcome(*model, &imported), started)?
         }
     };
     Ok((imported, summary))

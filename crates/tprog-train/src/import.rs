@@ -203,7 +203,7 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
         train,
         // A `--standard` checkpoint: the reference's standard Transformer, whose task facts
         // (context, vocabularies, masked classes, pooling) are the model config's.
-        standard: args.standard.then(|| StandardShape {
+        standard: args.standard.then_some(StandardShape {
             d_model: args.d_model,
             n_layers: args.n_layers,
             n_heads: args.n_heads,
@@ -219,7 +219,7 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
 #[derive(Debug)]
 pub enum ImportedModel {
     /// A Transformer Program.
-    Program(Model),
+    Program(Box<Model>),
     /// The standard Transformer baseline (no program).
     Standard(StandardTransformer),
 }
@@ -259,7 +259,7 @@ pub fn import_reference(
             let mut model = config.model.init(config.train.seed)?;
             let ignored = load_tensors(&mut model, &tensors, model_pt, args_json)?;
             let val = crate::eval::evaluate(&mut model, &splits.val)?;
-            (ImportedModel::Program(model), ignored, val)
+            (ImportedModel::Program(Box::new(model)), ignored, val)
         }
         Some(standard) => {
             let mut model = standard.init(config.train.seed)?;
