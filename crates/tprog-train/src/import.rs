@@ -277,7 +277,7 @@ pub fn import_reference(
         seconds: 0.0,
     };
     match &model {
-        ImportedModel::Program(m) => save_imported(&run, m, &state)?,
+        ImportedModel::Program(m) => save_imported(&run, m.as_ref(), &state)?,
         ImportedModel::Standard(m) => save_imported(&run, m, &state)?,
     }
     let imported = Imported {
