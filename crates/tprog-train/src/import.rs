@@ -221,7 +221,7 @@ pub enum ImportedModel {
     /// A Transformer Program.
     Program(Box<Model>),
     /// The standard Transformer baseline (no program).
-    Standard(StandardTransformer),
+    Standard(Box<StandardTransformer>),
 }
 
 /// Imports `model_pt` (a reference state dict) with its `args_json` into a new run at `out`;
@@ -264,7 +264,7 @@ pub fn import_reference(
         Some(standard) => {
             let mut model = standard.init(config.train.seed)?;
             let (ignored, val) = load_standard(&mut model, &tensors, model_pt, &splits)?;
-            (ImportedModel::Standard(model), ignored, val)
+            (ImportedModel::Standard(Box::new(model)), ignored, val)
         }
     };
     let run = session::create(out, &config, overwrite)?;
@@ -278,7 +278,7 @@ pub fn import_reference(
     };
     match &model {
         ImportedModel::Program(m) => save_imported(&run, m.as_ref(), &state)?,
-        ImportedModel::Standard(m) => save_imported(&run, m, &state)?,
+        ImportedModel::Standard(m) => save_imported(&run, m.as_ref(), &state)?,
     }
     let imported = Imported {
         run,
