@@ -155,9 +155,10 @@ fn nlp_presets_train_the_papers_models_and_the_program_reads_words() {
         assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), label);
     }
 
-    // What it learned, read on the training questions.
-    let text = success(&["analyze", run_dir, "--split", "train", "--top", "3"]);
-    assert!(text.contains("read on 36 inputs"), "{text}");
+    // What it learned, read on the test questions (whose unseen words read as <unk>).
+    let text = success(&["analyze", run_dir, "--split", "test", "--top", "3"]);
+    assert!(text.contains("read on 3 inputs"), "{text}");
+    assert!(text.contains("<unk> ("), "{text}");
     assert!(text.contains("embedding var0_embeddings"), "{text}");
     assert!(text.contains("head attn_0_0_outputs"), "{text}");
     for class in ["HUM", "LOC", "NUM"] {
