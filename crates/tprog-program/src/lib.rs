@@ -45,7 +45,7 @@ pub use ir::{
     VariableKind,
 };
 pub use labels::{Label, Labelling};
-pub use python::{own_python_lines, to_python};
+pub use python::{module_python_lines, own_python_lines, to_python};
 pub use trace::{HeadTrace, Selection, Trace, TracedVariable};
 pub use validate::MAX_TABLE_CELLS;
 pub use verify::{Counterexample, VerifyReport, verify};

@@ -391,6 +391,39 @@ impl Emitter<'_> {
 /// The command-line entry point every emitted program ends with.
 const MAIN: &str = "\n\ndef main(argv):\n    if len(argv) != 2:\n        example = \"EU rejects German call\" if TEXT else \"<s> 3 1 4 </s>\"\n        print(f\"usage: python3 {argv[0]} \\\"{example}\\\"\", file=sys.stderr)\n        return 2\n    try:\n        labels = run_words(argv[1].split()) if TEXT else run(argv[1].split())\n    except ValueError as error:\n        print(f\"error: {error}\", file=sys.stderr)\n        return 1\n    print(\" \".join(str(label) for label in labels))\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main(sys.argv))";
 
+/// Lines of code of the program's modules alone: every line of each head's predicate function
+/// and each MLP's table function (and a large table's run list), without blank lines and
+/// comments. This is what the paper's Table 4 counts (the reference's `analyze_loc` sums the
+/// formatted code of every head and MLP; the classifier's weights live in a CSV file there, and
+/// the embeddings, `run` and the library are not counted).
+pub fn module_python_lines(program: &Program) -> usize {
+    program
+        .modules
+        .iter()
+        .map(|module| {
+            let mut emitter = Emitter {
+                program,
+                labellings: program.labellings(),
+                text: String::new(),
+            };
+            match module {
+                Module::CatHead(head) => emitter.emit_cat_head(module, head),
+                Module::NumHead(head) => emitter.emit_num_head(module, head),
+                Module::CatMlp(mlp) => emitter.emit_cat_mlp(module, mlp),
+                Module::NumMlp(mlp) => emitter.emit_num_mlp(module, mlp),
+            }
+            emitter
+                .text
+                .lines()
+                .filter(|line| {
+                    let line = line.trim();
+                    !line.is_empty() && !line.starts_with('#')
+                })
+                .count()
+        })
+        .sum()
+}
+
 /// Lines of the Python export of `program` that are its own: every line except the shared
 /// runtime library (`select_closest`, `aggregate`, ...) and the command-line `main`, which are
 /// the same in every program.
