@@ -1,0 +1,469 @@
+//! `tprog sweep`: run a grid of runs from a TOML file on this machine or as a Slurm array job
+//! (`run`), say where each run stands (`status`), gather every result into one table and one
+//! plot (`collect`). The work is `tprog_sweep`'s; this file turns flags into its calls.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+
+use anyhow::{Context, bail};
+use tprog_sweep::local::{Event, Launcher, log_tail, run_local, run_one};
+use tprog_sweep::manifest::{Manifest, SweepDir};
+use tprog_sweep::state::{Action, RunState, action, run_state};
+use tprog_sweep::{SlurmSettings, Sweep, collect, grid_plot, slurm, status};
+
+use crate::Status;
+
+/// Arguments of `tprog sweep`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: SweepCommand,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum SweepCommand {
+    /// Run the sweep a TOML file describes (docs/sweeps.md): here, N runs at a time, or as a
+    /// Slurm array job. Rerunning it skips finished runs and resumes interrupted ones.
+    Run(RunArgs),
+    /// Every run's state: done, running, failed, interrupted or pending (with Slurm's view of
+    /// submitted jobs).
+    Status(StatusArgs),
+    /// Every summary.json below a directory in one CSV and one Markdown table, with the best
+    /// seed of each configuration by validation accuracy, and the grid plot.
+    Collect(CollectArgs),
+    /// Run one run of a sweep by its index in the manifest (what a Slurm array task calls).
+    #[command(hide = true)]
+    Task(TaskArgs),
+}
+
+/// Where the runs go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Backend {
+    /// Child processes on this machine.
+    Local,
+    /// One Slurm array job, submitted with sbatch.
+    Slurm,
+}
+
+#[derive(Debug, clap::Args)]
+struct RunArgs {
+    /// The sweep file (TOML; see the files in sweeps/).
+    file: PathBuf,
+    /// Where the runs go.
+    #[arg(long, value_enum, default_value = "local")]
+    backend: Backend,
+    /// Local backend: runs at a time (threads are shared out among them).
+    #[arg(long, default_value_t = 1)]
+    jobs: usize,
+    /// Threads per run (default: the sweep file's `threads`, else the cores divided by --jobs;
+    /// Slurm: --cpus-per-task).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// The sweep directory (default: runs/<name>).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Print what would run (local) or write the job script without submitting it (Slurm).
+    #[arg(long)]
+    dry_run: bool,
+    /// The tprog binary the runs use (default: this one). On a cluster it must be reachable
+    /// from every node.
+    #[arg(long, value_name = "PATH")]
+    tprog: Option<PathBuf>,
+    /// Slurm: partition (overrides the file's [slurm] settings, as the other Slurm flags do).
+    #[arg(long)]
+    partition: Option<String>,
+    /// Slurm: account.
+    #[arg(long)]
+    account: Option<String>,
+    /// Slurm: time limit of each run, e.g. 04:00:00.
+    #[arg(long)]
+    time: Option<String>,
+    /// Slurm: CPUs of each run (its threads).
+    #[arg(long)]
+    cpus_per_task: Option<usize>,
+    /// Slurm: memory of each run, e.g. 4G.
+    #[arg(long)]
+    mem: Option<String>,
+    /// Slurm: at most this many runs at once.
+    #[arg(long)]
+    max_parallel: Option<usize>,
+}
+
+#[derive(Debug, clap::Args)]
+struct StatusArgs {
+    /// The sweep directory (or any directory of run directories).
+    dir: PathBuf,
+    /// List only the runs that are not done.
+    #[arg(long)]
+    unfinished: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct CollectArgs {
+    /// The directory to read summary.json files from (a sweep directory, or archived results).
+    dir: PathBuf,
+    /// Write every run as CSV to this file.
+    #[arg(long, value_name = "FILE")]
+    out_csv: Option<PathBuf>,
+    /// Write the Markdown tables to this file (default: print them).
+    #[arg(long, value_name = "FILE")]
+    out_md: Option<PathBuf>,
+    /// Draw the grid plot (SVG): test accuracy by configuration, every seed a point.
+    #[arg(long, value_name = "FILE.svg")]
+    plot: Option<PathBuf>,
+    /// Copy each finished run's summary.json, report.md and curves.svg to the same place
+    /// under this directory (results to commit).
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
+    /// Title of the table and plot (default: the directory's name).
+    #[arg(long)]
+    title: Option<String>,
+    /// Replace output files that exist.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct TaskArgs {
+    /// The sweep directory.
+    dir: PathBuf,
+    /// The run's index in _sweep/manifest.json ($SLURM_ARRAY_TASK_ID).
+    index: usize,
+}
+
+/// Runs `tprog sweep`.
+pub fn run(args: Args) -> anyhow::Result<Status> {
+    match args.command {
+        SweepCommand::Run(args) => run_sweep(args),
+        SweepCommand::Status(args) => print_status(args),
+        SweepCommand::Collect(args) => collect_results(args),
+        SweepCommand::Task(args) => run_task(args),
+    }
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+fn run_sweep(args: RunArgs) -> anyhow::Result<Status> {
+    if args.jobs == 0 || args.threads == Some(0) {
+        bail!("--jobs and --threads must be at least 1");
+    }
+    let sweep = Sweep::read(&args.file)?;
+    let text = std::fs::read_to_string(&args.file)
+        .with_context(|| format!("cannot read {}", args.file.display()))?;
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| Path::new("runs").join(&sweep.name));
+    let dir = SweepDir::new(&out);
+    if dir.has_manifest() {
+        let earlier = dir.read_manifest()?;
+        if earlier.sweep.name != sweep.name {
+            bail!(
+                "{} holds the sweep '{}', not '{}'; give another --out",
+                out.display(),
+                earlier.sweep.name,
+                sweep.name
+            );
+        }
+    }
+    let binary = match &args.tprog {
+        Some(path) => std::path::absolute(path)?,
+        None => std::env::current_exe().context("cannot find the tprog binary")?,
+    };
+    let manifest = Manifest {
+        file: std::path::absolute(&args.file)?,
+        binary,
+        sweep,
+    };
+    let plan: Vec<(usize, RunState, Action)> = manifest
+        .sweep
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            let state = run_state(&dir, &spec.dir);
+            let next = action(&state, &dir.run_dir(&spec.dir));
+            (i, state, next)
+        })
+        .collect();
+    let count = |f: &dyn Fn(&Action) -> bool| plan.iter().filter(|p| f(&p.2)).count();
+    note!(
+        "sweep '{}': {} runs in {}: {} done or running, {} to resume, {} to start",
+        manifest.sweep.name,
+        plan.len(),
+        out.display(),
+        count(&|a| *a == Action::Skip),
+        count(&|a| *a == Action::Resume),
+        count(&|a| matches!(a, Action::Fresh { .. })),
+    );
+    match args.backend {
+        Backend::Local => local(&args, &dir, &manifest, &text),
+        Backend::Slurm => submit(&args, &dir, &manifest, &text, &plan),
+    }
+}
+
+fn local(args: &RunArgs, dir: &SweepDir, manifest: &Manifest, text: &str) -> anyhow::Result<Status> {
+    let threads = args
+        .threads
+        .or(manifest.sweep.threads)
+        .unwrap_or_else(|| (cores() / args.jobs).max(1));
+    let launcher = Launcher {
+        binary: manifest.binary.clone(),
+        threads,
+    };
+    if args.dry_run {
+        for spec in &manifest.sweep.runs {
+            let state = run_state(dir, &spec.dir);
+            let next = action(&state, &dir.run_dir(&spec.dir));
+            if next == Action::Skip {
+                outln!("# {}: {state}", spec.dir);
+            } else {
+                let command = tprog_sweep::local::command(dir, spec, next, &launcher);
+                outln!("{}", shell_line(&command));
+            }
+        }
+        return Ok(Status::Done);
+    }
+    dir.write_manifest(manifest, text)?;
+    note!(
+        "{} at a time, {threads} thread{} each; logs in {}",
+        args.jobs,
+        if threads == 1 { "" } else { "s" },
+        dir.own("logs").display()
+    );
+    let stop = crate::cmd::train::interrupt_flag();
+    let mut on_event = |event: &Event| match event {
+        Event::Skipped { .. } => {}
+        Event::Started { run, action } => {
+            let how = if *action == Action::Resume {
+                "resuming"
+            } else {
+                "starting"
+            };
+            note!("{how} {run}");
+        }
+        Event::Ended {
+            run,
+            state,
+            seconds,
+            ..
+        } => note!("{run}: {state} ({seconds} s)"),
+    };
+    let report = run_local(dir, manifest, &launcher, args.jobs, &stop, &mut on_event)?;
+    note!(
+        "done now {}, done before {}, failed {}, left {}{}",
+        report.finished,
+        report.already_done,
+        report.failed.len(),
+        report.left,
+        if report.running_elsewhere > 0 {
+            format!(", running elsewhere {}", report.running_elsewhere)
+        } else {
+            String::new()
+        }
+    );
+    for (run, log) in &report.failed {
+        note!("failed: {run} (log {}):", log.display());
+        for line in log_tail(log, 6).lines() {
+            note!("    {line}");
+        }
+    }
+    if stop.load(Ordering::Relaxed) {
+        note!(
+            "interrupted; continue with: tprog sweep run {} --out {}",
+            args.file.display(),
+            dir.root().display()
+        );
+        return Ok(Status::Interrupted);
+    }
+    if !report.failed.is_empty() {
+        bail!(
+            "{} of {} runs failed (rerun the same command to retry them)",
+            report.failed.len(),
+            manifest.sweep.runs.len()
+        );
+    }
+    Ok(Status::Done)
+}
+
+fn submit(
+    args: &RunArgs,
+    dir: &SweepDir,
+    manifest: &Manifest,
+    text: &str,
+    plan: &[(usize, RunState, Action)],
+) -> anyhow::Result<Status> {
+    let flags = SlurmSettings {
+        partition: args.partition.clone(),
+        account: args.account.clone(),
+        time: args.time.clone(),
+        cpus_per_task: args.cpus_per_task.or(args.threads),
+        mem: args.mem.clone(),
+        max_parallel: args.max_parallel,
+        extra: Vec::new(),
+    };
+    let mut settings = slurm::merge(&manifest.sweep.slurm, &flags);
+    if settings.cpus_per_task.is_none() {
+        settings.cpus_per_task = manifest.sweep.threads;
+    }
+    let indices: Vec<usize> = plan
+        .iter()
+        .filter(|p| p.2 != Action::Skip)
+        .map(|p| p.0)
+        .collect();
+    if indices.is_empty() {
+        note!("nothing to submit: every run is done or running");
+        return Ok(Status::Done);
+    }
+    dir.write_manifest(manifest, text)?;
+    let script = slurm::job_script(dir, manifest, &indices, &settings);
+    let path = slurm::write_job(dir, &script)?;
+    if args.dry_run {
+        note!(
+            "wrote {} ({} array tasks); submit it with: sbatch {}",
+            path.display(),
+            indices.len(),
+            path.display()
+        );
+        return Ok(Status::Done);
+    }
+    let id = slurm::submit(dir, &path)?;
+    outln!("{id}");
+    note!(
+        "submitted job {id} ({} array tasks); follow it with: tprog sweep status {}",
+        indices.len(),
+        dir.root().display()
+    );
+    Ok(Status::Done)
+}
+
+fn shell_line(command: &std::process::Command) -> String {
+    let quote = |s: &str| {
+        if !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=,:+".contains(c))
+        {
+            s.to_owned()
+        } else {
+            format!("'{}'", s.replace('\'', r"'\''"))
+        }
+    };
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|s| quote(&s.to_string_lossy()))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
+    let dir = SweepDir::new(&args.dir);
+    let runs = status::status(&dir)?;
+    if runs.is_empty() {
+        note!("no runs in {}", args.dir.display());
+        return Ok(Status::Done);
+    }
+    let with_slurm = runs.iter().any(|r| r.slurm.is_some());
+    let width = runs.iter().map(|r| r.dir.len()).max().unwrap_or(3).max(3);
+    if with_slurm {
+        outln!("{:<width$}  {:<10}  state", "run", "slurm");
+    } else {
+        outln!("{:<width$}  state", "run");
+    }
+    for run in &runs {
+        if args.unfinished && matches!(run.state, RunState::Done { .. }) {
+            continue;
+        }
+        if with_slurm {
+            let slurm = run.slurm.as_deref().unwrap_or("-");
+            outln!("{:<width$}  {slurm:<10}  {}", run.dir, run.state);
+        } else {
+            outln!("{:<width$}  {}", run.dir, run.state);
+        }
+    }
+    let counts: Vec<String> = status::counts(&runs)
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(word, n)| format!("{n} {word}"))
+        .collect();
+    outln!("{} runs: {}", runs.len(), counts.join(", "));
+    Ok(Status::Done)
+}
+
+fn collect_results(args: CollectArgs) -> anyhow::Result<Status> {
+    let collection = collect::collect(&args.dir)?;
+    for (path, why) in &collection.unreadable {
+        note!("skipped {}: {why}", path.display());
+    }
+    if collection.rows.is_empty() {
+        bail!("no summary.json below {}", args.dir.display());
+    }
+    let title = args.title.clone().unwrap_or_else(|| {
+        std::path::absolute(&args.dir)
+            .ok()
+            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| "sweep".into())
+    });
+    let markdown = collect::to_markdown(&collection, &title);
+    if let Some(path) = &args.out_csv {
+        let csv = collect::to_csv(&collection);
+        crate::cmd::output::write_file(path, csv.as_bytes(), args.force)?;
+        note!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.plot {
+        match grid_plot::draw(&collection, &title)? {
+            Some(svg) => {
+                crate::cmd::output::write_file(path, svg.as_bytes(), args.force)?;
+                note!("wrote {}", path.display());
+            }
+            None => note!("no plot: no run has a test accuracy"),
+        }
+    }
+    if let Some(dest) = &args.archive {
+        let copied = collect::archive(&args.dir, &collection, dest)?;
+        note!("archived {copied} runs in {}", dest.display());
+    }
+    match &args.out_md {
+        Some(path) => {
+            crate::cmd::output::write_file(path, markdown.as_bytes(), args.force)?;
+            note!("wrote {}", path.display());
+        }
+        None => crate::cmd::output::write_all(&markdown)?,
+    }
+    Ok(Status::Done)
+}
+
+fn run_task(args: TaskArgs) -> anyhow::Result<Status> {
+    let dir = SweepDir::new(&args.dir);
+    let manifest = dir.read_manifest()?;
+    let threads = std::env::var("SLURM_CPUS_PER_TASK")
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(cores);
+    let launcher = Launcher {
+        binary: std::env::current_exe().context("cannot find the tprog binary")?,
+        threads,
+    };
+    let job = match (
+        std::env::var("SLURM_ARRAY_JOB_ID"),
+        std::env::var("SLURM_ARRAY_TASK_ID"),
+    ) {
+        (Ok(job), Ok(task)) => Some(format!("{job}_{task}")),
+        _ => std::env::var("SLURM_JOB_ID").ok(),
+    };
+    match run_one(&dir, &manifest, args.index, &launcher, job)? {
+        Event::Skipped { run, state } => note!("{run}: {state}, nothing to do"),
+        Event::Ended { run, state, seconds, log } => {
+            note!("{run}: {state} ({seconds} s; log {})", log.display());
+            match state {
+                RunState::Done { .. } => {}
+                RunState::Interrupted { .. } => return Ok(Status::Interrupted),
+                _ => bail!("{run} failed; its log: {}", log.display()),
+            }
+        }
+        Event::Started { .. } => {}
+    }
+    Ok(Status::Done)
+}
