@@ -35,8 +35,11 @@ fn panel<'a, 'b, DB: DrawingBackend>(area: &'a DrawingArea<DB, Shift>) -> ChartB
     builder
 }
 
-/// Integer epoch ticks.
+/// Integer epoch ticks; ticks between two epochs (short runs) get no label.
 fn epoch_label(x: &f64) -> String {
+    if (x - x.round()).abs() > 1e-6 {
+        return String::new();
+    }
     format!("{x:.0}")
 }
 

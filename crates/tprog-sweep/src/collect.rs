@@ -283,10 +283,15 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
         collection.groups.len()
     );
     out.push_str("## Best seed per configuration\n\n");
-    out.push_str(
+    // The configuration column only when some task has more than one.
+    let labelled = collection.groups.iter().any(|g| !g.label.is_empty());
+    out.push_str(if labelled {
         "| task | configuration | seeds | best seed | val | test | test (sequences) | test over seeds (min–max) | program |\n\
-         |---|---|---:|---:|---:|---:|---:|---|---|\n",
-    );
+         |---|---|---:|---:|---:|---:|---:|---|---|\n"
+    } else {
+        "| task | seeds | best seed | val | test | test (sequences) | test over seeds (min–max) | program |\n\
+         |---|---:|---:|---:|---:|---:|---|---|\n"
+    });
     for group in &collection.groups {
         let tests: Vec<f64> = group
             .rows
@@ -313,11 +318,15 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
             }
             None => ("–".into(), String::new(), String::new(), String::new(), String::new()),
         };
+        let label = if labelled {
+            format!(" {} |", md_cell(&group.label))
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {seed} | {val} | {test} | {seq} | {spread} | {program} |",
+            "| {} |{label} {} | {seed} | {val} | {test} | {seq} | {spread} | {program} |",
             md_cell(&group.task),
-            md_cell(&group.label),
             group.rows.len()
         );
     }

@@ -375,11 +375,18 @@ fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
         if args.unfinished && matches!(run.state, RunState::Done { .. }) {
             continue;
         }
+        let mut state = run.state.to_string();
+        if matches!(run.state, RunState::Interrupted { .. })
+            && let Some(age) = checkpoint_age(&dir.run_dir(&run.dir))
+        {
+            // Without a record (runs started another way) a run in progress looks the same.
+            state.push_str(&format!(" (last checkpoint {age} ago)"));
+        }
         if with_slurm {
             let slurm = run.slurm.as_deref().unwrap_or("-");
-            outln!("{:<width$}  {slurm:<10}  {}", run.dir, run.state);
+            outln!("{:<width$}  {slurm:<10}  {state}", run.dir);
         } else {
-            outln!("{:<width$}  {}", run.dir, run.state);
+            outln!("{:<width$}  {state}", run.dir);
         }
     }
     let counts: Vec<String> = status::counts(&runs)
@@ -389,6 +396,19 @@ fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
         .collect();
     outln!("{} runs: {}", runs.len(), counts.join(", "));
     Ok(Status::Done)
+}
+
+/// How long ago a run's last checkpoint was written, in words.
+fn checkpoint_age(run: &Path) -> Option<String> {
+    let modified = std::fs::metadata(run.join(tprog_train::rundir::files::STATE))
+        .and_then(|m| m.modified())
+        .ok()?;
+    let seconds = modified.elapsed().ok()?.as_secs();
+    Some(match seconds {
+        0..120 => format!("{seconds} s"),
+        120..7200 => format!("{} min", seconds / 60),
+        _ => format!("{} h", seconds / 3600),
+    })
 }
 
 fn collect_results(args: CollectArgs) -> anyhow::Result<Status> {
