@@ -111,6 +111,9 @@ pub fn job_script(
 
 /// Writes the job script; returns its path.
 pub fn write_job(sweep: &SweepDir, script: &str) -> Result<std::path::PathBuf, SweepError> {
+    // Slurm opens the tasks' output files there, and fails a task whose directory is missing.
+    let logs = sweep.own("logs");
+    std::fs::create_dir_all(&logs).map_err(|e| SweepError::io(&logs, e))?;
     let path = sweep.own(JOB_SCRIPT);
     write_atomic(&path, script.as_bytes())?;
     Ok(path)
@@ -123,8 +126,9 @@ pub fn parse_job_id(stdout: &str) -> Option<String> {
     (!id.is_empty() && id.chars().all(|c| c.is_ascii_digit())).then(|| id.to_owned())
 }
 
-/// Submits the job script with `sbatch`; returns the job id, also appended to `_sweep/slurm-jobs`.
-pub fn submit(sweep: &SweepDir, script: &Path) -> Result<String, SweepError> {
+/// Submits the job script with `sbatch`; returns the job id, also appended to
+/// `_sweep/slurm-jobs` with the run indices it holds (`JOBID 0-3,5`).
+pub fn submit(sweep: &SweepDir, script: &Path, indices: &[usize]) -> Result<String, SweepError> {
     let command_line = format!("sbatch --parsable {}", script.display());
     let output = Command::new("sbatch")
         .arg("--parsable")
@@ -147,19 +151,25 @@ pub fn submit(sweep: &SweepDir, script: &Path) -> Result<String, SweepError> {
     })?;
     let path = sweep.own(JOBS);
     let mut jobs = std::fs::read_to_string(&path).unwrap_or_default();
-    let _ = writeln!(jobs, "{id}");
+    let _ = writeln!(jobs, "{id} {}", array_spec(indices, None));
     write_atomic(&path, jobs.as_bytes())?;
     Ok(id)
 }
 
-/// The job ids submitted for this sweep, oldest first.
-pub fn submitted_jobs(sweep: &SweepDir) -> Vec<String> {
+/// The jobs submitted for this sweep, oldest first: each id with the run indices it holds.
+pub fn submitted_jobs(sweep: &SweepDir) -> Vec<(String, Vec<usize>)> {
     std::fs::read_to_string(sweep.own(JOBS))
         .unwrap_or_default()
         .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(str::to_owned)
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            let id = words.next()?.to_owned();
+            let indices = parse_states(&format!("{id}_[{}]|x", words.next().unwrap_or("")))
+                .into_iter()
+                .map(|(i, _)| i)
+                .collect();
+            Some((id, indices))
+        })
         .collect()
 }
 
@@ -173,12 +183,17 @@ pub fn available(command: &str) -> bool {
 /// What Slurm says about each array task (manifest index → state such as `PENDING`,
 /// `RUNNING`, `COMPLETED`, `FAILED`, `TIMEOUT`): `sacct` first, then `squeue` (live, so it
 /// wins). `None` when neither command is available.
-pub fn task_states(jobs: &[String]) -> Option<BTreeMap<usize, String>> {
+/// Tasks of a submitted job that neither command lists any more (finished, and forgotten
+/// without an accounting database) are `NOT_QUEUED`.
+pub fn task_states(jobs: &[(String, Vec<usize>)]) -> Option<BTreeMap<usize, String>> {
     if jobs.is_empty() || !(available("squeue") || available("sacct")) {
         return None;
     }
-    let ids = jobs.join(",");
-    let mut states = BTreeMap::new();
+    let ids = jobs.iter().map(|j| j.0.as_str()).collect::<Vec<_>>().join(",");
+    let mut states: BTreeMap<usize, String> = jobs
+        .iter()
+        .flat_map(|(_, indices)| indices.iter().map(|&i| (i, "NOT_QUEUED".to_owned())))
+        .collect();
     // Later jobs of the same index (resubmissions) override earlier ones: both commands list
     // jobs in id order.
     if let Some(text) = query("sacct", &["-n", "-X", "-P", "-o", "JobID,State", "-j", &ids]) {

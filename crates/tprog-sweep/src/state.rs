@@ -61,7 +61,9 @@ impl fmt::Display for RunState {
             RunState::Failed {
                 exit_code: Some(code),
             } => write!(f, "failed (exit code {code})"),
-            RunState::Failed { exit_code: None } => f.write_str("failed (killed by a signal)"),
+            RunState::Failed { exit_code: None } => {
+                f.write_str("failed (no exit code: killed, or Slurm could not start it)")
+            }
             RunState::Interrupted {
                 epochs: Some(epochs),
             } => write!(f, "interrupted after epoch {epochs}"),

@@ -65,7 +65,15 @@ pub fn status(sweep: &SweepDir) -> Result<Vec<RunStatus>, SweepError> {
             (Some(_), Some(_)) => queued.as_deref() == Some("RUNNING"),
             _ => is_alive(record),
         };
-        let state = run_state_with(sweep, &spec.dir, &alive);
+        let mut state = run_state_with(sweep, &spec.dir, &alive);
+        // Submitted, out of the queue, and never started: Slurm failed the task before it
+        // could run (its output file in _sweep/logs says why).
+        if state == RunState::Pending
+            && queued.as_deref() == Some("NOT_QUEUED")
+            && sweep.read_record(&spec.dir).is_none()
+        {
+            state = RunState::Failed { exit_code: None };
+        }
         out.push(RunStatus {
             index: Some(index),
             dir: spec.dir.clone(),

@@ -329,7 +329,7 @@ fn submit(
         );
         return Ok(Status::Done);
     }
-    let id = slurm::submit(dir, &path)?;
+    let id = slurm::submit(dir, &path, &indices)?;
     outln!("{id}");
     note!(
         "submitted job {id} ({} array tasks); follow it with: tprog sweep status {}",
