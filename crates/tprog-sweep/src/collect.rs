@@ -95,7 +95,16 @@ pub fn collect(root: &Path) -> Result<Collection, SweepError> {
                     group: 0,
                 });
             }
-            Err(e) => collection.unreadable.push((path.join(files::SUMMARY), e.to_string())),
+            Err(e) => {
+                let why = if e.to_string().contains("missing field `config`") {
+                    "a version 1 summary, written before runs saved their configuration in it: \
+                     it cannot be grouped"
+                        .to_owned()
+                } else {
+                    e.to_string()
+                };
+                collection.unreadable.push((path.join(files::SUMMARY), why));
+            }
         }
     }
     group(&mut collection, &configs);
@@ -373,26 +382,12 @@ fn program_cell(s: &Summary) -> String {
 }
 
 /// Copies every finished run's `summary.json`, `report.md` and `curves.svg` to the same
-/// relative place under `dest` (results to commit, where run directories are not); returns how
-/// many runs were copied.
+/// relative place under `dest` ([`crate::state::archive_run`]); returns how many were copied.
 pub fn archive(root: &Path, collection: &Collection, dest: &Path) -> Result<usize, SweepError> {
+    let sweep = crate::manifest::SweepDir::new(root);
     let mut copied = 0;
-    for row in &collection.rows {
-        if row.summary.interrupted {
-            continue;
-        }
-        let from = root.join(&row.dir);
-        let to = dest.join(&row.dir);
-        if from == to {
-            continue;
-        }
-        std::fs::create_dir_all(&to).map_err(|e| SweepError::io(&to, e))?;
-        for name in [files::SUMMARY, files::REPORT, files::CURVES_SVG] {
-            let source = from.join(name);
-            if source.is_file() {
-                std::fs::copy(&source, to.join(name)).map_err(|e| SweepError::io(&source, e))?;
-            }
-        }
+    for row in collection.rows.iter().filter(|r| !r.summary.interrupted) {
+        crate::state::archive_run(&sweep, dest, &row.dir)?;
         copied += 1;
     }
     Ok(copied)

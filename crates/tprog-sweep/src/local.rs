@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::manifest::{Manifest, RunRecord, SweepDir, host_name, now};
 use crate::spec::RunSpec;
-use crate::state::{Action, RunState, action, run_state};
+use crate::state::{Action, RunState, action, archive_run, archived_state, run_state};
 use crate::SweepError;
 
 /// How runs are started.
@@ -88,9 +88,10 @@ pub fn run_local(
     on_event: &mut dyn FnMut(&Event),
 ) -> Result<LocalReport, SweepError> {
     let mut report = LocalReport::default();
+    let archive = manifest.sweep.archive.as_deref();
     let mut queue = Vec::new();
     for spec in &manifest.sweep.runs {
-        let state = run_state(sweep, &spec.dir);
+        let state = archived_state(sweep, archive, &spec.dir);
         match action(&state, &sweep.run_dir(&spec.dir)) {
             Action::Skip => {
                 match state {
@@ -142,7 +143,7 @@ pub fn run_local(
                 continue;
             };
             let done = active.swap_remove(i);
-            let event = end(sweep, done, status)?;
+            let event = end(sweep, archive, done, status)?;
             if let Event::Ended { run, state, log, .. } = &event {
                 match state {
                     RunState::Done { .. } => report.finished += 1,
@@ -176,7 +177,8 @@ pub fn run_one(
             )],
         });
     };
-    let state = run_state(sweep, &spec.dir);
+    let archive = manifest.sweep.archive.as_deref();
+    let state = archived_state(sweep, archive, &spec.dir);
     let next = action(&state, &sweep.run_dir(&spec.dir));
     if next == Action::Skip {
         return Ok(Event::Skipped {
@@ -189,7 +191,7 @@ pub fn run_one(
         .child
         .wait()
         .map_err(|e| SweepError::io(sweep.run_dir(&spec.dir), e))?;
-    end(sweep, active, status)
+    end(sweep, archive, active, status)
 }
 
 /// The `tprog train` command of a run.
@@ -280,7 +282,12 @@ fn start(
     })
 }
 
-fn end(sweep: &SweepDir, done: Active, status: ExitStatus) -> Result<Event, SweepError> {
+fn end(
+    sweep: &SweepDir,
+    archive: Option<&Path>,
+    done: Active,
+    status: ExitStatus,
+) -> Result<Event, SweepError> {
     let seconds = done.started.elapsed().as_secs();
     let record = RunRecord {
         running: false,
@@ -294,8 +301,12 @@ fn end(sweep: &SweepDir, done: Active, status: ExitStatus) -> Result<Event, Swee
         &log,
         &format!("== ended after {seconds} s: {status}\n"),
     );
+    let state = run_state(sweep, &done.run);
+    if let (RunState::Done { .. }, Some(archive)) = (&state, archive) {
+        archive_run(sweep, archive, &done.run)?;
+    }
     Ok(Event::Ended {
-        state: run_state(sweep, &done.run),
+        state,
         run: done.run,
         seconds,
         log,

@@ -7,6 +7,7 @@
 //! tasks = ["conll_ner"]            # required, at least one
 //! seeds = "0..2"                   # or a list: [0, 1, 2]
 //! layout = "{task}/{grid}/seed{seed}"   # the default; placeholders below
+//! archive = "results/conll-grid"   # optional: finished runs' summaries are copied there
 //!
 //! [set]                            # the same for every run
 //! data_dir = "data"
@@ -61,6 +62,8 @@ struct SweepFile {
     #[serde(default)]
     threads: Option<usize>,
     #[serde(default)]
+    archive: Option<PathBuf>,
+    #[serde(default)]
     set: toml::Table,
     #[serde(default)]
     grid: toml::Table,
@@ -99,6 +102,10 @@ pub struct Sweep {
     pub threads: Option<usize>,
     /// Slurm resources from the file.
     pub slurm: SlurmSettings,
+    /// Where finished runs' `summary.json`, `report.md` and `curves.svg` are copied (absolute);
+    /// a run found there counts as done.
+    #[serde(default)]
+    pub archive: Option<PathBuf>,
     /// The grid's keys, in order (the columns that tell configurations apart).
     pub grid_keys: Vec<String>,
     /// Every run.
@@ -282,6 +289,9 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
     Ok(Sweep {
         name: file.name,
         threads: file.threads,
+        archive: file
+            .archive
+            .map(|a| std::path::absolute(&a).unwrap_or(a)),
         slurm: file.slurm,
         grid_keys,
         runs,

@@ -87,6 +87,35 @@ pub enum Action {
     Resume,
 }
 
+/// The state of run `run` of a sweep whose finished runs are archived in `archive`: one
+/// archived there is done, whatever its run directory holds.
+pub fn archived_state(sweep: &SweepDir, archive: Option<&Path>, run: &str) -> RunState {
+    if let Some(archive) = archive
+        && let Some(done) = finished_state(&archive.join(run))
+    {
+        return done;
+    }
+    run_state(sweep, run)
+}
+
+/// Copies a finished run's `summary.json`, `report.md` and `curves.svg` to the same relative
+/// place under `archive` (results to commit, where run directories are not).
+pub fn archive_run(sweep: &SweepDir, archive: &Path, run: &str) -> Result<(), SweepError> {
+    let from = sweep.run_dir(run);
+    let to = archive.join(run);
+    if from == to {
+        return Ok(());
+    }
+    std::fs::create_dir_all(&to).map_err(|e| SweepError::io(&to, e))?;
+    for name in [files::SUMMARY, files::REPORT, files::CURVES_SVG] {
+        let source = from.join(name);
+        if source.is_file() {
+            std::fs::copy(&source, to.join(name)).map_err(|e| SweepError::io(&source, e))?;
+        }
+    }
+    Ok(())
+}
+
 /// The state of the run `run` of the sweep in `sweep`.
 pub fn run_state(sweep: &SweepDir, run: &str) -> RunState {
     run_state_with(sweep, run, &is_alive)
@@ -115,6 +144,12 @@ pub fn run_state_with(sweep: &SweepDir, run: &str, alive: &dyn Fn(&RunRecord) ->
             exit_code: record.exit_code,
         };
     }
+    // A checkpoint written moments ago by a process this sweep did not start (another sweep,
+    // a shell loop, a hand-started `tprog train`) is taken as a run in progress: resuming it
+    // too would have two processes write one run.
+    if record.is_none() && checkpoint_age(&dir).is_some_and(|age| age < RECENT) {
+        return RunState::Running;
+    }
     if dir.join(files::CHECKPOINT).is_file() {
         return RunState::Interrupted {
             epochs: epochs_done(&dir),
@@ -126,14 +161,20 @@ pub fn run_state_with(sweep: &SweepDir, run: &str, alive: &dyn Fn(&RunRecord) ->
 /// A run directory's own state, without any record: `Done` from a final summary,
 /// `Interrupted` from a checkpoint; `None` when it has neither.
 pub fn finished_state(dir: &Path) -> Option<RunState> {
-    if let Ok(summary) = read_summary(dir)
-        && !summary.interrupted
-    {
-        return Some(RunState::Done {
-            no_program: summary.program_error,
-        });
-    }
-    None
+    let text = std::fs::read_to_string(dir.join(files::SUMMARY)).ok()?;
+    let ending: Ending = serde_json::from_str(&text).ok()?;
+    (!ending.interrupted).then_some(RunState::Done {
+        no_program: ending.program_error,
+    })
+}
+
+/// How a run ended, the two fields of `summary.json` every version has (version 1 files, from
+/// before the configuration was saved in them, do not read as a [`Summary`]).
+#[derive(serde::Deserialize)]
+struct Ending {
+    interrupted: bool,
+    #[serde(default)]
+    program_error: Option<String>,
 }
 
 /// Reads `dir/summary.json` (any version). Unlike `Summary::read` it needs no `config.json`
@@ -142,6 +183,18 @@ pub fn read_summary(dir: &Path) -> Result<Summary, SweepError> {
     let path = dir.join(files::SUMMARY);
     let text = std::fs::read_to_string(&path).map_err(|e| SweepError::io(&path, e))?;
     serde_json::from_str(&text).map_err(|e| SweepError::json(&path, e))
+}
+
+/// How recent a checkpoint of a run without a record must be for the run to count as running.
+pub const RECENT: std::time::Duration = std::time::Duration::from_secs(10 * 60);
+
+/// How long ago the run's `state.json` (written with every checkpoint) was written.
+pub fn checkpoint_age(dir: &Path) -> Option<std::time::Duration> {
+    std::fs::metadata(dir.join(files::STATE))
+        .and_then(|m| m.modified())
+        .ok()?
+        .elapsed()
+        .ok()
 }
 
 /// What restarting does with a run in `state` whose directory is `dir`.

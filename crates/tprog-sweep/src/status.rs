@@ -10,7 +10,7 @@ use tprog_train::rundir::files;
 use crate::SweepError;
 use crate::manifest::{BOOKKEEPING, SweepDir};
 use crate::slurm;
-use crate::state::{RunState, finished_state, is_alive, run_state_with};
+use crate::state::{RunState, is_alive, run_state_with};
 
 /// One run's status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,14 +38,7 @@ pub fn status(sweep: &SweepDir) -> Result<Vec<RunStatus>, SweepError> {
         return Ok(scan(sweep.root())
             .into_iter()
             .map(|dir| {
-                let path = sweep.run_dir(&dir);
-                let state = finished_state(&path).unwrap_or_else(|| {
-                    if path.join(files::CHECKPOINT).is_file() {
-                        RunState::Interrupted { epochs: None }
-                    } else {
-                        RunState::Pending
-                    }
-                });
+                let state = crate::state::run_state(sweep, &dir);
                 RunStatus {
                     index: None,
                     dir,
@@ -65,7 +58,12 @@ pub fn status(sweep: &SweepDir) -> Result<Vec<RunStatus>, SweepError> {
             (Some(_), Some(_)) => queued.as_deref() == Some("RUNNING"),
             _ => is_alive(record),
         };
-        let mut state = run_state_with(sweep, &spec.dir, &alive);
+        let archived = manifest
+            .sweep
+            .archive
+            .as_deref()
+            .and_then(|a| crate::state::finished_state(&a.join(&spec.dir)));
+        let mut state = archived.unwrap_or_else(|| run_state_with(sweep, &spec.dir, &alive));
         // Submitted, out of the queue, and never started: Slurm failed the task before it
         // could run (its output file in _sweep/logs says why).
         if state == RunState::Pending

@@ -71,6 +71,15 @@ fn states_and_restart_actions() {
             "epochs_since_best": 1, "seconds": 3.0}"#,
     )
     .unwrap();
+    // Checkpointed just now and not started by this sweep: someone is running it.
+    assert_eq!(run_state(&sweep, "interrupted"), RunState::Running);
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join("state.json"))
+        .unwrap()
+        .set_modified(hour_ago)
+        .unwrap();
     let state = run_state(&sweep, "interrupted");
     assert_eq!(state, RunState::Interrupted { epochs: Some(7) });
     assert_eq!(action(&state, &dir), Action::Resume);

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use anyhow::{Context, bail};
 use tprog_sweep::local::{Event, Launcher, log_tail, run_local, run_one};
 use tprog_sweep::manifest::{Manifest, SweepDir};
-use tprog_sweep::state::{Action, RunState, action, run_state};
+use tprog_sweep::state::{Action, RunState, action, archived_state};
 use tprog_sweep::{SlurmSettings, Sweep, collect, grid_plot, slurm, status};
 
 use crate::Status;
@@ -65,6 +65,10 @@ struct RunArgs {
     /// Print what would run (local) or write the job script without submitting it (Slurm).
     #[arg(long)]
     dry_run: bool,
+    /// Copy each run's summary.json, report.md and curves.svg here once it finishes; runs
+    /// found here count as done (default: the sweep file's `archive`).
+    #[arg(long, value_name = "DIR")]
+    archive: Option<PathBuf>,
     /// The tprog binary the runs use (default: this one). On a cluster it must be reachable
     /// from every node.
     #[arg(long, value_name = "PATH")]
@@ -149,7 +153,10 @@ fn run_sweep(args: RunArgs) -> anyhow::Result<Status> {
     if args.jobs == 0 || args.threads == Some(0) {
         bail!("--jobs and --threads must be at least 1");
     }
-    let sweep = Sweep::read(&args.file)?;
+    let mut sweep = Sweep::read(&args.file)?;
+    if let Some(archive) = &args.archive {
+        sweep.archive = Some(std::path::absolute(archive)?);
+    }
     let text = std::fs::read_to_string(&args.file)
         .with_context(|| format!("cannot read {}", args.file.display()))?;
     let out = args
@@ -183,7 +190,7 @@ fn run_sweep(args: RunArgs) -> anyhow::Result<Status> {
         .iter()
         .enumerate()
         .map(|(i, spec)| {
-            let state = run_state(&dir, &spec.dir);
+            let state = archived_state(&dir, manifest.sweep.archive.as_deref(), &spec.dir);
             let next = action(&state, &dir.run_dir(&spec.dir));
             (i, state, next)
         })
@@ -215,7 +222,7 @@ fn local(args: &RunArgs, dir: &SweepDir, manifest: &Manifest, text: &str) -> any
     };
     if args.dry_run {
         for spec in &manifest.sweep.runs {
-            let state = run_state(dir, &spec.dir);
+            let state = archived_state(dir, manifest.sweep.archive.as_deref(), &spec.dir);
             let next = action(&state, &dir.run_dir(&spec.dir));
             if next == Action::Skip {
                 outln!("# {}: {state}", spec.dir);
@@ -376,10 +383,11 @@ fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
             continue;
         }
         let mut state = run.state.to_string();
-        if matches!(run.state, RunState::Interrupted { .. })
-            && let Some(age) = checkpoint_age(&dir.run_dir(&run.dir))
+        if matches!(
+            run.state,
+            RunState::Interrupted { .. } | RunState::Running
+        ) && let Some(age) = checkpoint_age(&dir.run_dir(&run.dir))
         {
-            // Without a record (runs started another way) a run in progress looks the same.
             state.push_str(&format!(" (last checkpoint {age} ago)"));
         }
         if with_slurm {
@@ -400,10 +408,7 @@ fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
 
 /// How long ago a run's last checkpoint was written, in words.
 fn checkpoint_age(run: &Path) -> Option<String> {
-    let modified = std::fs::metadata(run.join(tprog_train::rundir::files::STATE))
-        .and_then(|m| m.modified())
-        .ok()?;
-    let seconds = modified.elapsed().ok()?.as_secs();
+    let seconds = tprog_sweep::state::checkpoint_age(run)?.as_secs();
     Some(match seconds {
         0..120 => format!("{seconds} s"),
         120..7200 => format!("{} min", seconds / 60),
