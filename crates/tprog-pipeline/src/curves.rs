@@ -92,6 +92,7 @@ fn render(records: &[EpochRecord], title: &str, svg: &mut String) -> Result<(), 
         .x_desc("epoch")
         .x_label_formatter(&epoch_label)
         .y_desc("validation accuracy (%)")
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
     chart
         .draw_series(LineSeries::new(acc, &GREEN))?
@@ -225,12 +226,16 @@ fn render_overlay(
             .x_label_formatter(&epoch_label)
             .y_desc("temperature τ (log)")
             .draw()?;
+        // Runs share their schedule more often than not: earlier runs are drawn wider, so
+        // that lines on top of each other still show every colour.
+        let widest = 2 * runs.len() as u32;
         for (i, (_, records)) in runs.iter().enumerate() {
             let points = records
                 .iter()
                 .filter(|r| r.tau > 0.0)
                 .map(|r| (r.epoch as f64, r.tau));
-            chart.draw_series(LineSeries::new(points, colour(i).stroke_width(2)))?;
+            let width = widest - 2 * i as u32;
+            chart.draw_series(LineSeries::new(points, colour(i).stroke_width(width)))?;
         }
     }
 
@@ -240,6 +245,7 @@ fn render_overlay(
         .x_desc("epoch")
         .x_label_formatter(&epoch_label)
         .y_desc("validation accuracy (%)")
+        .y_label_formatter(&|y| format!("{y:.0}"))
         .draw()?;
     for (i, (_, records)) in runs.iter().enumerate() {
         let points = records.iter().map(|r| (r.epoch as f64, 100.0 * r.val_acc));
