@@ -165,9 +165,14 @@ const RUN_COLOURS: [RGBColor; 10] = [
 /// Several runs' curves in one picture (`tprog plot`): the same three panels as
 /// [`draw`], one colour per run, its best epoch a dot, a legend naming each run. `runs` are
 /// (name, records) pairs; runs without records are left out. `None` when no run has any.
-pub fn draw_overlay(runs: &[(String, Vec<EpochRecord>)], title: &str) -> Result<Option<String>, String> {
-    let runs: Vec<&(String, Vec<EpochRecord>)> =
-        runs.iter().filter(|(_, records)| !records.is_empty()).collect();
+pub fn draw_overlay(
+    runs: &[(String, Vec<EpochRecord>)],
+    title: &str,
+) -> Result<Option<String>, String> {
+    let runs: Vec<&(String, Vec<EpochRecord>)> = runs
+        .iter()
+        .filter(|(_, records)| !records.is_empty())
+        .collect();
     if runs.is_empty() {
         return Ok(None);
     }
@@ -264,14 +269,18 @@ fn render_overlay(
             colour(i).stroke_width(3),
         ))?;
         legend.draw(&Circle::new((40, y + 8), 5, colour(i).filled()))?;
-        let best = records.iter().rev().find(|r| r.best).map_or_else(String::new, |b| {
-            format!(
-                " — best epoch {} of {}, validation {:.2} %",
-                b.epoch,
-                records.last().map_or(0, |r| r.epoch),
-                100.0 * b.val_acc
-            )
-        });
+        let best = records
+            .iter()
+            .rev()
+            .find(|r| r.best)
+            .map_or_else(String::new, |b| {
+                format!(
+                    " — best epoch {} of {}, validation {:.2} %",
+                    b.epoch,
+                    records.last().map_or(0, |r| r.epoch),
+                    100.0 * b.val_acc
+                )
+            });
         legend.draw(&Text::new(
             format!("{name}{best}"),
             (66, y),

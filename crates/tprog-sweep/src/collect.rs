@@ -118,7 +118,10 @@ fn flat_config(summary: &Summary) -> BTreeMap<String, String> {
         flatten("", &value, &mut out);
     }
     out.remove("train.seed");
-    out.insert("architecture".into(), format!("{:?}", summary.architecture).to_lowercase());
+    out.insert(
+        "architecture".into(),
+        format!("{:?}", summary.architecture).to_lowercase(),
+    );
     out
 }
 
@@ -146,7 +149,11 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, S
 /// Groups the rows by task and configuration, labels the groups by what varies within their
 /// task, and picks each group's best run.
 fn group(collection: &mut Collection, configs: &[BTreeMap<String, String>]) {
-    let tasks: BTreeSet<String> = collection.rows.iter().map(|r| r.summary.name.clone()).collect();
+    let tasks: BTreeSet<String> = collection
+        .rows
+        .iter()
+        .map(|r| r.summary.name.clone())
+        .collect();
     let mut varying_all: BTreeSet<String> = BTreeSet::new();
     let mut keyed: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for task in &tasks {
@@ -264,7 +271,9 @@ pub fn to_csv(collection: &Collection) -> String {
             (group.best == Some(i)).to_string(),
             s.interrupted.to_string(),
             program.to_owned(),
-            s.faithful.as_ref().map_or(String::new(), |f| f.modules.to_string()),
+            s.faithful
+                .as_ref()
+                .map_or(String::new(), |f| f.modules.to_string()),
             s.faithful
                 .as_ref()
                 .map_or(String::new(), |f| f.python_lines.to_string()),
@@ -325,7 +334,13 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
                     program_cell(s),
                 )
             }
-            None => ("–".into(), String::new(), String::new(), String::new(), String::new()),
+            None => (
+                "–".into(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+            ),
         };
         let label = if labelled {
             format!(" {} |", md_cell(&group.label))

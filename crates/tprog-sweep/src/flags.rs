@@ -45,8 +45,7 @@ pub fn train_flags(overrides: &Overrides) -> Vec<String> {
             None | Some(serde_json::Value::Null) => continue,
             Some(serde_json::Value::String(s)) if field == "glove" => {
                 let path = std::path::Path::new(s);
-                std::path::absolute(path)
-                    .map_or_else(|_| s.clone(), |p| p.display().to_string())
+                std::path::absolute(path).map_or_else(|_| s.clone(), |p| p.display().to_string())
             }
             Some(serde_json::Value::String(s)) => s.clone(),
             Some(serde_json::Value::Number(n)) => match (n.as_u64(), n.as_f64()) {
@@ -99,7 +98,11 @@ mod tests {
         };
         let fields = serde_json::to_value(&every).unwrap_or_default();
         let fields = fields.as_object().map_or(0, |o| o.len());
-        assert_eq!(fields, FLAGS.len(), "an Overrides field has no flag in FLAGS");
+        assert_eq!(
+            fields,
+            FLAGS.len(),
+            "an Overrides field has no flag in FLAGS"
+        );
         let flags = train_flags(&every);
         assert_eq!(flags.len(), 2 * FLAGS.len());
         let pairs: Vec<(&str, &str)> = flags

@@ -10,10 +10,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use crate::SweepError;
 use crate::manifest::{Manifest, RunRecord, SweepDir, host_name, now};
 use crate::spec::RunSpec;
 use crate::state::{Action, RunState, action, archive_run, archived_state, run_state};
-use crate::SweepError;
 
 /// How runs are started.
 #[derive(Debug, Clone)]
@@ -144,7 +144,10 @@ pub fn run_local(
             };
             let done = active.swap_remove(i);
             let event = end(sweep, archive, done, status)?;
-            if let Event::Ended { run, state, log, .. } = &event {
+            if let Event::Ended {
+                run, state, log, ..
+            } = &event
+            {
                 match state {
                     RunState::Done { .. } => report.finished += 1,
                     RunState::Interrupted { .. } | RunState::Pending => report.left += 1,
@@ -297,10 +300,7 @@ fn end(
     };
     sweep.write_record(&done.run, &record)?;
     let log = sweep.log(&done.run);
-    append_log(
-        &log,
-        &format!("== ended after {seconds} s: {status}\n"),
-    );
+    append_log(&log, &format!("== ended after {seconds} s: {status}\n"));
     let state = run_state(sweep, &done.run);
     if let (RunState::Done { .. }, Some(archive)) = (&state, archive) {
         archive_run(sweep, archive, &done.run)?;

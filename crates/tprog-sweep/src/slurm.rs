@@ -79,7 +79,10 @@ pub fn job_script(
         array_spec(indices, settings.max_parallel)
     ));
     option(format!("--output={}/slurm-%A_%a.out", logs.display()));
-    option(format!("--cpus-per-task={}", settings.cpus_per_task.unwrap_or(1)));
+    option(format!(
+        "--cpus-per-task={}",
+        settings.cpus_per_task.unwrap_or(1)
+    ));
     if let Some(partition) = &settings.partition {
         option(format!("--partition={partition}"));
     }
@@ -100,7 +103,10 @@ pub fn job_script(
         "\n# Array task i runs run i of {manifest} (skipped when done, resumed when interrupted).\n\
          # {runs} runs in the sweep; this job holds {count} of them.\n\
          exec {binary} sweep task {dir} \"$SLURM_ARRAY_TASK_ID\"\n",
-        manifest = root.join(crate::manifest::BOOKKEEPING).join(crate::manifest::MANIFEST).display(),
+        manifest = root
+            .join(crate::manifest::BOOKKEEPING)
+            .join(crate::manifest::MANIFEST)
+            .display(),
         runs = manifest.sweep.runs.len(),
         count = indices.len(),
         binary = quote(&manifest.binary.display().to_string()),
@@ -175,9 +181,8 @@ pub fn submitted_jobs(sweep: &SweepDir) -> Vec<(String, Vec<usize>)> {
 
 /// Whether a command is on PATH.
 pub fn available(command: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(command).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(command).is_file()))
 }
 
 /// What Slurm says about each array task (manifest index → state such as `PENDING`,
@@ -189,14 +194,21 @@ pub fn task_states(jobs: &[(String, Vec<usize>)]) -> Option<BTreeMap<usize, Stri
     if jobs.is_empty() || !(available("squeue") || available("sacct")) {
         return None;
     }
-    let ids = jobs.iter().map(|j| j.0.as_str()).collect::<Vec<_>>().join(",");
+    let ids = jobs
+        .iter()
+        .map(|j| j.0.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     let mut states: BTreeMap<usize, String> = jobs
         .iter()
         .flat_map(|(_, indices)| indices.iter().map(|&i| (i, "NOT_QUEUED".to_owned())))
         .collect();
     // Later jobs of the same index (resubmissions) override earlier ones: both commands list
     // jobs in id order.
-    if let Some(text) = query("sacct", &["-n", "-X", "-P", "-o", "JobID,State", "-j", &ids]) {
+    if let Some(text) = query(
+        "sacct",
+        &["-n", "-X", "-P", "-o", "JobID,State", "-j", &ids],
+    ) {
         states.extend(parse_states(&text));
     }
     if let Some(text) = query("squeue", &["-h", "-r", "-o", "%i|%T", "-j", &ids]) {
@@ -264,7 +276,8 @@ mod tests {
 
     #[test]
     fn states_with_ranges() {
-        let text = "12_0|COMPLETED\n12_1|FAILED\n12_[2-4,6%2]|PENDING\n12_5|CANCELLED by 0\n13|RUNNING\n";
+        let text =
+            "12_0|COMPLETED\n12_1|FAILED\n12_[2-4,6%2]|PENDING\n12_5|CANCELLED by 0\n13|RUNNING\n";
         let states: BTreeMap<usize, String> = parse_states(text).into_iter().collect();
         assert_eq!(states.len(), 7);
         assert_eq!(states[&0], "COMPLETED");

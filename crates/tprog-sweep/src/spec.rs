@@ -289,9 +289,7 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
     Ok(Sweep {
         name: file.name,
         threads: file.threads,
-        archive: file
-            .archive
-            .map(|a| std::path::absolute(&a).unwrap_or(a)),
+        archive: file.archive.map(|a| std::path::absolute(&a).unwrap_or(a)),
         slurm: file.slurm,
         grid_keys,
         runs,
@@ -359,9 +357,7 @@ fn parse_seeds(value: &toml::Value) -> Result<Vec<u64>, String> {
             };
             let (from, to) = (number(from)?, number(to)?);
             if to < from || to - from >= MAX_RUNS as u64 {
-                return Err(format!(
-                    "seeds: the range \"{text}\" is empty or too long"
-                ));
+                return Err(format!("seeds: the range \"{text}\" is empty or too long"));
             }
             (from..=to).collect()
         }

@@ -13,7 +13,9 @@ use tprog_sweep::status::{counts, status};
 use tprog_sweep::{Sweep, grid_plot};
 
 fn scratch(name: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sweep-runs").join(name);
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("sweep-runs")
+        .join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -34,7 +36,11 @@ fn write_summary(dir: &Path, seed: u64, n_layers: u64, val: f64, test: f64, inte
     summary["test"]["token_acc"] = test.into();
     summary["interrupted"] = interrupted.into();
     std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("summary.json"), serde_json::to_vec(&summary).unwrap()).unwrap();
+    std::fs::write(
+        dir.join("summary.json"),
+        serde_json::to_vec(&summary).unwrap(),
+    )
+    .unwrap();
 }
 
 fn record(running: bool, pid: u32, exit_code: Option<i32>) -> RunRecord {
@@ -98,7 +104,9 @@ fn states_and_restart_actions() {
         Action::Fresh { overwrite: false }
     );
     // Failed: the last attempt exited with 1; retried on restart.
-    sweep.write_record("failed", &record(false, 1, Some(1))).unwrap();
+    sweep
+        .write_record("failed", &record(false, 1, Some(1)))
+        .unwrap();
     let state = run_state(&sweep, "failed");
     assert_eq!(state, RunState::Failed { exit_code: Some(1) });
     assert_eq!(
@@ -116,7 +124,9 @@ fn states_and_restart_actions() {
     let mut child = std::process::Command::new("true").spawn().unwrap();
     let dead = child.id();
     child.wait().unwrap();
-    sweep.write_record("gone", &record(true, dead, None)).unwrap();
+    sweep
+        .write_record("gone", &record(true, dead, None))
+        .unwrap();
     assert_eq!(run_state(&sweep, "gone"), RunState::Pending);
 }
 
@@ -140,14 +150,27 @@ fn status_follows_the_manifest() {
         .write_record("sort/seed2", &record(false, 1, Some(101)))
         .unwrap();
     let runs = status(&sweep_dir).unwrap();
-    let states: Vec<(&str, &str)> = runs.iter().map(|r| (r.dir.as_str(), r.state.word())).collect();
+    let states: Vec<(&str, &str)> = runs
+        .iter()
+        .map(|r| (r.dir.as_str(), r.state.word()))
+        .collect();
     assert_eq!(
         states,
-        [("sort/seed0", "pending"), ("sort/seed1", "done"), ("sort/seed2", "failed")]
+        [
+            ("sort/seed0", "pending"),
+            ("sort/seed1", "done"),
+            ("sort/seed2", "failed")
+        ]
     );
     assert_eq!(
         counts(&runs),
-        [("done", 1), ("running", 0), ("failed", 1), ("interrupted", 0), ("pending", 1)]
+        [
+            ("done", 1),
+            ("running", 0),
+            ("failed", 1),
+            ("interrupted", 0),
+            ("pending", 1)
+        ]
     );
 }
 
@@ -185,18 +208,34 @@ fn collect_groups_by_everything_but_the_seed_and_picks_the_best_by_validation() 
 
     let csv = to_csv(&collection);
     assert_eq!(csv.lines().count(), 7);
-    assert!(csv.lines().any(|l| l.starts_with("sort/L1/seed1,sort,n_layers=1,categorical,program,1,")
-        && l.contains(",90.00,85.00,") && l.contains(",true,false,faithful,")), "{csv}");
+    assert!(
+        csv.lines().any(
+            |l| l.starts_with("sort/L1/seed1,sort,n_layers=1,categorical,program,1,")
+                && l.contains(",90.00,85.00,")
+                && l.contains(",true,false,faithful,")
+        ),
+        "{csv}"
+    );
     let markdown = to_markdown(&collection, "t");
-    assert!(markdown.contains("| sort | n_layers=1 | 3 | 1 | 90.00 | 85.00 |"), "{markdown}");
+    assert!(
+        markdown.contains("| sort | n_layers=1 | 3 | 1 | 90.00 | 85.00 |"),
+        "{markdown}"
+    );
     assert!(markdown.contains("70.00–95.00"), "{markdown}");
-    assert!(markdown.contains("| sort | n_layers=2 | 3 | 0 | 60.00 | 61.00 |"), "{markdown}");
+    assert!(
+        markdown.contains("| sort | n_layers=2 | 3 | 0 | 60.00 | 61.00 |"),
+        "{markdown}"
+    );
     assert!(markdown.contains("6 (interrupted)") || markdown.contains("(interrupted)"));
 
     let svg = grid_plot::draw(&collection, "t").unwrap().unwrap();
     assert!(svg.contains("sort (n_layers=1)") && svg.contains("sort (n_layers=2)"));
     // Six seeds, each a circle (the two best filled).
-    assert_eq!(svg.matches("<circle").count(), 6 + 2, "six points and two legend marks");
+    assert_eq!(
+        svg.matches("<circle").count(),
+        6 + 2,
+        "six points and two legend marks"
+    );
 }
 
 #[test]
@@ -208,5 +247,10 @@ fn collect_on_one_configuration_per_task_labels_by_task() {
     assert_eq!(collection.groups.len(), 1);
     assert_eq!(collection.groups[0].label, "");
     assert_eq!(collection.groups[0].title(), "sort");
-    assert_eq!(collection.rows[collection.groups[0].best.unwrap()].summary.seed, 1);
+    assert_eq!(
+        collection.rows[collection.groups[0].best.unwrap()]
+            .summary
+            .seed,
+        1
+    );
 }

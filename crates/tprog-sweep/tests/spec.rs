@@ -44,13 +44,24 @@ fn grid_is_the_cartesian_product_seeds_outermost() {
     assert_eq!(sweep.runs[3].dir, "sort/lr=0.01,n_layers=1/seed3");
     assert_eq!(sweep.runs[6].dir, "reverse/lr=0.05,n_layers=1/seed3");
     assert_eq!(sweep.runs[12].dir, "sort/lr=0.05,n_layers=1/seed4");
-    let dirs: std::collections::BTreeSet<&str> = sweep.runs.iter().map(|r| r.dir.as_str()).collect();
+    let dirs: std::collections::BTreeSet<&str> =
+        sweep.runs.iter().map(|r| r.dir.as_str()).collect();
     assert_eq!(dirs.len(), sweep.runs.len(), "directories are distinct");
     assert_eq!(
         sweep.runs[5].args,
         [
-            "--task", "sort", "--preset", "tiny", "--seed", "3", "--epochs", "2", "--lr", "0.01",
-            "--n-layers", "3"
+            "--task",
+            "sort",
+            "--preset",
+            "tiny",
+            "--seed",
+            "3",
+            "--epochs",
+            "2",
+            "--lr",
+            "0.01",
+            "--n-layers",
+            "3"
         ]
     );
 }
@@ -98,7 +109,10 @@ fn tied_parameters_and_model_alias() {
     assert_eq!(sweep.runs.len(), 4);
     assert_eq!(sweep.runs[0].dir, "sort/heads=2+2,model=program/seed0");
     let args = sweep.runs[3].args.join(" ");
-    assert!(args.ends_with("--n-heads-cat 4 --n-heads-num 4 --model standard"), "{args}");
+    assert!(
+        args.ends_with("--n-heads-cat 4 --n-heads-num 4 --model standard"),
+        "{args}"
+    );
 }
 
 #[test]
@@ -128,7 +142,10 @@ fn unknown_parameter_is_named_with_the_valid_ones() {
         "#,
     );
     assert!(message.contains("n_layer"), "{message}");
-    assert!(message.contains("n_layers"), "lists the valid names: {message}");
+    assert!(
+        message.contains("n_layers"),
+        "lists the valid names: {message}"
+    );
 }
 
 #[test]
@@ -136,14 +153,23 @@ fn unknown_top_level_key_and_task_and_preset() {
     let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\nepochs = 3\n");
     assert!(message.contains("epochs"), "{message}");
     let message = error("name = \"x\"\npreset = \"huge\"\ntasks = [\"srot\"]\nseeds = [0]\n");
-    assert!(message.contains("preset: unknown preset 'huge'"), "{message}");
-    assert!(message.contains("unknown task 'srot'"), "both problems at once: {message}");
+    assert!(
+        message.contains("preset: unknown preset 'huge'"),
+        "{message}"
+    );
+    assert!(
+        message.contains("unknown task 'srot'"),
+        "both problems at once: {message}"
+    );
 }
 
 #[test]
 fn empty_grid_axis_empty_seeds_and_scalar_axis() {
     let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[grid]\nn_layers = []\n");
-    assert!(message.contains("grid.n_layers: the list is empty"), "{message}");
+    assert!(
+        message.contains("grid.n_layers: the list is empty"),
+        "{message}"
+    );
     let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = []\n");
     assert!(message.contains("seeds: the list is empty"), "{message}");
     let message = error("name = \"x\"\ntasks = []\nseeds = [0]\n");
@@ -162,24 +188,36 @@ fn conflicts_and_bad_values() {
     assert!(message.contains("also in [set]"), "{message}");
     let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[set]\nseed = 1\n");
     assert!(message.contains("seeds are given by"), "{message}");
-    let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[grid]\nn_layers = [1, 0]\n");
-    assert!(message.contains("--n-layers must be at least 1"), "{message}");
+    let message =
+        error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[grid]\nn_layers = [1, 0]\n");
+    assert!(
+        message.contains("--n-layers must be at least 1"),
+        "{message}"
+    );
     let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[grid]\nlr = [\"fast\"]\n");
-    assert!(message.contains("lr") || message.contains("float"), "{message}");
+    assert!(
+        message.contains("lr") || message.contains("float"),
+        "{message}"
+    );
     let message = error("name = \"x\"\ntasks = [\"trec\"]\nseeds = [0]\n");
     assert!(message.contains("data_dir"), "{message}");
 }
 
 #[test]
 fn layout_must_tell_runs_apart() {
-    let message = error(
-        "name = \"x\"\ntasks = [\"sort\"]\nseeds = [0, 1]\nlayout = \"{task}\"\n",
+    let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0, 1]\nlayout = \"{task}\"\n");
+    assert!(
+        message.contains("gives two runs the directory 'sort'"),
+        "{message}"
     );
-    assert!(message.contains("gives two runs the directory 'sort'"), "{message}");
-    let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\nlayout = \"{tsak}/{seed}\"\n");
+    let message =
+        error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\nlayout = \"{tsak}/{seed}\"\n");
     assert!(message.contains("unknown placeholder {tsak}"), "{message}");
     let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\nlayout = \"../{seed}\"\n");
-    assert!(message.contains("not below the sweep directory"), "{message}");
+    assert!(
+        message.contains("not below the sweep directory"),
+        "{message}"
+    );
 }
 
 #[test]

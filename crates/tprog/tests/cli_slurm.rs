@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 use common::{success, temp_dir, text, tprog};
 
 fn on_path(command: &str) -> bool {
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| dir.join(command).is_file())
-    })
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(command).is_file()))
 }
 
 #[test]
@@ -78,8 +77,12 @@ fn tiny_sweep_through_sbatch() {
     assert!(status.contains("sort/n_layers=1/seed0"), "{status}");
 
     // Each run was an array task of the submitted job, recorded as such.
-    for (index, dir) in ["sort/n_layers=1/seed0", "sort/n_layers=2/seed0"].iter().enumerate() {
-        let record = std::fs::read_to_string(out.join(format!("_sweep/records/{dir}.json"))).unwrap();
+    for (index, dir) in ["sort/n_layers=1/seed0", "sort/n_layers=2/seed0"]
+        .iter()
+        .enumerate()
+    {
+        let record =
+            std::fs::read_to_string(out.join(format!("_sweep/records/{dir}.json"))).unwrap();
         let record: serde_json::Value = serde_json::from_str(&record).unwrap();
         assert_eq!(record["slurm_job"], format!("{job}_{index}"), "{record}");
         assert_eq!(record["exit_code"], 0);
@@ -92,12 +95,21 @@ fn tiny_sweep_through_sbatch() {
     }
 
     let csv = root.join("all.csv");
-    success(&["sweep", "collect", &out_s, "--out-csv", csv.to_str().unwrap()]);
+    success(&[
+        "sweep",
+        "collect",
+        &out_s,
+        "--out-csv",
+        csv.to_str().unwrap(),
+    ]);
     let csv = std::fs::read_to_string(&csv).unwrap();
     let rows: Vec<&str> = csv.lines().skip(1).collect();
     assert_eq!(rows.len(), 2, "{csv}");
     assert!(rows.iter().all(|r| r.contains(",faithful,")), "{csv}");
-    assert!(rows.iter().all(|r| r.contains(",true,false,")), "each configuration's only seed is its best: {csv}");
+    assert!(
+        rows.iter().all(|r| r.contains(",true,false,")),
+        "each configuration's only seed is its best: {csv}"
+    );
 
     // Submitting again finds nothing to do.
     let again = tprog(&[
@@ -109,7 +121,11 @@ fn tiny_sweep_through_sbatch() {
         "--out",
         &out_s,
     ]);
-    assert!(text(&again.stderr).contains("nothing to submit"), "{}", text(&again.stderr));
+    assert!(
+        text(&again.stderr).contains("nothing to submit"),
+        "{}",
+        text(&again.stderr)
+    );
     eprintln!(
         "Slurm sweep test: submitted, ran and collected in {:.1} s",
         started.elapsed().as_secs_f64()

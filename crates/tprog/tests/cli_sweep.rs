@@ -43,7 +43,10 @@ fn local_sweep_runs_restarts_and_collects() {
     let stderr = text(&run.stderr);
     assert!(run.status.success(), "{stderr}");
     assert!(stderr.contains("4 runs in"), "{stderr}");
-    assert!(stderr.contains("done now 4, done before 0, failed 0"), "{stderr}");
+    assert!(
+        stderr.contains("done now 4, done before 0, failed 0"),
+        "{stderr}"
+    );
     for dir in [
         "sort/n_layers=1/seed0",
         "sort/n_layers=2/seed0",
@@ -77,14 +80,27 @@ fn local_sweep_runs_restarts_and_collects() {
     let run = tprog(&["sweep", "run", &file, "--out", &out_s, "--jobs", "2"]);
     let stderr = text(&run.stderr);
     assert!(run.status.success(), "{stderr}");
-    assert!(stderr.contains("3 done or running, 1 to resume, 0 to start"), "{stderr}");
-    assert!(stderr.contains("resuming sort/n_layers=2/seed0"), "{stderr}");
+    assert!(
+        stderr.contains("3 done or running, 1 to resume, 0 to start"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("resuming sort/n_layers=2/seed0"),
+        "{stderr}"
+    );
     assert!(interrupted.join("summary.json").is_file());
     let logs = out.join("_sweep/logs/sort");
     assert_eq!(attempts(&logs.join("n_layers=2/seed0.log")), 2);
-    assert_eq!(attempts(&logs.join("n_layers=1/seed0.log")), 1, "a finished run is not rerun");
+    assert_eq!(
+        attempts(&logs.join("n_layers=1/seed0.log")),
+        1,
+        "a finished run is not rerun"
+    );
     let log = std::fs::read_to_string(logs.join("n_layers=2/seed0.log")).unwrap();
-    assert!(log.contains("(resume)") && log.contains("--resume"), "{log}");
+    assert!(
+        log.contains("(resume)") && log.contains("--resume"),
+        "{log}"
+    );
 
     // Collect: every run in the CSV, the best seed of each configuration by validation.
     let csv = root.join("all.csv");
@@ -102,7 +118,11 @@ fn local_sweep_runs_restarts_and_collects() {
         plot.to_str().unwrap(),
     ]);
     let csv = std::fs::read_to_string(&csv).unwrap();
-    let rows: Vec<Vec<&str>> = csv.lines().skip(1).map(|l| l.split(',').collect()).collect();
+    let rows: Vec<Vec<&str>> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect())
+        .collect();
     assert_eq!(rows.len(), 4, "{csv}");
     for layers in ["n_layers=1", "n_layers=2"] {
         let group: Vec<&Vec<&str>> = rows.iter().filter(|r| r[2] == layers).collect();
@@ -111,12 +131,19 @@ fn local_sweep_runs_restarts_and_collects() {
         assert_eq!(best.len(), 1, "one best per configuration: {csv}");
         let val = |r: &Vec<&str>| r[9].parse::<f64>().unwrap();
         let top = group.iter().map(|r| val(r)).fold(f64::MIN, f64::max);
-        assert_eq!(val(best[0]), top, "the best has the top validation accuracy: {csv}");
+        assert_eq!(
+            val(best[0]),
+            top,
+            "the best has the top validation accuracy: {csv}"
+        );
     }
     let md = std::fs::read_to_string(&md).unwrap();
     assert!(md.contains("| sort | n_layers=1 | 2 |"), "{md}");
     let svg = std::fs::read_to_string(&plot).unwrap();
-    assert!(svg.contains("sort (n_layers=2)"), "the grid plot names the configurations");
+    assert!(
+        svg.contains("sort (n_layers=2)"),
+        "the grid plot names the configurations"
+    );
 
     // An existing output is kept unless --force.
     let again = failure(&["sweep", "collect", &out_s, "--plot", plot.to_str().unwrap()]);
@@ -136,7 +163,10 @@ fn local_sweep_runs_restarts_and_collects() {
     let svg = std::fs::read_to_string(&overlay).unwrap();
     assert!(svg.contains("n_layers=1/seed0") && svg.contains("n_layers=2/seed1"));
     let png = failure(&["plot", a.to_str().unwrap(), "--out", "x.png"]);
-    assert!(png.contains("SVG only") && png.contains("rsvg-convert"), "{png}");
+    assert!(
+        png.contains("SVG only") && png.contains("rsvg-convert"),
+        "{png}"
+    );
 }
 
 #[test]
@@ -149,8 +179,14 @@ fn a_failing_run_is_reported_and_the_others_finish() {
     let run = tprog(&["sweep", "run", &file, "--out", &out_s, "--jobs", "2"]);
     let stderr = text(&run.stderr);
     assert_eq!(run.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("done now 4, done before 0, failed 4"), "{stderr}");
-    assert!(stderr.contains("batch_size (--batch-size) must be between 1"), "the log's tail: {stderr}");
+    assert!(
+        stderr.contains("done now 4, done before 0, failed 4"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("batch_size (--batch-size) must be between 1"),
+        "the log's tail: {stderr}"
+    );
     assert!(stderr.contains("4 of 8 runs failed"), "{stderr}");
     let status = success(&["sweep", "status", &out_s]);
     assert!(status.contains("8 runs: 4 done, 4 failed"), "{status}");
@@ -167,24 +203,43 @@ fn dry_runs_write_nothing_or_only_the_job_script() {
     let file = tiny_sweep(&root, "");
     let out = root.join("runs");
     let out_s = out.to_string_lossy().into_owned();
-    let listing = success(&["sweep", "run", &file, "--out", &out_s, "--dry-run", "--jobs", "2"]);
+    let listing = success(&[
+        "sweep",
+        "run",
+        &file,
+        "--out",
+        &out_s,
+        "--dry-run",
+        "--jobs",
+        "2",
+    ]);
     assert_eq!(listing.lines().count(), 4, "{listing}");
     assert!(
-        listing.contains(
-            "train --task sort --preset tiny --seed 1 --epochs 2 --n-layers 2 --out "
-        ) && listing.contains("--quiet --threads"),
+        listing.contains("train --task sort --preset tiny --seed 1 --epochs 2 --n-layers 2 --out ")
+            && listing.contains("--quiet --threads"),
         "{listing}"
     );
     assert!(!out.exists(), "a local dry run writes nothing");
 
     let stderr = text(
         &tprog(&[
-            "sweep", "run", &file, "--out", &out_s, "--backend", "slurm", "--dry-run", "--time",
-            "00:10:00", "--mem", "1G",
+            "sweep",
+            "run",
+            &file,
+            "--out",
+            &out_s,
+            "--backend",
+            "slurm",
+            "--dry-run",
+            "--time",
+            "00:10:00",
+            "--mem",
+            "1G",
         ])
         .stderr,
     );
-    let script = std::fs::read_to_string(out.join("_sweep/job.sh")).unwrap_or_else(|_| panic!("{stderr}"));
+    let script =
+        std::fs::read_to_string(out.join("_sweep/job.sh")).unwrap_or_else(|_| panic!("{stderr}"));
     assert!(script.contains("#SBATCH --array=0-3\n"), "{script}");
     assert!(script.contains("#SBATCH --time=00:10:00\n"), "{script}");
     assert!(script.contains("#SBATCH --mem=1G\n"), "{script}");
@@ -201,10 +256,22 @@ fn dry_runs_write_nothing_or_only_the_job_script() {
     let skipped = tprog(&["sweep", "task", &out_s, "1"]);
     assert!(text(&skipped.stderr).contains("nothing to do"));
     let wrong = failure(&["sweep", "task", &out_s, "9"]);
-    assert!(wrong.contains("run index 9 is out of range: the sweep has 4 runs"), "{wrong}");
+    assert!(
+        wrong.contains("run index 9 is out of range: the sweep has 4 runs"),
+        "{wrong}"
+    );
 
     // Resubmitting includes only what is not done.
-    tprog(&["sweep", "run", &file, "--out", &out_s, "--backend", "slurm", "--dry-run"]);
+    tprog(&[
+        "sweep",
+        "run",
+        &file,
+        "--out",
+        &out_s,
+        "--backend",
+        "slurm",
+        "--dry-run",
+    ]);
     let script = std::fs::read_to_string(out.join("_sweep/job.sh")).unwrap();
     assert!(script.contains("#SBATCH --array=0,2-3\n"), "{script}");
 }
@@ -216,7 +283,10 @@ fn malformed_files_are_clear_errors() {
     let bad = root.join("bad.toml");
     std::fs::write(&bad, "name = \"x\"\ntasks = [\"sort\"\nseeds = [0]\n").unwrap();
     let message = failure(&["sweep", "run", bad.to_str().unwrap(), "--dry-run"]);
-    assert!(message.contains("bad.toml") && message.contains("line 3"), "{message}");
+    assert!(
+        message.contains("bad.toml") && message.contains("line 3"),
+        "{message}"
+    );
     let unknown = root.join("unknown.toml");
     std::fs::write(
         &unknown,
@@ -224,9 +294,15 @@ fn malformed_files_are_clear_errors() {
     )
     .unwrap();
     let message = failure(&["sweep", "run", unknown.to_str().unwrap(), "--dry-run"]);
-    assert!(message.contains("unknown field `layers`") && message.contains("n_layers"), "{message}");
+    assert!(
+        message.contains("unknown field `layers`") && message.contains("n_layers"),
+        "{message}"
+    );
     let message = failure(&["sweep", "run", "/nonexistent/sweep.toml"]);
-    assert!(message.contains("cannot read the sweep file /nonexistent/sweep.toml"), "{message}");
+    assert!(
+        message.contains("cannot read the sweep file /nonexistent/sweep.toml"),
+        "{message}"
+    );
     let message = failure(&["sweep", "collect", root.to_str().unwrap()]);
     assert!(message.contains("no summary.json below"), "{message}");
     let message = failure(&["sweep", "task", root.to_str().unwrap(), "0"]);

@@ -211,7 +211,12 @@ fn run_sweep(args: RunArgs) -> anyhow::Result<Status> {
     }
 }
 
-fn local(args: &RunArgs, dir: &SweepDir, manifest: &Manifest, text: &str) -> anyhow::Result<Status> {
+fn local(
+    args: &RunArgs,
+    dir: &SweepDir,
+    manifest: &Manifest,
+    text: &str,
+) -> anyhow::Result<Status> {
     let threads = args
         .threads
         .or(manifest.sweep.threads)
@@ -383,10 +388,8 @@ fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
             continue;
         }
         let mut state = run.state.to_string();
-        if matches!(
-            run.state,
-            RunState::Interrupted { .. } | RunState::Running
-        ) && let Some(age) = checkpoint_age(&dir.run_dir(&run.dir))
+        if matches!(run.state, RunState::Interrupted { .. } | RunState::Running)
+            && let Some(age) = checkpoint_age(&dir.run_dir(&run.dir))
         {
             state.push_str(&format!(" (last checkpoint {age} ago)"));
         }
@@ -480,7 +483,12 @@ fn run_task(args: TaskArgs) -> anyhow::Result<Status> {
     };
     match run_one(&dir, &manifest, args.index, &launcher, job)? {
         Event::Skipped { run, state } => note!("{run}: {state}, nothing to do"),
-        Event::Ended { run, state, seconds, log } => {
+        Event::Ended {
+            run,
+            state,
+            seconds,
+            log,
+        } => {
             note!("{run}: {state} ({seconds} s; log {})", log.display());
             match state {
                 RunState::Done { .. } => {}
