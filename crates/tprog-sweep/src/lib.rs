@@ -30,6 +30,7 @@ pub mod collect;
 mod error;
 pub mod flags;
 pub mod grid_plot;
+mod layout;
 pub mod local;
 pub mod manifest;
 pub mod slurm;

@@ -126,6 +126,72 @@ fn tiny_sweep_through_sbatch() {
         "{}",
         text(&again.stderr)
     );
+
+    // A held job: squeue's view appears in status, and the manifest may not change under it.
+    let held = root.join("held.toml");
+    let write_held = |seeds: &str| {
+        std::fs::write(
+            &held,
+            format!(
+                "name = \"held\"\npreset = \"tiny\"\ntasks = [\"sort\"]\nseeds = {seeds}\n\
+                 [set]\nn_epochs = 1\n[slurm]\nextra = [\"--hold\"]\n"
+            ),
+        )
+        .unwrap();
+    };
+    write_held("[0, 1]");
+    let held_out = root.join("held-runs");
+    let held_out = held_out.to_str().unwrap();
+    let held_s = held.to_str().unwrap();
+    let submit = tprog(&[
+        "sweep",
+        "run",
+        held_s,
+        "--backend",
+        "slurm",
+        "--out",
+        held_out,
+    ]);
+    assert!(submit.status.success(), "{}", text(&submit.stderr));
+    let held_job = text(&submit.stdout).trim().to_owned();
+    let status = success(&["sweep", "status", held_out]);
+    assert_eq!(status.matches("PENDING").count(), 2, "{status}");
+    assert!(status.contains("2 runs: 2 pending"), "{status}");
+    write_held("[0, 1, 2]");
+    let refused = tprog(&[
+        "sweep",
+        "run",
+        held_s,
+        "--backend",
+        "slurm",
+        "--out",
+        held_out,
+    ]);
+    let stderr = text(&refused.stderr);
+    assert!(!refused.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("2 of its Slurm array tasks are still queued"),
+        "{stderr}"
+    );
+    let cancel = std::process::Command::new("scancel")
+        .arg(&held_job)
+        .output()
+        .unwrap();
+    assert!(cancel.status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = success(&["sweep", "status", held_out]);
+        if status.contains("2 runs: 2 failed") {
+            assert_eq!(status.matches("NOT_QUEUED").count(), 2, "{status}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "cancelled tasks still listed: {status}"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+
     eprintln!(
         "Slurm sweep test: submitted, ran and collected in {:.1} s",
         started.elapsed().as_secs_f64()

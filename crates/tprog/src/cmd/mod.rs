@@ -15,6 +15,7 @@ pub mod progress;
 pub mod run;
 pub mod simplify;
 pub mod sweep;
+pub mod sweep_results;
 pub mod tables;
 pub mod tasks;
 pub mod train;

@@ -1,6 +1,7 @@
 //! `tprog sweep`: run a grid of runs from a TOML file on this machine or as a Slurm array job
 //! (`run`), say where each run stands (`status`), gather every result into one table and one
-//! plot (`collect`). The work is `tprog_sweep`'s; this file turns flags into its calls.
+//! plot (`collect`, in `sweep_results.rs`). The work is `tprog_sweep`'s; this file turns flags
+//! into its calls.
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -9,7 +10,7 @@ use anyhow::{Context, bail};
 use tprog_sweep::local::{Event, Launcher, log_tail, run_local, run_one};
 use tprog_sweep::manifest::{Manifest, SweepDir};
 use tprog_sweep::state::{Action, RunState, action, archived_state};
-use tprog_sweep::{SlurmSettings, Sweep, collect, grid_plot, slurm, status};
+use tprog_sweep::{SlurmSettings, Sweep, slurm};
 
 use crate::Status;
 
@@ -27,10 +28,10 @@ enum SweepCommand {
     Run(RunArgs),
     /// Every run's state: done, running, failed, interrupted or pending (with Slurm's view of
     /// submitted jobs).
-    Status(StatusArgs),
+    Status(crate::cmd::sweep_results::StatusArgs),
     /// Every summary.json below a directory in one CSV and one Markdown table, with the best
     /// seed of each configuration by validation accuracy, and the grid plot.
-    Collect(CollectArgs),
+    Collect(crate::cmd::sweep_results::CollectArgs),
     /// Run one run of a sweep by its index in the manifest (what a Slurm array task calls).
     #[command(hide = true)]
     Task(TaskArgs),
@@ -94,40 +95,6 @@ struct RunArgs {
 }
 
 #[derive(Debug, clap::Args)]
-struct StatusArgs {
-    /// The sweep directory (or any directory of run directories).
-    dir: PathBuf,
-    /// List only the runs that are not done.
-    #[arg(long)]
-    unfinished: bool,
-}
-
-#[derive(Debug, clap::Args)]
-struct CollectArgs {
-    /// The directory to read summary.json files from (a sweep directory, or archived results).
-    dir: PathBuf,
-    /// Write every run as CSV to this file.
-    #[arg(long, value_name = "FILE")]
-    out_csv: Option<PathBuf>,
-    /// Write the Markdown tables to this file (default: print them).
-    #[arg(long, value_name = "FILE")]
-    out_md: Option<PathBuf>,
-    /// Draw the grid plot (SVG): test accuracy by configuration, every seed a point.
-    #[arg(long, value_name = "FILE.svg")]
-    plot: Option<PathBuf>,
-    /// Copy each finished run's summary.json, report.md and curves.svg to the same place
-    /// under this directory (results to commit).
-    #[arg(long, value_name = "DIR")]
-    archive: Option<PathBuf>,
-    /// Title of the table and plot (default: the directory's name).
-    #[arg(long)]
-    title: Option<String>,
-    /// Replace output files that exist.
-    #[arg(long)]
-    force: bool,
-}
-
-#[derive(Debug, clap::Args)]
 struct TaskArgs {
     /// The sweep directory.
     dir: PathBuf,
@@ -139,8 +106,8 @@ struct TaskArgs {
 pub fn run(args: Args) -> anyhow::Result<Status> {
     match args.command {
         SweepCommand::Run(args) => run_sweep(args),
-        SweepCommand::Status(args) => print_status(args),
-        SweepCommand::Collect(args) => collect_results(args),
+        SweepCommand::Status(args) => crate::cmd::sweep_results::print_status(args),
+        SweepCommand::Collect(args) => crate::cmd::sweep_results::collect_results(args),
         SweepCommand::Task(args) => run_task(args),
     }
 }
@@ -173,6 +140,29 @@ fn run_sweep(args: RunArgs) -> anyhow::Result<Status> {
                 earlier.sweep.name,
                 sweep.name
             );
+        }
+        // Queued array tasks run the manifest's run of their index: it may not move under them.
+        let same_runs = earlier.sweep.runs.len() == sweep.runs.len()
+            && earlier
+                .sweep
+                .runs
+                .iter()
+                .zip(&sweep.runs)
+                .all(|(a, b)| a == b);
+        if !same_runs {
+            let queued = slurm::task_states(&slurm::submitted_jobs(&dir))
+                .unwrap_or_default()
+                .into_values()
+                .filter(|state| state != "NOT_QUEUED" && !is_final(state))
+                .count();
+            if queued > 0 {
+                bail!(
+                    "the sweep file changed the runs of {}, and {queued} of its Slurm array tasks are \
+                     still queued or running (their indices point into the current manifest); wait \
+                     for them or cancel them (scancel) first",
+                    out.display()
+                );
+            }
         }
     }
     let binary = match &args.tprog {
@@ -351,6 +341,22 @@ fn submit(
     Ok(Status::Done)
 }
 
+/// Slurm job states after which a task does nothing more.
+fn is_final(state: &str) -> bool {
+    matches!(
+        state,
+        "COMPLETED"
+            | "FAILED"
+            | "CANCELLED"
+            | "TIMEOUT"
+            | "OUT_OF_MEMORY"
+            | "NODE_FAIL"
+            | "PREEMPTED"
+            | "BOOT_FAIL"
+            | "DEADLINE"
+    )
+}
+
 fn shell_line(command: &std::process::Command) -> String {
     let quote = |s: &str| {
         if !s.is_empty()
@@ -367,99 +373,6 @@ fn shell_line(command: &std::process::Command) -> String {
         .map(|s| quote(&s.to_string_lossy()))
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
-    let dir = SweepDir::new(&args.dir);
-    let runs = status::status(&dir)?;
-    if runs.is_empty() {
-        note!("no runs in {}", args.dir.display());
-        return Ok(Status::Done);
-    }
-    let with_slurm = runs.iter().any(|r| r.slurm.is_some());
-    let width = runs.iter().map(|r| r.dir.len()).max().unwrap_or(3).max(3);
-    if with_slurm {
-        outln!("{:<width$}  {:<10}  state", "run", "slurm");
-    } else {
-        outln!("{:<width$}  state", "run");
-    }
-    for run in &runs {
-        if args.unfinished && matches!(run.state, RunState::Done { .. }) {
-            continue;
-        }
-        let mut state = run.state.to_string();
-        if matches!(run.state, RunState::Interrupted { .. } | RunState::Running)
-            && let Some(age) = checkpoint_age(&dir.run_dir(&run.dir))
-        {
-            state.push_str(&format!(" (last checkpoint {age} ago)"));
-        }
-        if with_slurm {
-            let slurm = run.slurm.as_deref().unwrap_or("-");
-            outln!("{:<width$}  {slurm:<10}  {state}", run.dir);
-        } else {
-            outln!("{:<width$}  {state}", run.dir);
-        }
-    }
-    let counts: Vec<String> = status::counts(&runs)
-        .into_iter()
-        .filter(|(_, n)| *n > 0)
-        .map(|(word, n)| format!("{n} {word}"))
-        .collect();
-    outln!("{} runs: {}", runs.len(), counts.join(", "));
-    Ok(Status::Done)
-}
-
-/// How long ago a run's last checkpoint was written, in words.
-fn checkpoint_age(run: &Path) -> Option<String> {
-    let seconds = tprog_sweep::state::checkpoint_age(run)?.as_secs();
-    Some(match seconds {
-        0..120 => format!("{seconds} s"),
-        120..7200 => format!("{} min", seconds / 60),
-        _ => format!("{} h", seconds / 3600),
-    })
-}
-
-fn collect_results(args: CollectArgs) -> anyhow::Result<Status> {
-    let collection = collect::collect(&args.dir)?;
-    for (path, why) in &collection.unreadable {
-        note!("skipped {}: {why}", path.display());
-    }
-    if collection.rows.is_empty() {
-        bail!("no summary.json below {}", args.dir.display());
-    }
-    let title = args.title.clone().unwrap_or_else(|| {
-        std::path::absolute(&args.dir)
-            .ok()
-            .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
-            .unwrap_or_else(|| "sweep".into())
-    });
-    let markdown = collect::to_markdown(&collection, &title);
-    if let Some(path) = &args.out_csv {
-        let csv = collect::to_csv(&collection);
-        crate::cmd::output::write_file(path, csv.as_bytes(), args.force)?;
-        note!("wrote {}", path.display());
-    }
-    if let Some(path) = &args.plot {
-        match grid_plot::draw(&collection, &title)? {
-            Some(svg) => {
-                crate::cmd::output::write_file(path, svg.as_bytes(), args.force)?;
-                note!("wrote {}", path.display());
-            }
-            None => note!("no plot: no run has a test accuracy"),
-        }
-    }
-    if let Some(dest) = &args.archive {
-        let copied = collect::archive(&args.dir, &collection, dest)?;
-        note!("archived {copied} runs in {}", dest.display());
-    }
-    match &args.out_md {
-        Some(path) => {
-            crate::cmd::output::write_file(path, markdown.as_bytes(), args.force)?;
-            note!("wrote {}", path.display());
-        }
-        None => crate::cmd::output::write_all(&markdown)?,
-    }
-    Ok(Status::Done)
 }
 
 fn run_task(args: TaskArgs) -> anyhow::Result<Status> {
