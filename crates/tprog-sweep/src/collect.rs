@@ -7,10 +7,10 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use tprog_pipeline::Summary;
 use tprog_train::rundir::files;
 
 use crate::SweepError;
+use crate::result::RunResult;
 use crate::status::scan;
 
 /// One run's results.
@@ -18,8 +18,8 @@ use crate::status::scan;
 pub struct Row {
     /// Its directory, relative to the collected directory.
     pub dir: String,
-    /// Its summary.
-    pub summary: Summary,
+    /// Its results, from its `summary.json`.
+    pub summary: RunResult,
     /// Its group (index into [`Collection::groups`]).
     pub group: usize,
 }
@@ -60,15 +60,8 @@ pub struct Collection {
     pub varying: Vec<String>,
     /// Summaries that could not be read, with the reason.
     pub unreadable: Vec<(PathBuf, String)>,
-}
-
-/// The validation metric that picks the best run: the discrete model's token accuracy on the
-/// validation split. `None` when the split was empty or the run was interrupted.
-pub fn selection_metric(summary: &Summary) -> Option<f64> {
-    if summary.interrupted {
-        return None;
-    }
-    summary.val.token_acc
+    /// Runs whose summary has no configuration (version 1), grouped by task and preset.
+    pub unrecorded: usize,
 }
 
 /// Reads every `summary.json` below `root`.
@@ -86,7 +79,7 @@ pub fn collect(root: &Path) -> Result<Collection, SweepError> {
         if !path.join(files::SUMMARY).is_file() {
             continue;
         }
-        match crate::state::read_summary(&path) {
+        match RunResult::read(&path) {
             Ok(summary) => {
                 configs.push(flat_config(&summary));
                 collection.rows.push(Row {
@@ -95,26 +88,21 @@ pub fn collect(root: &Path) -> Result<Collection, SweepError> {
                     group: 0,
                 });
             }
-            Err(e) => {
-                let why = if e.to_string().contains("missing field `config`") {
-                    "a version 1 summary, written before runs saved their configuration in it: \
-                     it cannot be grouped"
-                        .to_owned()
-                } else {
-                    e.to_string()
-                };
-                collection.unreadable.push((path.join(files::SUMMARY), why));
-            }
+            Err(e) => collection
+                .unreadable
+                .push((path.join(files::SUMMARY), e.to_string())),
         }
     }
     group(&mut collection, &configs);
     Ok(collection)
 }
 
-/// The run's configuration as `path → value` leaves, without the seed.
-fn flat_config(summary: &Summary) -> BTreeMap<String, String> {
+/// The run's configuration as `path → value` leaves, without the seed; `None` for a version 1
+/// summary, which has none.
+fn flat_config(summary: &RunResult) -> Option<BTreeMap<String, String>> {
+    let config = summary.config.as_ref()?;
     let mut out = BTreeMap::new();
-    if let Ok(value) = serde_json::to_value(&summary.config) {
+    if let Ok(value) = serde_json::to_value(config) {
         flatten("", &value, &mut out);
     }
     out.remove("train.seed");
@@ -122,7 +110,7 @@ fn flat_config(summary: &Summary) -> BTreeMap<String, String> {
         "architecture".into(),
         format!("{:?}", summary.architecture).to_lowercase(),
     );
-    out
+    Some(out)
 }
 
 fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, String>) {
@@ -148,7 +136,7 @@ fn flatten(prefix: &str, value: &serde_json::Value, out: &mut BTreeMap<String, S
 
 /// Groups the rows by task and configuration, labels the groups by what varies within their
 /// task, and picks each group's best run.
-fn group(collection: &mut Collection, configs: &[BTreeMap<String, String>]) {
+fn group(collection: &mut Collection, configs: &[Option<BTreeMap<String, String>>]) {
     let tasks: BTreeSet<String> = collection
         .rows
         .iter()
@@ -156,31 +144,59 @@ fn group(collection: &mut Collection, configs: &[BTreeMap<String, String>]) {
         .collect();
     let mut varying_all: BTreeSet<String> = BTreeSet::new();
     let mut keyed: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
+    let empty = BTreeMap::new();
     for task in &tasks {
         let members: Vec<usize> = (0..collection.rows.len())
             .filter(|&i| &collection.rows[i].summary.name == task)
             .collect();
-        let keys: BTreeSet<&String> = members.iter().flat_map(|&i| configs[i].keys()).collect();
+        let (configured, unrecorded): (Vec<usize>, Vec<usize>) =
+            members.iter().partition(|&&i| configs[i].is_some());
+        let config = |i: usize| configs[i].as_ref().unwrap_or(&empty);
+        let keys: BTreeSet<&String> = configured.iter().flat_map(|&i| config(i).keys()).collect();
         let varying: Vec<&String> = keys
             .into_iter()
             .filter(|key| {
                 let values: BTreeSet<Option<&String>> =
-                    members.iter().map(|&i| configs[i].get(*key)).collect();
+                    configured.iter().map(|&i| config(i).get(*key)).collect();
                 values.len() > 1
             })
             .collect();
         let short = short_names(&varying);
         varying_all.extend(short.iter().cloned());
-        for &i in &members {
+        let mut labels: BTreeMap<usize, String> = BTreeMap::new();
+        for &i in &configured {
             let label = varying
                 .iter()
                 .zip(&short)
                 .map(|(key, name)| {
-                    let value = configs[i].get(*key).map_or("-", String::as_str);
+                    let value = config(i).get(*key).map_or("-", String::as_str);
                     format!("{name}={value}")
                 })
                 .collect::<Vec<_>>()
                 .join(", ");
+            labels.insert(i, label.clone());
+            keyed.entry((task.clone(), label)).or_default().push(i);
+        }
+        // A summary without its configuration joins the task's one configuration of the same
+        // preset and model, when there is exactly one; otherwise it is a group of its own.
+        for i in unrecorded {
+            let run = &collection.rows[i].summary;
+            let same: BTreeSet<&String> = configured
+                .iter()
+                .filter(|&&j| {
+                    let other = &collection.rows[j].summary;
+                    other.preset == run.preset && other.architecture == run.architecture
+                })
+                .map(|j| &labels[j])
+                .collect();
+            let label = match same.into_iter().collect::<Vec<_>>().as_slice() {
+                [only] => (*only).clone(),
+                _ => format!(
+                    "preset={} (configuration not recorded)",
+                    run.preset.as_deref().unwrap_or("-")
+                ),
+            };
+            collection.unrecorded += 1;
             keyed.entry((task.clone(), label)).or_default().push(i);
         }
     }
@@ -189,7 +205,12 @@ fn group(collection: &mut Collection, configs: &[BTreeMap<String, String>]) {
         let best = rows
             .iter()
             .copied()
-            .filter_map(|i| selection_metric(&collection.rows[i].summary).map(|m| (i, m)))
+            .filter_map(|i| {
+                collection.rows[i]
+                    .summary
+                    .selection_metric()
+                    .map(|m| (i, m))
+            })
             // The first of equal bests (lowest seed) is kept.
             .fold(None::<(usize, f64)>, |best, (i, m)| match best {
                 Some((_, b)) if b >= m => best,
@@ -374,6 +395,15 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
             program_cell(s)
         );
     }
+    if collection.unrecorded > 0 {
+        let _ = writeln!(
+            out,
+            "\n{} summaries were written before summaries held the run's configuration (version \
+             1): each is grouped with its task's configuration of the same preset when the task \
+             has one, else on its own.",
+            collection.unrecorded
+        );
+    }
     if !collection.unreadable.is_empty() {
         out.push_str("\nSummaries that could not be read:\n\n");
         for (path, why) in &collection.unreadable {
@@ -383,7 +413,7 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
     out
 }
 
-fn program_cell(s: &Summary) -> String {
+fn program_cell(s: &RunResult) -> String {
     match (&s.faithful, &s.program_error) {
         (Some(f), _) if f.all_agree => format!("{} modules, faithful", f.modules),
         (Some(f), _) => format!(

@@ -33,6 +33,7 @@ pub mod grid_plot;
 mod layout;
 pub mod local;
 pub mod manifest;
+pub mod result;
 pub mod slurm;
 mod spec;
 pub mod state;

@@ -5,7 +5,6 @@
 use std::fmt;
 use std::path::Path;
 
-use tprog_pipeline::Summary;
 use tprog_train::checkpoint::LoopState;
 use tprog_train::rundir::files;
 
@@ -169,20 +168,12 @@ pub fn finished_state(dir: &Path) -> Option<RunState> {
 }
 
 /// How a run ended, the two fields of `summary.json` every version has (version 1 files, from
-/// before the configuration was saved in them, do not read as a [`Summary`]).
+/// before the configuration was saved in them, do not read as a `tprog_pipeline::Summary`).
 #[derive(serde::Deserialize)]
 struct Ending {
     interrupted: bool,
     #[serde(default)]
     program_error: Option<String>,
-}
-
-/// Reads `dir/summary.json` (any version). Unlike `Summary::read` it needs no `config.json`
-/// beside it, so archived results (summary and report only) read too.
-pub fn read_summary(dir: &Path) -> Result<Summary, SweepError> {
-    let path = dir.join(files::SUMMARY);
-    let text = std::fs::read_to_string(&path).map_err(|e| SweepError::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| SweepError::json(&path, e))
 }
 
 /// How recent a checkpoint of a run without a record must be for the run to count as running.

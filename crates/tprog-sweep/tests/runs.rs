@@ -254,3 +254,37 @@ fn collect_on_one_configuration_per_task_labels_by_task() {
         1
     );
 }
+
+#[test]
+fn summaries_without_configuration_join_their_tasks_configuration() {
+    let root = scratch("version-one");
+    write_summary(&root.join("sort/seed0"), 0, 3, 0.5, 0.5, false);
+    write_summary(&root.join("sort/seed1"), 1, 3, 0.6, 0.6, false);
+    // A version 1 file: no configuration, the best validation of the three.
+    write_summary(&root.join("sort/seed2"), 2, 3, 0.9, 0.4, false);
+    let path = root.join("sort/seed2/summary.json");
+    let mut old: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    old.as_object_mut().unwrap().remove("config");
+    std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+    // Another task with only version 1 files is a group of its own, so named.
+    write_summary(&root.join("hist/seed0"), 0, 3, 0.7, 0.7, false);
+    let path = root.join("hist/seed0/summary.json");
+    let mut old: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    old.as_object_mut().unwrap().remove("config");
+    old["name"] = "hist".into();
+    std::fs::write(&path, serde_json::to_vec(&old).unwrap()).unwrap();
+
+    let collection = collect(&root).unwrap();
+    assert_eq!(collection.rows.len(), 4);
+    assert_eq!(collection.unrecorded, 2);
+    assert_eq!(collection.groups.len(), 2);
+    let sort = collection.groups.iter().find(|g| g.task == "sort").unwrap();
+    assert_eq!(sort.rows.len(), 3);
+    assert_eq!(collection.rows[sort.best.unwrap()].summary.seed, 2);
+    let hist = collection.groups.iter().find(|g| g.task == "hist").unwrap();
+    assert_eq!(
+        hist.label,
+        "preset=categorical (configuration not recorded)"
+    );
+    assert!(to_markdown(&collection, "t").contains("2 summaries were written before"));
+}
