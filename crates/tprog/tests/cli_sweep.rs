@@ -308,3 +308,43 @@ fn malformed_files_are_clear_errors() {
     let message = failure(&["sweep", "task", root.to_str().unwrap(), "0"]);
     assert!(message.contains("is not a sweep directory"), "{message}");
 }
+
+#[test]
+fn archived_runs_count_as_done() {
+    let root = temp_dir("sweep", "archive");
+    let file = tiny_sweep(&root, "");
+    let archive = root.join("results");
+    let contents = std::fs::read_to_string(&file).unwrap().replace(
+        "[set]",
+        &format!("archive = \"{}\"\n[set]", archive.display()),
+    );
+    std::fs::write(&file, contents).unwrap();
+    let out = root.join("runs");
+    let out_s = out.to_string_lossy().into_owned();
+    success(&["sweep", "run", &file, "--out", &out_s, "--jobs", "2"]);
+    for dir in ["sort/n_layers=1/seed0", "sort/n_layers=2/seed1"] {
+        for name in ["summary.json", "report.md", "curves.svg"] {
+            assert!(
+                archive.join(dir).join(name).is_file(),
+                "{dir}/{name} archived"
+            );
+        }
+    }
+    // The run directories go (runs/ is not kept); the archive still says the runs are done.
+    std::fs::remove_dir_all(out.join("sort")).unwrap();
+    let status = success(&["sweep", "status", &out_s]);
+    assert!(status.contains("4 runs: 4 done"), "{status}");
+    let unfinished = success(&["sweep", "status", &out_s, "--unfinished"]);
+    assert_eq!(
+        unfinished.lines().count(),
+        2,
+        "header and counts only: {unfinished}"
+    );
+    let run = tprog(&["sweep", "run", &file, "--out", &out_s]);
+    let stderr = text(&run.stderr);
+    assert!(
+        stderr.contains("4 done or running, 0 to resume, 0 to start"),
+        "{stderr}"
+    );
+    assert!(!out.join("sort").exists(), "nothing was run again");
+}
