@@ -78,6 +78,12 @@ enum Command {
     /// The count baselines on an NLP data set: unigram tagger (conll_ner), naive Bayes (trec,
     /// mr, subj, ag_news).
     Baseline(cmd::baseline::Args),
+    /// Sweeps: run a grid of runs from a TOML file here or on a Slurm cluster, see where each
+    /// stands, collect every result into one table and one plot.
+    Sweep(cmd::sweep::Args),
+    /// Overlay several runs' training curves (loss, temperature, validation accuracy per
+    /// epoch) in one picture, a legend naming each run.
+    Plot(cmd::plot::Args),
 }
 
 /// What a command asks `main` to exit with, besides an error.
@@ -105,6 +111,8 @@ fn main() -> ExitCode {
         Command::Errors(args) => cmd::errors::run(args),
         Command::Analyze(args) => cmd::analyze::run(args),
         Command::Baseline(args) => cmd::baseline::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Plot(args) => cmd::plot::run(args),
     };
     let result = result.and_then(|status| {
         cmd::output::flush()?;

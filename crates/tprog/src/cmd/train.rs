@@ -378,7 +378,7 @@ fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
 
 /// A flag raised by the first Ctrl-C (the current step finishes, the last checkpoint is kept);
 /// a second Ctrl-C exits at once with code 130.
-fn interrupt_flag() -> Arc<AtomicBool> {
+pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let _ = ctrlc::set_handler(move || {
