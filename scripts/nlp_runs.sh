@@ -1,42 +1,47 @@
 #!/usr/bin/env bash
-# The paper's NLP experiments (Tables 2 and 6) on the real data sets: the count baselines, the
-# Transformer Program (conll.sh / classification.sh, GloVe-initialised) and the standard
-# Transformer (conll_standard.sh / classification_standard.sh), SEEDS seeds each.
-# Restartable: finished runs are skipped, interrupted ones resumed (scripts/paper_runs.sh).
-# Results: results/nlp/ (summaries, baselines), then scripts/nlp_table.py > docs/results-nlp.md.
+# The paper's NLP experiments (Tables 2 and 6) on the real data sets: the count baselines
+# (results/nlp/baselines/*.json), then the sweeps sweeps/nlp-paper.toml (Transformer Programs)
+# and sweeps/nlp-standard.toml (standard Transformers), archived in results/nlp and
+# results/nlp-standard; then scripts/nlp_table.py > docs/results-nlp.md.
+# Restartable: the sweeps skip finished runs and resume interrupted ones.
 #
-# Usage: scripts/nlp_runs.sh DATA_DIR [SEEDS] [TASK ...]
-#   DATA_DIR  holds conll2003/, trec/, mr/, subj/senteval/, ag_news/ and
-#             glove/glove.6B.50d.nlp-subset.txt.gz (see docs/nlp.md)
-#   SEEDS     e.g. "0 1 2" (default)
-#   TASK      conll_ner trec mr subj (default; ag_news has no training file here)
-# Environment: TPROG_BIN, TPROG_THREADS as for scripts/paper_runs.sh; NLP_MODELS: "program
-#   standard" (default) or one of them.
+# Usage: scripts/nlp_runs.sh DATA_DIR [SWEEP ...]
+#   DATA_DIR  holds conll2003/, trec/, mr/, subj/, ag_news/ and glove/ (docs/nlp.md); it is
+#             linked as `data` in the repository root (ignored by git), which the sweeps read
+#   SWEEP     default: sweeps/nlp-paper.toml sweeps/nlp-standard.toml
+# Environment: TPROG_BIN (a prebuilt binary; default: build target/release/tprog),
+#   TPROG_JOBS (runs at a time, default 1), TPROG_THREADS (threads per run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-data_dir=$(realpath "${1:?usage: scripts/nlp_runs.sh DATA_DIR [SEEDS] [TASK ...]}")
-seeds=${2:-"0 1 2"}
-shift $(( $# > 2 ? 2 : $# )) || true
-tasks=("$@")
-if [ ${#tasks[@]} -eq 0 ]; then
-    tasks=(trec mr subj conll_ner)
+data_dir=$(realpath "${1:?usage: scripts/nlp_runs.sh DATA_DIR [SWEEP ...]}")
+shift
+sweeps=("$@")
+if [ ${#sweeps[@]} -eq 0 ]; then
+    sweeps=(sweeps/nlp-paper.toml sweeps/nlp-standard.toml)
 fi
 if [ -z "${TPROG_BIN:-}" ]; then
     cargo build --release -p tprog
-    export TPROG_BIN=target/release/tprog
+    TPROG_BIN=target/release/tprog
 fi
-glove="$data_dir/glove/glove.6B.50d.nlp-subset.txt.gz"
+if [ -L data ]; then
+    [ "$(realpath data)" = "$data_dir" ] || { echo "error: ./data links elsewhere" >&2; exit 1; }
+elif [ -e data ]; then
+    echo "error: ./data exists and is not a link to $data_dir" >&2
+    exit 1
+else
+    ln -s "$data_dir" data
+fi
 mkdir -p results/nlp/baselines
-for task in "${tasks[@]}"; do
+for task in conll_ner trec mr subj; do
     out="results/nlp/baselines/$task.json"
     [ -f "$out" ] || "$TPROG_BIN" baseline --task "$task" --data-dir "$data_dir" --json > "$out"
 done
-for model in ${NLP_MODELS:-program standard}; do
-    if [ "$model" = program ]; then
-        TPROG_TAG=nlp TPROG_EXTRA="--data-dir $data_dir --glove $glove" \
-            scripts/paper_runs.sh paper "$seeds" "${tasks[@]}"
-    else
-        TPROG_TAG=nlp-standard TPROG_EXTRA="--data-dir $data_dir" \
-            scripts/paper_runs.sh standard "$seeds" "${tasks[@]}"
-    fi
+threads=()
+if [ -n "${TPROG_THREADS:-}" ]; then
+    threads=(--threads "$TPROG_THREADS")
+fi
+for sweep in "${sweeps[@]}"; do
+    name=$(basename "$sweep" .toml)
+    "$TPROG_BIN" sweep run "$sweep" --backend local --jobs "${TPROG_JOBS:-1}" "${threads[@]}" \
+        --out "runs/$name"
 done
