@@ -263,8 +263,8 @@ fn csv_field(text: &str) -> String {
 pub fn to_csv(collection: &Collection) -> String {
     let mut out = String::from(
         "run,task,configuration,preset,architecture,seed,epochs,best_epoch,train_acc,val_acc,\
-         test_acc,val_seq_acc,test_seq_acc,best_in_group,interrupted,program,modules,\
-         python_lines,train_seconds\n",
+         test_acc,val_seq_acc,test_seq_acc,val_f1,test_f1,best_in_group,interrupted,program,\
+         modules,python_lines,train_seconds\n",
     );
     for (i, row) in collection.rows.iter().enumerate() {
         let s = &row.summary;
@@ -289,6 +289,8 @@ pub fn to_csv(collection: &Collection) -> String {
             percent(s.test.token_acc),
             percent(s.val.sequence_acc),
             percent(s.test.sequence_acc),
+            percent(s.val.entity.map(|e| e.f1)),
+            percent(s.test.entity.map(|e| e.f1)),
             (group.best == Some(i)).to_string(),
             s.interrupted.to_string(),
             program.to_owned(),
@@ -315,9 +317,10 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
     let mut out = format!("# {title}\n\n");
     let _ = writeln!(
         out,
-        "{} runs in {} configurations. Accuracies are the discrete model's token accuracy (%); \
-         the best seed of a configuration is the one with the best validation accuracy, and \
-         its test accuracy is the result (as the paper reports).\n",
+        "{} runs in {} configurations. Figures are the discrete model's token accuracy (%), or \
+         for tagging runs that report it (CoNLL) the entity F1 (%, seqeval strict IOB2); the \
+         best seed of a configuration is the one with the best validation figure, and its test \
+         figure is the result (as the paper reports).\n",
         collection.rows.len(),
         collection.groups.len()
     );
@@ -335,7 +338,7 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
         let tests: Vec<f64> = group
             .rows
             .iter()
-            .filter_map(|&i| collection.rows[i].summary.test.token_acc)
+            .filter_map(|&i| collection.rows[i].summary.test_metric())
             .collect();
         let spread = if tests.is_empty() {
             String::new()
@@ -349,8 +352,8 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
                 let s = &collection.rows[i].summary;
                 (
                     s.seed.to_string(),
-                    percent(s.val.token_acc),
-                    percent(s.test.token_acc),
+                    percent(crate::result::headline(&s.val)),
+                    percent(s.test_metric()),
                     percent(s.test.sequence_acc),
                     program_cell(s),
                 )
@@ -389,9 +392,9 @@ pub fn to_markdown(collection: &Collection, title: &str) -> String {
             md_cell(&row.dir),
             s.seed,
             s.best_epoch,
-            percent(s.train.token_acc),
-            percent(s.val.token_acc),
-            percent(s.test.token_acc),
+            percent(crate::result::headline(&s.train)),
+            percent(crate::result::headline(&s.val)),
+            percent(s.test_metric()),
             program_cell(s)
         );
     }

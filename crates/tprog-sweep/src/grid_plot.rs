@@ -26,7 +26,7 @@ pub fn draw(collection: &Collection, title: &str) -> Result<Option<String>, Swee
                 .rows
                 .iter()
                 .filter_map(|&i| {
-                    let acc = collection.rows[i].summary.test.token_acc?;
+                    let acc = collection.rows[i].summary.test_metric()?;
                     Some((100.0 * acc, g.best == Some(i)))
                 })
                 .collect();

@@ -57,12 +57,23 @@ impl RunResult {
         serde_json::from_str(&text).map_err(|e| SweepError::json(&path, e))
     }
 
-    /// The validation metric that picks the best run: the discrete model's token accuracy on
+    /// The validation metric that picks the best run: entity F1 for a tagging run that
+    /// reports it (CoNLL, as the paper selects), else the discrete model's token accuracy on
     /// the validation split; `None` when the split was empty or the run was interrupted.
     pub fn selection_metric(&self) -> Option<f64> {
         if self.interrupted {
             return None;
         }
-        self.val.token_acc
+        headline(&self.val)
     }
+
+    /// The reported test figure: entity F1 where the run reports it, else token accuracy.
+    pub fn test_metric(&self) -> Option<f64> {
+        headline(&self.test)
+    }
+}
+
+/// A split's headline figure: entity F1 (tagging) or token accuracy.
+pub fn headline(split: &SplitResult) -> Option<f64> {
+    split.entity.map(|e| e.f1).or(split.token_acc)
 }

@@ -288,3 +288,33 @@ fn summaries_without_configuration_join_their_tasks_configuration() {
     );
     assert!(to_markdown(&collection, "t").contains("2 summaries were written before"));
 }
+
+#[test]
+fn tagging_runs_are_selected_and_reported_by_entity_f1() {
+    let root = scratch("entity-f1");
+    // Seed 0 has the better validation token accuracy, seed 1 the better validation F1.
+    write_summary(&root.join("conll/seed0"), 0, 2, 0.95, 0.94, false);
+    write_summary(&root.join("conll/seed1"), 1, 2, 0.93, 0.92, false);
+    for (seed, val_f1, test_f1) in [(0, 0.60, 0.58), (1, 0.70, 0.66)] {
+        let path = root.join(format!("conll/seed{seed}/summary.json"));
+        let mut summary: Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        for (split, f1) in [("val", val_f1), ("test", test_f1)] {
+            summary[split]["entity"] = serde_json::json!({
+                "precision": f1, "recall": f1, "f1": f1, "gold": 10, "predicted": 10, "correct": 7
+            });
+        }
+        std::fs::write(&path, serde_json::to_vec(&summary).unwrap()).unwrap();
+    }
+    let collection = collect(&root).unwrap();
+    let best = &collection.rows[collection.groups[0].best.unwrap()].summary;
+    assert_eq!(best.seed, 1);
+    assert_eq!(best.test_metric(), Some(0.66));
+    let markdown = to_markdown(&collection, "CoNLL");
+    assert!(markdown.contains("| 1 | 70.00 | 66.00 |"), "{markdown}");
+    let csv = to_csv(&collection);
+    assert!(
+        csv.lines().next().unwrap().contains("val_f1,test_f1"),
+        "{csv}"
+    );
+}
