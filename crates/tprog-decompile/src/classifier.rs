@@ -23,6 +23,7 @@ pub(crate) fn classifier(model: &Model, stream: &Stream) -> Classifier {
     });
     Classifier {
         features: categorical.chain(numerical).collect(),
+        pooled: model.config().pool_outputs,
     }
 }
 

@@ -2,7 +2,7 @@
 //! per layer heads and MLPs, then the classifier).
 
 use tprog_model::{Model, ModelConfig};
-use tprog_program::{FORMAT_VERSION, Program};
+use tprog_program::{FORMAT_VERSION, Program, TextInput};
 use tprog_tasks::Dataset;
 
 use crate::stream::Stream;
@@ -17,6 +17,8 @@ pub struct Vocabularies {
     pub output: Vec<String>,
     /// The program's name (usually the task's).
     pub name: String,
+    /// For text tasks: how words become input tokens (recorded in the program).
+    pub text: Option<TextInput>,
 }
 
 impl Vocabularies {
@@ -26,6 +28,7 @@ impl Vocabularies {
             input: dataset.input_vocab.tokens().to_vec(),
             output: dataset.output_vocab.tokens().to_vec(),
             name: dataset.task.clone(),
+            text: None,
         }
     }
 }
@@ -58,6 +61,7 @@ pub fn decompile(model: &Model, vocab: &Vocabularies) -> Result<Program, Decompi
         modules,
         classifier,
         provenance: None,
+        text: vocab.text.clone(),
     };
     program.validate()?;
     Ok(program)
@@ -86,9 +90,6 @@ fn check_supported(config: &ModelConfig, vocab: &Vocabularies) -> Result<(), Dec
              tabulated (train with count_only)"
                 .to_string(),
         );
-    }
-    if config.pool_outputs {
-        problems.push("pool_outputs (mean pooling at position 0) has no program form".to_string());
     }
     if config.rel_pos_bias != "fixed" || config.attention_type != "cat" {
         problems.push(format!(

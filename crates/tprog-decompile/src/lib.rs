@@ -15,6 +15,7 @@
 //!     input: ["<pad>", "0", "1", "2", "3", "4", "</s>", "<s>"].map(String::from).to_vec(),
 //!     output: ["<pad>", "0", "1", "2", "3", "4"].map(String::from).to_vec(),
 //!     name: "sort".into(),
+//!     text: None,
 //! };
 //! let mut model = ModelConfig::readme_sort(8, 8, 6).init(0)?;
 //! let program = decompile(&model, &vocab)?;

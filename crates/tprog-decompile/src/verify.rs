@@ -175,6 +175,13 @@ pub fn verify(
             )));
         }
     }
+    if program.classifier.pooled && width != program.n_ctx {
+        return Err(DecompileError::Examples(format!(
+            "a sequence classifier (pooled) divides by its padded width n_ctx = {}, so the \
+             model must see the examples padded to that width, not {width}",
+            program.n_ctx
+        )));
+    }
     let interpreter = Interpreter::new(program)?;
     let pad = model.config().pad_token;
     let unscored = program.class_index("<pad>");

@@ -18,6 +18,7 @@ fn sort_vocab() -> Vocabularies {
             .map(String::from)
             .to_vec(),
         name: "sort".into(),
+        text: None,
     }
 }
 
@@ -67,6 +68,7 @@ fn numerical_mlp_grid_past_the_limit_is_refused() {
         input: ["<pad>", "(", ")", "<s>"].map(String::from).to_vec(),
         output: ["<pad>", "F", "P", "T"].map(String::from).to_vec(),
         name: "dyck1".into(),
+        text: None,
     };
     let error = decompile(&model, &vocab).unwrap_err();
     let message = error.to_string();
@@ -95,14 +97,22 @@ fn real_valued_numerical_inputs_are_refused() {
 }
 
 #[test]
-fn pooled_models_are_refused() {
+fn pooled_program_needs_examples_at_its_padded_width() {
+    // The pooled mean divides by n_ctx, so comparing at another width would compare two
+    // different computations: refused with a reason instead.
     let config = ModelConfig {
         pool_outputs: true,
         ..ModelConfig::readme_sort(8, 8, 6)
     };
-    let model = config.init(0).unwrap();
-    let message = decompile(&model, &sort_vocab()).unwrap_err().to_string();
-    assert!(message.contains("pool_outputs"), "{message}");
+    let mut model = config.init(0).unwrap();
+    let program = decompile(&model, &sort_vocab()).unwrap();
+    assert!(program.classifier.pooled);
+    let tokens = [7u32, 1, 2, 6, 0, 0];
+    let error = verify(&mut model, &program, &Examples::unlabelled(&tokens, 6)).unwrap_err();
+    assert!(
+        error.to_string().contains("padded width n_ctx = 8"),
+        "{error}"
+    );
 }
 
 #[test]

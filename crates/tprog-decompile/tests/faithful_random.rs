@@ -138,14 +138,62 @@ fn learned_embedding_config() {
     );
 }
 
+/// The paper's sequence-classification shape at small size: learned embeddings, categorical
+/// heads and MLPs, position 0 classified from the mean over the sentence.
+fn pooled() -> ModelConfig {
+    ModelConfig {
+        n_layers: 2,
+        n_vars_cat: 2,
+        one_hot_embed: false,
+        n_heads_cat: 4,
+        n_heads_num: 0,
+        n_cat_mlps: 1,
+        n_num_mlps: 0,
+        pool_outputs: true,
+        ..rasp(8)
+    }
+}
+
+#[test]
+fn pooled_classifier_config() {
+    check(
+        "pooled most_freq",
+        pooled(),
+        TaskName::MostFreq,
+        2000,
+        &[0, 1, 2],
+    );
+    let with_numbers = ModelConfig {
+        n_heads_num: 2,
+        n_num_mlps: 1,
+        ..pooled()
+    };
+    check(
+        "pooled hist with numbers",
+        with_numbers,
+        TaskName::Hist,
+        2000,
+        &[3, 4],
+    );
+}
+
 #[test]
 fn logits_equal_the_model_bit_for_bit() {
+    logits_bit_for_bit(rasp(8), 5);
+}
+
+#[test]
+fn pooled_logits_equal_the_model_bit_for_bit() {
+    logits_bit_for_bit(pooled(), 6);
+}
+
+fn logits_bit_for_bit(base: ModelConfig, seed: u64) {
     // The classifier sums the same f32 terms in the model's order (docs/model.md §7), so the
     // logits of every unmasked class are identical, not just the argmax.
     let data = common::dataset(TaskName::Sort, 300);
     let examples = common::all_examples(&data);
-    let config = common::for_dataset(rasp(8), &data);
-    let mut model = config.init(5).unwrap();
+    let config = common::for_dataset(base, &data);
+    let mut model = config.init(seed).unwrap();
     let program = decompile(&model, &common::vocabularies(&data)).unwrap();
     let interpreter = tprog_program::Interpreter::new(&program).unwrap();
     let (n, width, classes) = (examples.n, examples.n_ctx, config.n_classes);

@@ -19,6 +19,7 @@ fn check(tag: &str) {
         input: common::strings(&json, "input_vocab"),
         output: common::strings(&json, "output_vocab"),
         name: tag.into(),
+        text: None,
     };
     let program = decompile(&model, &vocab).unwrap();
     let interpreter = Interpreter::new(&program).unwrap();

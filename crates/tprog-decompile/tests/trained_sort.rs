@@ -27,6 +27,7 @@ fn trained() -> (Model, Program) {
         input: common::strings(&json, "input_vocab"),
         output: common::strings(&json, "output_vocab"),
         name: "sort".into(),
+        text: None,
     };
     let program = decompile(&model, &vocab).unwrap();
     (model, program)

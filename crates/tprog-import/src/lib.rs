@@ -47,6 +47,8 @@ mod error;
 mod pickle;
 mod pickle_value;
 mod state_dict;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use args::{ArgsProblem, ReferenceArgs};
 pub use error::TorchImportError;

@@ -5,11 +5,12 @@
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use proptest::prelude::*;
+use tprog_import::testing::{Pickle, Spec};
 use tprog_import::{TorchImportError, read_state_dict};
 
 /// The fixtures copied from the reference run (see `tests/fixtures/reference/`).
@@ -44,17 +45,10 @@ fn real_entries() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
-/// Writes `entries` as a stored (uncompressed) zip, as torch does.
+/// Writes `entries` as a stored zip at a fresh path.
 fn write_archive(stem: &str, entries: &[(String, Vec<u8>)]) -> PathBuf {
     let path = temp_path(stem);
-    let mut writer = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let options =
-        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    for (name, bytes) in entries {
-        writer.start_file(name.as_str(), options).unwrap();
-        writer.write_all(bytes).unwrap();
-    }
-    writer.finish().unwrap();
+    tprog_import::testing::write_archive(&path, entries).unwrap();
     path
 }
 
@@ -195,66 +189,6 @@ fn missing_or_short_storage_is_an_error() {
     ));
     let err = read_state_dict(Path::new("/nonexistent/model.pt")).unwrap_err();
     assert!(matches!(err, TorchImportError::Io { .. }), "{err}");
-}
-
-/// Writes the opcodes torch uses for a state dict (protocol 2).
-struct Pickle(Vec<u8>);
-
-/// One tensor to pickle: storage (type, key, numel) and view (offset, shape, stride).
-struct Spec<'a> {
-    name: &'a str,
-    storage_type: &'a str,
-    key: &'a str,
-    numel: u32,
-    offset: u32,
-    shape: &'a [u32],
-    stride: &'a [u32],
-}
-
-impl Pickle {
-    fn global(&mut self, module: &str, name: &str) {
-        self.0.push(b'c');
-        self.0
-            .extend_from_slice(format!("{module}\n{name}\n").as_bytes());
-    }
-    fn text(&mut self, s: &str) {
-        self.0.push(b'X');
-        self.0.extend_from_slice(&(s.len() as u32).to_le_bytes());
-        self.0.extend_from_slice(s.as_bytes());
-    }
-    fn int(&mut self, v: u32) {
-        self.0.push(b'J');
-        self.0.extend_from_slice(&v.to_le_bytes());
-    }
-    fn ints(&mut self, values: &[u32]) {
-        self.0.push(b'(');
-        values.iter().for_each(|&v| self.int(v));
-        self.0.push(b't');
-    }
-    fn state_dict(specs: &[Spec]) -> Vec<u8> {
-        let mut p = Pickle(vec![0x80, 2]);
-        p.global("collections", "OrderedDict");
-        p.0.extend_from_slice(b")R(");
-        for s in specs {
-            p.text(s.name);
-            p.global("torch._utils", "_rebuild_tensor_v2");
-            p.0.extend_from_slice(b"((");
-            p.text("storage");
-            p.global("torch", s.storage_type);
-            p.text(s.key);
-            p.text("cpu");
-            p.int(s.numel);
-            p.0.extend_from_slice(b"tQ");
-            p.int(s.offset);
-            p.ints(s.shape);
-            p.ints(s.stride);
-            p.0.push(0x89);
-            p.global("collections", "OrderedDict");
-            p.0.extend_from_slice(b")RtR");
-        }
-        p.0.extend_from_slice(b"u.");
-        p.0
-    }
 }
 
 fn spec<'a>(

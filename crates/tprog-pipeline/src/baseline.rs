@@ -47,6 +47,6 @@ pub fn finish(
     trained: Outcome<StandardTransformer>,
     started: Instant,
 ) -> Result<Summary, PipelineError> {
-    let evaluated = stages::discrete(run, trained, &data.splits)?;
+    let evaluated = stages::discrete(run, trained, data)?;
     report::write_baseline(run, config, &evaluated, started)
 }

@@ -88,7 +88,7 @@ pub fn finish(
     trained: Outcome,
     started: Instant,
 ) -> Result<Summary, PipelineError> {
-    let mut discrete = stages::discrete(run, trained, &data.splits)?; // 3. Discrete model
+    let mut discrete = stages::discrete(run, trained, data)?; // 3. Discrete model
     let program = stages::decompile(&discrete.model, config) // 4. Decompile
         .and_then(|program| stages::verify(&mut discrete.model, program, &data.splits)) // 5. Verify
         .and_then(|verified| stages::emit(run, verified)); // 6. Emit

@@ -85,10 +85,18 @@ fn examples(run: &OpenRun, splits: &[Split]) -> Result<LabelledInputs, PipelineE
     let data = stages::task(&run.config)?;
     let mut tokens = Vec::new();
     let mut labels = Vec::new();
+    // As the model reads them: a word outside the vocabulary is `<unk>` (NLP data), the same
+    // encoding the encoded splits use.
+    let (inputs, outputs) = (&data.dataset.input_vocab, &data.dataset.output_vocab);
+    let as_read =
+        |vocab: &tprog_tasks::Vocab, words: &[String]| -> Result<Vec<String>, PipelineError> {
+            let indices = vocab.encode(words)?;
+            Ok(vocab.decode(&indices)?)
+        };
     for &split in splits {
         for example in data.dataset.split(split) {
-            tokens.push(example.tokens.clone());
-            labels.push(example.labels.clone());
+            tokens.push(as_read(inputs, &example.tokens)?);
+            labels.push(as_read(outputs, &example.labels)?);
         }
     }
     let names: Vec<&str> = splits.iter().map(|s| s.as_str()).collect();

@@ -164,17 +164,36 @@ pub fn markdown(summary: &Summary) -> String {
         summary.best_epoch,
         summary.wall_seconds
     );
+    let entities = summary.test.entity.is_some();
     let _ = writeln!(
         text,
-        "| split | examples | token acc. (%) | sequence acc. (%) |"
+        "| split | examples | token acc. (%) | sequence acc. (%) |{}",
+        if entities {
+            " entity P / R / F1 (%, strict IOB2) |"
+        } else {
+            ""
+        }
     );
-    let _ = writeln!(text, "|---|---|---|---|");
+    let _ = writeln!(
+        text,
+        "|---|---|---|---|{}",
+        if entities { "---|" } else { "" }
+    );
     for (name, split) in [
         ("train", &summary.train),
         ("val", &summary.val),
         ("test", &summary.test),
     ] {
-        let _ = writeln!(text, "{}", table_row(name, split));
+        let mut row = table_row(name, split);
+        if let Some(e) = &split.entity {
+            row.push_str(&format!(
+                " {:.2} / {:.2} / {:.2} |",
+                100.0 * e.precision,
+                100.0 * e.recall,
+                100.0 * e.f1
+            ));
+        }
+        let _ = writeln!(text, "{row}");
     }
     match (&summary.faithful, &summary.program_error) {
         (Some(faithful), _) => {

@@ -183,11 +183,19 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
         DataRequest::File { .. } | DataRequest::Nlp { .. } => TaskName::Sort,
     };
     let mut resolved = request.preset.resolve(task_for_preset);
-    if let (DataRequest::Nlp { task, .. }, Preset::Paper) = (&request.data, request.preset) {
-        resolved.use_nlp_paper(task.is_tagging());
-    }
     if let Some(architecture) = o.architecture {
         resolved.use_architecture(architecture);
+    }
+    // An NLP task under `paper` (or `standard`) gets the paper's NLP model: the Transformer
+    // Program of conll.sh / classification.sh, or the standard Transformer of their
+    // *_standard.sh twins.
+    if let (DataRequest::Nlp { task, .. }, Preset::Paper | Preset::Standard) =
+        (&request.data, request.preset)
+    {
+        resolved.use_nlp_paper(task.is_tagging());
+        if resolved.standard.is_some() {
+            resolved.use_nlp_standard(task.is_tagging());
+        }
     }
     if let Some(standard) = &mut resolved.standard {
         set(&mut standard.d_model, o.d_model);
@@ -234,7 +242,14 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     if let Err(more) = resolved.train.check() {
         problems.extend(more);
     }
-    if resolved.train.glove.is_some() && resolved.embedding.is_none() {
+    if resolved.train.glove.is_some() && resolved.standard.is_some() {
+        problems.push(
+            "glove (--glove) initialises the Transformer Program's word embedding; the standard \
+             Transformer's is not GloVe-initialised here (the paper's standard runs are compared \
+             without it): drop --glove or train --model program"
+                .to_owned(),
+        );
+    } else if resolved.train.glove.is_some() && resolved.embedding.is_none() {
         problems.push(
             "glove (--glove) initialises learned word embeddings, and this model reads one-hot \
              tokens: use it with an NLP task (--data-dir) and --preset paper"
@@ -332,10 +347,14 @@ fn file_stem(path: &Path) -> String {
         .unwrap_or_else(|| "data".to_owned())
 }
 
-/// `runs/<name>-<preset>`, or the first of `…-2`, `…-3`, … that does not exist yet, so that
+/// `runs/<name>-<preset>` (`-standard` added for a standard Transformer trained with another
+/// preset's settings), or the first of `…-2`, `…-3`, … that does not exist yet, so that
 /// running the same command twice never collides with a finished run.
 pub fn default_run_dir(config: &RunConfig) -> PathBuf {
-    let preset = config.preset.as_deref().unwrap_or("custom");
+    let mut preset = config.preset.as_deref().unwrap_or("custom").to_owned();
+    if config.standard.is_some() && preset != "standard" {
+        preset.push_str("-standard");
+    }
     let base = PathBuf::from("runs").join(format!("{}-{preset}", config.name));
     (1..)
         .map(|n| {

@@ -7,11 +7,13 @@ use std::time::Instant;
 use tprog_decompile::{Examples, Vocabularies};
 use tprog_model::Model;
 use tprog_program::graph::{Circuit, to_svg};
-use tprog_program::{Program, to_python};
+use tprog_program::{Program, TextInput, to_python};
 use tprog_train::checkpoint::LoopState;
 use tprog_train::rundir::files;
 use tprog_train::session::{self, OpenRun, RunData};
-use tprog_train::{Accuracy, Observer, Outcome, RunConfig, RunDir, Splits, Trainable, trainer};
+use tprog_train::{
+    Accuracy, Observer, Outcome, RunConfig, RunDir, Splits, TaskSource, Trainable, trainer,
+};
 
 use crate::PipelineError;
 use crate::summary::{SplitAgreement, require_exact};
@@ -76,7 +78,7 @@ pub struct Discrete<M = Model> {
 pub fn discrete<M: Trainable>(
     run: &RunDir,
     trained: Outcome<M>,
-    splits: &Splits,
+    data: &RunData,
 ) -> Result<Discrete<M>, PipelineError> {
     if trained.state.epochs_completed == 0 {
         return Err(PipelineError::NothingTrained {
@@ -84,7 +86,8 @@ pub fn discrete<M: Trainable>(
         });
     }
     let mut model = trained.model;
-    let accuracy = trainer::final_accuracy(&mut model, splits)?;
+    let accuracy =
+        trainer::final_accuracy(&mut model, &data.splits, data.dataset.output_vocab.tokens())?;
     Ok(Discrete {
         model,
         accuracy,
@@ -101,6 +104,22 @@ pub fn vocabularies(config: &RunConfig) -> Vocabularies {
         input: config.shape.input_vocab.clone(),
         output: config.shape.output_vocab.clone(),
         name: config.name.clone(),
+        text: text_input(&config.data),
+    }
+}
+
+/// For a text task, how the data were prepared from words (`<s> words </s>`, unknown words
+/// as `<unk>`, digit runs and lower-casing as set), so that the program reads sentences.
+fn text_input(data: &TaskSource) -> Option<TextInput> {
+    match data {
+        TaskSource::Nlp { options, .. } => Some(TextInput {
+            bos: Some(tprog_tasks::BOS.to_string()),
+            eos: Some(tprog_tasks::EOS.to_string()),
+            unknown: tprog_tasks::UNK.to_string(),
+            replace_numbers: options.replace_numbers,
+            lower: options.do_lower,
+        }),
+        _ => None,
     }
 }
 

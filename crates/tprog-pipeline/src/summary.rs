@@ -80,6 +80,9 @@ pub struct SplitResult {
     pub token_acc: Option<f64>,
     /// Sequences with every scored position correct / sequences.
     pub sequence_acc: Option<f64>,
+    /// For IOB2 tagging (CoNLL): entity precision, recall and F1, seqeval strict IOB2.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub entity: Option<tprog_tasks::entity::EntityScores>,
 }
 
 impl From<&Accuracy> for SplitResult {
@@ -88,6 +91,7 @@ impl From<&Accuracy> for SplitResult {
             examples: accuracy.sequences,
             token_acc: (accuracy.scored > 0).then(|| accuracy.token()),
             sequence_acc: (accuracy.sequences > 0).then(|| accuracy.sequence()),
+            entity: accuracy.entity,
         }
     }
 }

@@ -53,6 +53,11 @@ pub enum ProgramError {
     /// Simplification could not keep the original's predictions (a bug, reported not hidden).
     #[error("simplification failed: {0}")]
     Simplify(String),
+    /// Words were given to a program that reads tokens (it was not learned on text).
+    #[error(
+        "this program was not learned on text: it has no word-to-token rules, give its input as tokens"
+    )]
+    NotText,
     /// An input token is not in the input vocabulary.
     #[error("token {token:?} at position {position} is not in the input vocabulary")]
     UnknownToken {

@@ -282,25 +282,13 @@ impl Interpreter {
         logits.clear();
         logits.resize(n * classes, 0.0);
         predictions.clear();
+        let pooled = self.program.classifier.pooled;
         for i in 0..n {
             let row = &mut logits[i * classes..(i + 1) * classes]; // [C]
-            for term in &self.terms {
-                match term {
-                    Term::Categorical { slot, weights } => {
-                        let value = cat[slot * n + i] as usize;
-                        let weights = &weights[value * classes..(value + 1) * classes];
-                        for (logit, &weight) in row.iter_mut().zip(weights) {
-                            *logit += weight;
-                        }
-                    }
-                    Term::Numerical { slot, weights } => {
-                        let value = num[slot * n + i] as f32;
-                        for (logit, &weight) in row.iter_mut().zip(weights) {
-                            let product = value * weight;
-                            *logit += product;
-                        }
-                    }
-                }
+            if pooled && i == 0 {
+                self.pooled_logits(n, cat, num, row);
+            } else {
+                self.position_logits(n, i, cat, num, row);
             }
             let mut best: Option<(usize, f32)> = None;
             for (class, &logit) in row.iter().enumerate() {
@@ -312,6 +300,70 @@ impl Interpreter {
                 }
             }
             predictions.push(best.map_or(0, |(class, _)| class));
+        }
+    }
+
+    /// The logits of position `i` from its own features, into `row` (`[C]`, zeroed).
+    fn position_logits(&self, n: usize, i: usize, cat: &[u32], num: &[i64], row: &mut [f32]) {
+        let classes = self.classes();
+        for term in &self.terms {
+            match term {
+                Term::Categorical { slot, weights } => {
+                    let value = cat[slot * n + i] as usize;
+                    let weights = &weights[value * classes..(value + 1) * classes];
+                    for (logit, &weight) in row.iter_mut().zip(weights) {
+                        *logit += weight;
+                    }
+                }
+                Term::Numerical { slot, weights } => {
+                    let value = num[slot * n + i] as f32;
+                    for (logit, &weight) in row.iter_mut().zip(weights) {
+                        let product = value * weight;
+                        *logit += product;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Position 0's logits under mean pooling, into `row` (`[C]`, zeroed). The model divides
+    /// the sum of the features over the real positions by its padded width (`n_ctx`), then
+    /// sums feature × weight over the features in stream order; a categorical variable's
+    /// features are its values in increasing order, a value held by `c` positions has feature
+    /// `c / n_ctx` (a value held nowhere adds a zero term, left out). Integer counts and sums
+    /// are exact in f32 up to 2^24, as the model's sums of 0/1 (or small integer) features are.
+    fn pooled_logits(&self, n: usize, cat: &[u32], num: &[i64], row: &mut [f32]) {
+        let classes = self.classes();
+        let width = self.program.n_ctx as f32;
+        let mut counts = vec![0u32; self.program.d_var];
+        for term in &self.terms {
+            match term {
+                Term::Categorical { slot, weights } => {
+                    counts.fill(0);
+                    for &value in &cat[slot * n..(slot + 1) * n] {
+                        counts[value as usize] += 1;
+                    }
+                    for (value, &count) in counts.iter().enumerate().filter(|(_, c)| **c > 0) {
+                        let feature = count as f32 / width;
+                        let weights = &weights[value * classes..(value + 1) * classes];
+                        for (logit, &weight) in row.iter_mut().zip(weights) {
+                            let product = feature * weight;
+                            *logit += product;
+                        }
+                    }
+                }
+                Term::Numerical { slot, weights } => {
+                    let total: f32 = num[slot * n..(slot + 1) * n]
+                        .iter()
+                        .map(|&value| value as f32)
+                        .sum();
+                    let feature = total / width;
+                    for (logit, &weight) in row.iter_mut().zip(weights) {
+                        let product = feature * weight;
+                        *logit += product;
+                    }
+                }
+            }
         }
     }
 }

@@ -45,6 +45,33 @@ pub struct Program {
     /// on which inputs its predictions were checked. Absent in decompiled programs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub provenance: Option<Provenance>,
+    /// For a program learned on text (NER, sentence classification): how a sentence given as
+    /// words becomes its input tokens. Absent for the synthetic tasks, whose inputs are tokens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text: Option<TextInput>,
+}
+
+/// How words become input tokens, as the training data were prepared: the words are normalised
+/// (digit runs replaced, lower-cased), wrapped in the sentence markers, and every word outside
+/// the vocabulary becomes the unknown-word token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TextInput {
+    /// Token put before the words (`<s>`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bos: Option<String>,
+    /// Token put after the words (`</s>`), if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eos: Option<String>,
+    /// Token standing for every word outside the input vocabulary (`<unk>`).
+    pub unknown: String,
+    /// Every maximal run of decimal digits (Unicode `Nd`) becomes `@` (`19.5` → `@.@`), after
+    /// lower-casing.
+    #[serde(default)]
+    pub replace_numbers: bool,
+    /// Words are lower-cased.
+    #[serde(default)]
+    pub lower: bool,
 }
 
 /// How a derived program was obtained and checked.
@@ -297,6 +324,14 @@ pub struct Feature {
 pub struct Classifier {
     /// Features in summation order.
     pub features: Vec<Feature>,
+    /// Sequence classification (the model's `pool_outputs`): position 0 is classified from the
+    /// mean of every position's features instead of its own, the mean dividing by `n_ctx` (the
+    /// model's padded width) as the model does. Each categorical feature then contributes
+    /// `(count of positions holding value v) / n_ctx × row v`, summed over the values in
+    /// increasing order; each numerical one `(sum of its values) / n_ctx × row`. Every other
+    /// position is classified from its own features, as without pooling.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pooled: bool,
 }
 
 impl Program {

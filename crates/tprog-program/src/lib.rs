@@ -30,6 +30,7 @@ mod python;
 #[cfg(feature = "testing")]
 pub mod random;
 pub mod simplify;
+mod text;
 mod trace;
 mod validate;
 mod verify;
@@ -40,10 +41,11 @@ pub use error::{Problem, Problems, ProgramError};
 pub use interpret::{Output, Scratch};
 pub use ir::{
     CatHead, Classifier, FORMAT_VERSION, Feature, InputSource, InputVariable, MlpTable, Module,
-    NumHead, NumMlpInput, NumMlpTable, Predicate, Program, Provenance, Run, VariableKind,
+    NumHead, NumMlpInput, NumMlpTable, Predicate, Program, Provenance, Run, TextInput,
+    VariableKind,
 };
 pub use labels::{Label, Labelling};
-pub use python::{own_python_lines, to_python};
+pub use python::{module_python_lines, own_python_lines, to_python};
 pub use trace::{HeadTrace, Selection, Trace, TracedVariable};
 pub use validate::MAX_TABLE_CELLS;
 pub use verify::{Counterexample, VerifyReport, verify};

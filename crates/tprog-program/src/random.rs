@@ -206,8 +206,12 @@ pub fn random_program(spec: &RandomSpec, seed: u64) -> Program {
         causal: spec.causal,
         inputs,
         modules,
-        classifier: Classifier { features },
+        classifier: Classifier {
+            features,
+            pooled: false,
+        },
         provenance: None,
+        text: None,
     }
 }
 

@@ -62,6 +62,24 @@ impl Program {
         if self.input_vocab.is_empty() {
             report.push("input_vocab", "is empty");
         }
+        if let Some(text) = &self.text {
+            let markers = [
+                ("text.bos", text.bos.as_ref()),
+                ("text.eos", text.eos.as_ref()),
+                ("text.unknown", Some(&text.unknown)),
+            ];
+            for (field, token) in markers {
+                match token {
+                    Some(token) if token == "<pad>" => {
+                        report.push(field, "cannot be the padding token")
+                    }
+                    Some(token) if !self.input_vocab.contains(token) => {
+                        report.push(field, format!("{token:?} is not in the input vocabulary"))
+                    }
+                    _ => {}
+                }
+            }
+        }
         for (field, list) in [
             ("input_vocab", &self.input_vocab),
             ("output_vocab", &self.output_vocab),

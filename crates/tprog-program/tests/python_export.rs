@@ -168,8 +168,17 @@ fn python_export_agrees_with_the_interpreter() {
         })
         .expect("a program with a large numerical MLP");
     specs.push((RandomSpec::sort_sized(), runs_seed));
+    // Sequence classifiers: position 0 from the mean of the features (one plain, one causal
+    // with a learned embedding).
+    let pooled_seeds = [20u64, 21];
+    specs.push((RandomSpec::sort_sized(), pooled_seeds[0]));
+    let mut pooled_causal = RandomSpec::sort_sized();
+    pooled_causal.causal = true;
+    pooled_causal.embedding = true;
+    specs.push((pooled_causal, pooled_seeds[1]));
     for (spec, seed) in specs {
-        let program = random_program(&spec, seed);
+        let mut program = random_program(&spec, seed);
+        program.classifier.pooled = pooled_seeds.contains(&seed);
         used_runs |= to_python(&program).contains("_RUNS_");
         let inputs = random_inputs(&program, 150, seed);
         check_agreement(python, &program, &dir, &inputs);
@@ -178,6 +187,73 @@ fn python_export_agrees_with_the_interpreter() {
         used_runs,
         "some program should exercise the run-length numerical MLP form"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+const WORDS_DRIVER: &str = r#"
+import importlib.util, json, sys
+spec = importlib.util.spec_from_file_location("program", sys.argv[1])
+module = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(module)
+for line in sys.stdin:
+    words = json.loads(line)
+    try:
+        print(json.dumps(module.run_words(words)))
+    except ValueError as error:
+        print(json.dumps(["error", str(error)]))
+"#;
+
+#[test]
+fn python_run_words_agrees_with_the_interpreter() {
+    let Some(python) = python("python_run_words_agrees_with_the_interpreter") else {
+        return;
+    };
+    let dir = scratch_dir("words");
+    let driver = dir.join("driver.py");
+    std::fs::write(&driver, WORDS_DRIVER).unwrap();
+    // Words are lower-cased, unknown words become "t0"; for the sequence classifier digit runs
+    // also become `@` (so every vocabulary word "t<digit>" becomes unknown).
+    let sentences: Vec<Vec<String>> = [
+        "T3 t4 T5",
+        "t2 x9 t1",
+        "t2",
+        "<pad> T@ t9 t12",
+        "t3 t3 t3 t3 t3 t3",
+    ]
+    .iter()
+    .map(|s| s.split_whitespace().map(String::from).collect())
+    .collect();
+    for (pooled, seed) in [(false, 30u64), (true, 31)] {
+        let mut program = random_program(&RandomSpec::sort_sized(), seed);
+        program.name = format!("words_{seed}");
+        program.classifier.pooled = pooled;
+        program.text = Some(tprog_program::TextInput {
+            bos: Some("<s>".into()),
+            eos: Some("t1".into()),
+            unknown: "t0".into(),
+            replace_numbers: pooled,
+            lower: true,
+        });
+        program.validate().unwrap();
+        let file = dir.join(format!("{}.py", program.name));
+        std::fs::write(&file, to_python(&program)).unwrap();
+        let interpreter = Interpreter::new(&program).unwrap();
+        let results = run_python(python, &file, &driver, &sentences);
+        for (words, result) in sentences.iter().zip(results) {
+            let labels = interpreter.run_words(words).unwrap();
+            assert_eq!(labels.len(), if pooled { 1 } else { words.len() });
+            let python_labels: Vec<String> = serde_json::from_value(result).unwrap();
+            assert_eq!(python_labels, labels, "seed {seed} on {words:?}");
+        }
+        let tokens = program.words_to_tokens(&sentences[1]).unwrap();
+        if pooled {
+            assert_eq!(tokens, ["<s>", "t0", "t0", "t0", "t1"]);
+        } else {
+            assert_eq!(tokens, ["<s>", "t2", "t0", "t1", "t1"]);
+        }
+        let tokens = program.words_to_tokens(&sentences[3]).unwrap();
+        assert_eq!(tokens, ["<s>", "t0", "t0", "t0", "t0", "t1"]);
+    }
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use tprog_program::explain::{explain, find_errors, to_html};
 use tprog_program::graph::{Circuit, to_dot, to_svg};
 use tprog_program::random::{RandomSpec, random_program};
@@ -131,6 +133,9 @@ fn explanations_follow_the_interpreter() {
     assert!(!html.contains("src=") && !html.contains("href="));
     assert_eq!(html.matches("class=\"panel\"").count(), tokens.len());
     assert!(html.contains("<svg") && html.contains("<script>"));
+    // A chain can be linked to: `page.html#p3` opens position 3 (checked in headless Chromium
+    // by scripts/explain_screenshot.sh PAGE SHOT SIZE 3), and a click sets the fragment.
+    assert!(html.contains("location.hash='p'+") && html.contains("hashchange"));
 }
 
 #[test]
@@ -175,4 +180,44 @@ fn errors_are_grouped_with_a_representative() {
                 .any(|(name, value)| name == "positions" && value == "2")
         );
     }
+}
+
+#[test]
+fn analysis_reports_embeddings_head_offsets_and_class_rows() {
+    // Tokens "a" look for the closest "b": in "<s> b a b a" the queries at 2 and 4 pick the
+    // key at 1 and 3 (offset −1, the left one on a tie), every other query the start.
+    let mut program =
+        common::hand_program(vec![common::position_head("find_b", &[("a", "b")])], false);
+    program.inputs.push(tprog_program::InputVariable {
+        name: "kind".into(),
+        source: tprog_program::InputSource::Embedding {
+            values: vec![0, 0, 1, 2, 2],
+        },
+    });
+    let mut rows = vec![vec![0.0; 4]; 8];
+    rows[2] = vec![0.0, 0.0, 3.0, -1.0];
+    program.classifier.features = vec![common::feature("kind", rows)];
+    program.validate().unwrap();
+    let inputs = vec![common::words("<s> b a b a"), common::words("<s> c a")];
+    let analysis = tprog_program::explain::analyze(&program, &inputs, 5).unwrap();
+    assert_eq!(analysis.sequences, 2);
+    let kind = &analysis.embeddings[0];
+    assert_eq!(kind.variable, "kind");
+    // Value 2 (b, c) occurs 3 times, value 1 (a) 3 times: ties by value, so 1 first.
+    assert_eq!(kind.values[0].value, 1);
+    assert_eq!(kind.values[0].top, vec![("a".to_string(), 3)]);
+    assert_eq!(kind.values[1].value, 2);
+    assert_eq!(kind.values[1].top[0], ("b".to_string(), 2));
+    let head = &analysis.heads[0];
+    assert_eq!(head.queries, 8);
+    assert!((head.start - 6.0 / 8.0).abs() < 1e-12, "{}", head.start);
+    assert_eq!(head.offsets, vec![(-1, 2.0 / 8.0)]);
+    assert!(head.pairs.contains(&("a".to_string(), "b".to_string(), 2)));
+    // Class y's strongest row: kind = 2 (3 − mean(0, 3, −1) = 2.333), with its words.
+    let y = analysis.classes.iter().find(|c| c.class == "y").unwrap();
+    assert_eq!(y.features[0].value, "2");
+    assert!((y.features[0].score - (3.0 - 2.0 / 3.0)).abs() < 1e-6);
+    assert_eq!(y.features[0].words, vec!["b".to_string(), "c".to_string()]);
+    let text = analysis.to_text();
+    assert!(text.contains("selects: start 75.0%, -1 25.0%"), "{text}");
 }

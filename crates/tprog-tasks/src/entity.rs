@@ -49,7 +49,7 @@ pub enum EntityError {
 }
 
 /// Corpus-level entity scores.
-#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct EntityScores {
     /// Correct predicted entities / predicted entities (0 without predictions).
     pub precision: f64,

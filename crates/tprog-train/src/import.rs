@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::path::Path;
 
+use tprog_baseline::standard::{StandardShape, StandardTransformer, Tensor};
 use tprog_import::{ReferenceArgs, TorchTensor, read_state_dict};
 use tprog_model::{Model, ModelConfig, ModelError};
 use tprog_tasks::{Dataset, TaskName, TaskParams};
@@ -13,7 +14,7 @@ use crate::checkpoint::{self, LoopState};
 use crate::config::{RunConfig, TaskSource, TrainConfig, TrainSampler};
 use crate::rundir::{RunDir, files};
 use crate::schedule::TauSchedule;
-use crate::{TrainError, data, presets, session};
+use crate::{TrainError, Trainable, data, presets, session};
 
 /// What an import produced.
 #[derive(Debug)]
@@ -127,12 +128,6 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
             TaskName::valid_names()
         ))
     })?;
-    if args.standard {
-        return Err(invalid(
-            "args.json describes a standard Transformer (--standard), not a Transformer Program"
-                .to_owned(),
-        ));
-    }
     let defaults = task.default_params();
     let params = TaskParams {
         // The reference forces the Dyck vocabulary; our generator asks for it explicitly.
@@ -206,19 +201,38 @@ pub fn run_config(args: &ReferenceArgs) -> Result<(RunConfig, Dataset), TrainErr
         shape: data::shape_of(&dataset),
         model,
         train,
-        standard: None,
+        // A `--standard` checkpoint: the reference's standard Transformer, whose task facts
+        // (context, vocabularies, masked classes, pooling) are the model config's.
+        standard: args.standard.then_some(StandardShape {
+            d_model: args.d_model,
+            n_layers: args.n_layers,
+            n_heads: args.n_heads,
+            d_mlp: args.d_mlp,
+            dropout: args.dropout as f32,
+        }),
     };
     Ok((config, dataset))
 }
 
+/// The model an import produced: a Transformer Program, or (from a `--standard` checkpoint)
+/// the standard Transformer baseline.
+#[derive(Debug)]
+pub enum ImportedModel {
+    /// A Transformer Program.
+    Program(Box<Model>),
+    /// The standard Transformer baseline (no program).
+    Standard(Box<StandardTransformer>),
+}
+
 /// Imports `model_pt` (a reference state dict) with its `args_json` into a new run at `out`;
-/// returns the run and the imported model (also saved as `model.safetensors`).
+/// returns the run and the imported model (also saved as `model.safetensors`). `args.json`
+/// with `"standard": true` imports the reference's standard Transformer.
 pub fn import_reference(
     model_pt: &Path,
     args_json: &Path,
     out: &Path,
     overwrite: bool,
-) -> Result<(Imported, Model), TrainError> {
+) -> Result<(Imported, ImportedModel), TrainError> {
     let args = ReferenceArgs::from_file(args_json)?;
     let (config, dataset) = run_config(&args).map_err(|error| match error {
         TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
@@ -229,13 +243,31 @@ pub fn import_reference(
         },
         other => other,
     })?;
+    config.validate_model().map_err(|error| match error {
+        TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
+            problems: problems
+                .into_iter()
+                .map(|problem| format!("{}: {problem}", args_json.display()))
+                .collect(),
+        },
+        other => other,
+    })?;
     let tensors = read_state_dict(model_pt)?;
-    let mut model = config.model.init(config.train.seed)?;
-    let ignored_buffers = load_tensors(&mut model, &tensors, model_pt, args_json)?;
     let splits = data::encode(&dataset)?;
-    let val = crate::eval::evaluate(&mut model, &splits.val)?;
+    let (model, ignored_buffers, val) = match config.standard_config() {
+        None => {
+            let mut model = config.model.init(config.train.seed)?;
+            let ignored = load_tensors(&mut model, &tensors, model_pt, args_json)?;
+            let val = crate::eval::evaluate(&mut model, &splits.val)?;
+            (ImportedModel::Program(Box::new(model)), ignored, val)
+        }
+        Some(standard) => {
+            let mut model = standard.init(config.train.seed)?;
+            let (ignored, val) = load_standard(&mut model, &tensors, model_pt, &splits)?;
+            (ImportedModel::Standard(Box::new(model)), ignored, val)
+        }
+    };
     let run = session::create(out, &config, overwrite)?;
-    run.write_atomic(files::MODEL, &model.to_safetensors_bytes()?)?;
     let state = LoopState {
         epochs_completed: config.train.n_epochs,
         adam_steps: 0,
@@ -244,7 +276,10 @@ pub fn import_reference(
         epochs_since_best: 0,
         seconds: 0.0,
     };
-    checkpoint::save(&run, model.params(), &state)?;
+    match &model {
+        ImportedModel::Program(m) => save_imported(&run, m.as_ref(), &state)?,
+        ImportedModel::Standard(m) => save_imported(&run, m.as_ref(), &state)?,
+    }
     let imported = Imported {
         run,
         config,
@@ -253,6 +288,44 @@ pub fn import_reference(
         state,
     };
     Ok((imported, model))
+}
+
+/// `model.safetensors` and the checkpoint of an imported model.
+fn save_imported<M: Trainable>(
+    run: &RunDir,
+    model: &M,
+    state: &LoopState,
+) -> Result<(), TrainError> {
+    run.write_atomic(files::MODEL, &model.to_model_bytes()?)?;
+    checkpoint::save(run, model.checkpoint_params(), state)
+}
+
+/// Loads a `--standard` state dict into `model` through the reference's parameter names
+/// (all-or-nothing, every missing or misshapen tensor named); returns the names of the
+/// checkpoint's other tensors and the validation accuracy.
+fn load_standard(
+    model: &mut StandardTransformer,
+    tensors: &[TorchTensor],
+    model_pt: &Path,
+    splits: &crate::trainer::Splits,
+) -> Result<(Vec<String>, crate::eval::Accuracy), TrainError> {
+    let used = std::cell::RefCell::new(HashSet::new());
+    model.load_reference(model_pt, |name| {
+        let tensor = tensors.iter().find(|t| t.name == name)?;
+        used.borrow_mut().insert(tensor.name.clone());
+        Some(Tensor {
+            shape: tensor.shape.clone(),
+            values: tensor.data.clone(),
+        })
+    })?;
+    let used = used.into_inner();
+    let ignored = tensors
+        .iter()
+        .filter(|t| !used.contains(&t.name))
+        .map(|t| t.name.clone())
+        .collect();
+    let val = crate::eval::evaluate(model, &splits.val)?;
+    Ok((ignored, val))
 }
 
 /// Copies every tensor of the checkpoint that the model has into it and returns the names of

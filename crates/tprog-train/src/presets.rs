@@ -288,6 +288,23 @@ impl Resolved {
         };
     }
 
+    /// The paper's standard Transformer for an NLP task (`conll_standard.sh`,
+    /// `classification_standard.sh`): 128 wide × 3 layers for CoNLL, 64 × 2 for
+    /// classification, 4 heads, MLP 64, dropout 0.5; 100 epochs, Adam 5e-3, batch 32 (CoNLL)
+    /// or 128, gradient norm clipped at 5 (the reference passes `--max_grad_norm 5.0` and
+    /// ignores it; we apply it). Call after [`Resolved::use_nlp_paper`], whose data settings
+    /// (pooling for classification) it keeps.
+    pub fn use_nlp_standard(&mut self, tagging: bool) {
+        self.standard = Some(if tagging {
+            StandardShape::conll()
+        } else {
+            StandardShape::classification()
+        });
+        let train = &mut self.train;
+        (train.n_epochs, train.batch_size, train.lr) = (100, if tagging { 32 } else { 128 }, 5e-3);
+        train.max_grad_norm = Some(5.0);
+    }
+
     /// The model configuration for `dataset`: the preset's shape with the paper's fixed choices
     /// (one-hot tokens, `ones`, fixed relative-position bias, 2 MLP inputs, d_mlp 64) and the
     /// data's facts (d_var = max(V, n_ctx), vocabulary sizes, masked classes, causality), and

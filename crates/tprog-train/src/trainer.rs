@@ -332,10 +332,11 @@ impl<'a> Steps<'a> {
 pub fn final_accuracy<M: Trainable>(
     model: &mut M,
     splits: &Splits,
+    output_vocab: &[String],
 ) -> Result<[Accuracy; 3], TrainError> {
     Ok([
-        eval::evaluate(model, &splits.train)?,
-        eval::evaluate(model, &splits.val)?,
-        eval::evaluate(model, &splits.test)?,
+        eval::evaluate_labelled(model, &splits.train, output_vocab)?,
+        eval::evaluate_labelled(model, &splits.val, output_vocab)?,
+        eval::evaluate_labelled(model, &splits.test, output_vocab)?,
     ])
 }

@@ -72,9 +72,18 @@ enum Command {
     /// The program's wrong predictions grouped by (position, expected, predicted), each with a
     /// count and an explained representative.
     Errors(cmd::errors::Args),
+    /// What a program learned: per embedding variable its most frequent words per value, per
+    /// head where it looks and which words it links, per class its strongest classifier rows.
+    Analyze(cmd::analyze::Args),
     /// The count baselines on an NLP data set: unigram tagger (conll_ner), naive Bayes (trec,
     /// mr, subj, ag_news).
     Baseline(cmd::baseline::Args),
+    /// Sweeps: run a grid of runs from a TOML file here or on a Slurm cluster, see where each
+    /// stands, collect every result into one table and one plot.
+    Sweep(cmd::sweep::Args),
+    /// Overlay several runs' training curves (loss, temperature, validation accuracy per
+    /// epoch) in one picture, a legend naming each run.
+    Plot(cmd::plot::Args),
 }
 
 /// What a command asks `main` to exit with, besides an error.
@@ -100,7 +109,10 @@ fn main() -> ExitCode {
         Command::Graph(args) => cmd::graph::run(args),
         Command::Explain(args) => cmd::explain::run(args),
         Command::Errors(args) => cmd::errors::run(args),
+        Command::Analyze(args) => cmd::analyze::run(args),
         Command::Baseline(args) => cmd::baseline::run(args),
+        Command::Sweep(args) => cmd::sweep::run(args),
+        Command::Plot(args) => cmd::plot::run(args),
     };
     let result = result.and_then(|status| {
         cmd::output::flush()?;

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
-use common::{failure, success};
+use common::{failure, success, temp_dir};
 
 fn summary(dir: &std::path::Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(dir.join("summary.json")).unwrap()).unwrap()
@@ -149,4 +149,93 @@ fn standard_flags_need_the_standard_model() {
         "4",
     ]);
     assert!(error.contains("multiple of n_heads"), "{error}");
+}
+
+/// A `--standard` reference checkpoint imports as a standard run: our tiny baseline's weights,
+/// written under the reference's PyTorch names (transposed where the layouts differ) in
+/// torch's checkpoint format, with an `args.json` saying `"standard": true`, give back the same
+/// model (the same validation accuracy, the same predictions through `eval`).
+#[test]
+fn import_reference_reads_a_standard_checkpoint() {
+    let dir = temp_dir("tprog-standard", "import");
+    let trained = dir.join("trained");
+    success(&[
+        "train",
+        "--task",
+        "sort",
+        "--preset",
+        "tiny",
+        "--model",
+        "standard",
+        "--epochs",
+        "2",
+        "--out",
+        trained.to_str().unwrap(),
+        "--overwrite",
+        "--quiet",
+        "--threads",
+        "1",
+    ]);
+    let bytes = std::fs::read(trained.join("model.safetensors")).unwrap();
+    let ours = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let mut tensors = Vec::new();
+    for (name, view) in ours.tensors() {
+        let values: Vec<f32> = view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        let (theirs, transposed) = tprog_baseline::standard::reference_name(&name).unwrap();
+        let shape = view.shape().to_vec();
+        if transposed {
+            let (rows, cols) = (shape[0], shape[1]);
+            let mut back = vec![0.0; values.len()];
+            for r in 0..rows {
+                for c in 0..cols {
+                    back[c * rows + r] = values[r * cols + c];
+                }
+            }
+            tensors.push((theirs, vec![cols, rows], back));
+        } else {
+            tensors.push((theirs, shape, values));
+        }
+    }
+    let model_pt = dir.join("model.pt");
+    tprog_import::testing::write_state_dict(&model_pt, &tensors).unwrap();
+    // The reference's args.json of `--standard --d_model 16 --n_layers 1 --n_heads 2 --d_mlp 32`
+    // on the tiny preset's sort data (600 examples, seed 0).
+    let args = r#"{"output_dir": "output/sort", "dataset": "sort", "vocab_size": 8,
+        "dataset_size": 600, "min_length": 1, "max_length": 8, "seed": 0, "do_lower": 0,
+        "unique": 1, "replace_numbers": 0, "n_vars_cat": 1, "n_vars_num": 1, "d_var": null,
+        "n_heads_cat": 2, "n_heads_num": 1, "d_mlp": 32, "n_cat_mlps": 1, "n_num_mlps": 1,
+        "mlp_vars_in": 2, "n_layers": 1, "sample_fn": "gumbel_soft", "one_hot_embed": true,
+        "count_only": true, "selector_width": 0, "attention_type": "cat",
+        "rel_pos_bias": "fixed", "mlp_type": "cat", "autoregressive": false,
+        "glove_embeddings": "", "do_glove": 0, "unembed_mask": 1, "pool_outputs": 0,
+        "standard": true, "d_model": 16, "d_head": null, "n_heads": 2, "dropout": 0.0,
+        "lr": 0.001, "max_grad_norm": null, "gumbel_samples": 1, "n_epochs": 2,
+        "batch_size": 128, "tau_init": 3.0, "tau_end": 0.01, "tau_schedule": "geomspace",
+        "loss_agg": "per_token", "save": true, "save_code": false, "device": "cpu"}"#;
+    let args_json = dir.join("args.json");
+    std::fs::write(&args_json, args).unwrap();
+    let imported = dir.join("imported");
+    success(&[
+        "import-reference",
+        model_pt.to_str().unwrap(),
+        args_json.to_str().unwrap(),
+        "--out",
+        imported.to_str().unwrap(),
+    ]);
+    let read = |run: &std::path::Path| -> serde_json::Value {
+        serde_json::from_str(&std::fs::read_to_string(run.join("summary.json")).unwrap()).unwrap()
+    };
+    let (original, copy) = (read(&trained), read(&imported));
+    assert_eq!(copy["architecture"], "standard", "{copy}");
+    assert_eq!(copy["config"]["standard"]["d_model"], 16, "{copy}");
+    for split in ["train", "val", "test"] {
+        assert_eq!(copy[split], original[split], "{split}");
+    }
+    assert!(!imported.join("program.json").exists());
+    let report = std::fs::read_to_string(imported.join("report.md")).unwrap();
+    assert!(report.contains("No program"), "{report}");
 }

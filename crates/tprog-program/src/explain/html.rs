@@ -18,7 +18,9 @@ td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:left}\
 
 const SCRIPT: &str = "function show(p){document.querySelectorAll('.tok').forEach(function(e){e.classList.toggle('on',e.dataset.p==p)});\
 document.querySelectorAll('.panel').forEach(function(e){e.classList.toggle('on',e.dataset.p==p)});}\
-document.querySelectorAll('.tok').forEach(function(e){e.addEventListener('click',function(){show(e.dataset.p)})});show('0');";
+document.querySelectorAll('.tok').forEach(function(e){e.addEventListener('click',function(){location.hash='p'+e.dataset.p;show(e.dataset.p)})});\
+function fromHash(){var m=/^#p(\\d+)$/.exec(location.hash);show(m&&document.querySelector('.tok[data-p=\"'+m[1]+'\"]')?m[1]:'0')}\
+window.addEventListener('hashchange',fromHash);fromHash();";
 
 /// The explanation as one self-contained HTML page.
 pub fn to_html(explanation: &Explanation) -> String {

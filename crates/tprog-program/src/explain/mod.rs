@@ -4,9 +4,13 @@
 //! class, e.g. the expected one of a wrong prediction). Rendered as text or as one
 //! self-contained HTML page.
 
+mod analysis;
 mod errors;
 mod html;
 
+pub use analysis::{
+    Analysis, ClassFeature, ClassSummary, EmbeddingSummary, EmbeddingValue, HeadSummary, analyze,
+};
 pub use errors::{ErrorGroup, ErrorReport, find_errors};
 pub use html::to_html;
 
@@ -131,40 +135,44 @@ pub fn chain(
         .iter()
         .map(|module| module_step(program, trace, &values, module, position))
         .collect();
-    let mut contributions: Vec<Contribution> = program
-        .classifier
-        .features
-        .iter()
-        .map(|feature| {
-            let (value, label) = values
-                .get(feature.variable.as_str())
-                .cloned()
-                .unwrap_or((0, String::new()));
-            let numerical = feature.weights.len() == 1
-                && trace
-                    .variables
-                    .iter()
-                    .any(|v| v.name == feature.variable && v.kind == VariableKind::Numerical);
-            let term = |class: usize| -> f32 {
-                if numerical {
-                    value as f32 * feature.weights[0].get(class).copied().unwrap_or(0.0)
-                } else {
-                    feature
-                        .weights
-                        .get(value as usize)
-                        .and_then(|row| row.get(class))
-                        .copied()
-                        .unwrap_or(0.0)
+    let mut contributions: Vec<Contribution> = if program.classifier.pooled && position == 0 {
+        pooled_contributions(program, trace, predicted, other)
+    } else {
+        program
+            .classifier
+            .features
+            .iter()
+            .map(|feature| {
+                let (value, label) = values
+                    .get(feature.variable.as_str())
+                    .cloned()
+                    .unwrap_or((0, String::new()));
+                let numerical = feature.weights.len() == 1
+                    && trace
+                        .variables
+                        .iter()
+                        .any(|v| v.name == feature.variable && v.kind == VariableKind::Numerical);
+                let term = |class: usize| -> f32 {
+                    if numerical {
+                        value as f32 * feature.weights[0].get(class).copied().unwrap_or(0.0)
+                    } else {
+                        feature
+                            .weights
+                            .get(value as usize)
+                            .and_then(|row| row.get(class))
+                            .copied()
+                            .unwrap_or(0.0)
+                    }
+                };
+                Contribution {
+                    variable: feature.variable.clone(),
+                    value: label,
+                    to_predicted: term(predicted),
+                    to_other: other.map_or(0.0, term),
                 }
-            };
-            Contribution {
-                variable: feature.variable.clone(),
-                value: label,
-                to_predicted: term(predicted),
-                to_other: other.map_or(0.0, term),
-            }
-        })
-        .collect();
+            })
+            .collect()
+    };
     contributions.sort_by(|a, b| b.margin().total_cmp(&a.margin()));
     PositionChain {
         position,
@@ -174,6 +182,61 @@ pub fn chain(
         steps,
         contributions,
     }
+}
+
+/// Position 0 of a sequence classifier: each (variable, value) held somewhere in the sentence
+/// contributes `count / n_ctx × weight` (a numerical variable `sum / n_ctx × weight`).
+fn pooled_contributions(
+    program: &Program,
+    trace: &Trace,
+    predicted: usize,
+    other: Option<usize>,
+) -> Vec<Contribution> {
+    let width = program.n_ctx as f32;
+    let mut contributions = Vec::new();
+    for feature in &program.classifier.features {
+        let Some(variable) = trace.variables.iter().find(|v| v.name == feature.variable) else {
+            continue;
+        };
+        let row = |index: usize, class: usize| -> f32 {
+            feature
+                .weights
+                .get(index)
+                .and_then(|row| row.get(class))
+                .copied()
+                .unwrap_or(0.0)
+        };
+        if variable.kind == VariableKind::Numerical {
+            let total: i64 = variable.values.iter().sum();
+            let x = total as f32 / width;
+            contributions.push(Contribution {
+                variable: feature.variable.clone(),
+                value: format!("sum {total}"),
+                to_predicted: x * row(0, predicted),
+                to_other: other.map_or(0.0, |c| x * row(0, c)),
+            });
+            continue;
+        }
+        let mut counts: Vec<(i64, usize, String)> = Vec::new();
+        for (value, label) in variable.values.iter().zip(&variable.labels) {
+            match counts.iter_mut().find(|(v, _, _)| v == value) {
+                Some(entry) => entry.1 += 1,
+                None => counts.push((*value, 1, label.to_string())),
+            }
+        }
+        counts.sort_by_key(|(value, _, _)| *value);
+        for (value, count, label) in counts {
+            let x = count as f32 / width;
+            let index = value as usize;
+            contributions.push(Contribution {
+                variable: feature.variable.clone(),
+                value: format!("{label} (x{count})"),
+                to_predicted: x * row(index, predicted),
+                to_other: other.map_or(0.0, |c| x * row(index, c)),
+            });
+        }
+    }
+    contributions
 }
 
 fn module_step(

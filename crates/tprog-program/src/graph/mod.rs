@@ -251,9 +251,14 @@ impl Circuit {
             kind: "classifier",
             column: 2 * last_layer + 3,
             summary: format!(
-                "{} features → {} classes",
+                "{} features → {} classes{}",
                 program.classifier.features.len(),
-                program.output_vocab.len()
+                program.output_vocab.len(),
+                if program.classifier.pooled {
+                    " (position 0: mean over the sentence)"
+                } else {
+                    ""
+                }
             ),
         });
         Circuit {

@@ -59,6 +59,11 @@ def _lookup_runs(module, values, domains, runs):
     return runs[bisect.bisect_right([end for end, _ in runs], index)][1]
 
 
+def _by_value(groups):
+    """Inverts {value: [tokens]} into {token: value}."""
+    return {token: value for value, tokens in groups.items() for token in tokens}
+
+
 def _f32(x):
     """Round to the nearest float32, as the model's arithmetic does."""
     try:
@@ -81,20 +86,46 @@ def _check_input(tokens):
     return tokens
 
 
+# A sequence classifier's program sets this to True after the library.
+POOLED = False
+# A program learned on text sets this after the library: how words become tokens.
+TEXT = None
+
+
+def run_words(words):
+    """A sentence given as words (already tokenized): one label per word, or for a sequence
+    classifier the sentence's label. Words are normalised as the training data were, words
+    outside the vocabulary become the unknown-word token, and the sentence markers are added."""
+    import re
+
+    if TEXT is None:
+        raise ValueError("this program was not learned on text: give its input as tokens")
+    words = list(words)
+    if not words:
+        raise ValueError("the input is empty: a program runs on at least one word")
+    vocabulary = set(INPUT_VOCAB) - {"<pad>"}
+    tokens = [TEXT["bos"]] if TEXT["bos"] else []
+    for word in words:
+        if TEXT["lower"]:
+            word = word.lower()
+        if TEXT["replace_numbers"]:
+            word = re.sub(r"\d+", "@", word)
+        tokens.append(word if word in vocabulary else TEXT["unknown"])
+    if TEXT["eos"]:
+        tokens.append(TEXT["eos"])
+    labels = run(tokens)
+    if POOLED:
+        return labels[:1]
+    start = 1 if TEXT["bos"] else 0
+    return labels[start:start + len(words)]
+
+
 def _classify(values, n, return_logits):
     """logit[c] = sum over FEATURES in order, in float32, left to right; argmax over the
     classes that are not masked, lowest class on ties."""
     predictions, logits = [], []
     for i in range(n):
-        row = [0.0] * len(CLASSES)
-        for name, numerical in FEATURES:
-            if numerical:
-                x = _f32(float(values[name][i]))
-                weights = CLASSIFIER_WEIGHTS[(name, "_")]
-                row = [_f32(acc + _f32(x * w)) for acc, w in zip(row, weights)]
-            else:
-                weights = CLASSIFIER_WEIGHTS[(name, values[name][i])]
-                row = [_f32(acc + w) for acc, w in zip(row, weights)]
+        row = _pooled_logits(values) if POOLED and i == 0 else _position_logits(values, i)
         best = None
         for c, logit in enumerate(row):
             if CLASSES[c] not in MASKED_CLASSES and (best is None or logit > row[best]):
@@ -102,3 +133,45 @@ def _classify(values, n, return_logits):
         predictions.append(CLASSES[best])
         logits.append(row)
     return (predictions, logits) if return_logits else predictions
+
+
+def _position_logits(values, i):
+    """The logits of position i from its own features."""
+    row = [0.0] * len(CLASSES)
+    for name, numerical in FEATURES:
+        if numerical:
+            x = _f32(float(values[name][i]))
+            weights = CLASSIFIER_WEIGHTS[(name, "_")]
+            row = [_f32(acc + _f32(x * w)) for acc, w in zip(row, weights)]
+        else:
+            weights = CLASSIFIER_WEIGHTS[(name, values[name][i])]
+            row = [_f32(acc + w) for acc, w in zip(row, weights)]
+    return row
+
+
+def _value_index(value):
+    """A categorical value's index: its place in INPUT_VOCAB for a token, else itself."""
+    return INPUT_VOCAB.index(value) if isinstance(value, str) else value
+
+
+def _pooled_logits(values):
+    """Position 0 of a sequence classifier: the features' mean over the positions, divided by
+    the padded width N_CTX as the model does; categorical values in increasing order."""
+    row = [0.0] * len(CLASSES)
+    for name, numerical in FEATURES:
+        if numerical:
+            total = 0.0
+            for value in values[name]:
+                total = _f32(total + _f32(float(value)))
+            terms = [(_f32(total / N_CTX), CLASSIFIER_WEIGHTS[(name, "_")])]
+        else:
+            counts = {}
+            for value in values[name]:
+                counts[value] = counts.get(value, 0) + 1
+            terms = [
+                (_f32(count / N_CTX), CLASSIFIER_WEIGHTS[(name, value)])
+                for value, count in sorted(counts.items(), key=lambda item: _value_index(item[0]))
+            ]
+        for x, weights in terms:
+            row = [_f32(acc + _f32(x * w)) for acc, w in zip(row, weights)]
+    return row

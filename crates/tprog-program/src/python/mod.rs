@@ -87,12 +87,17 @@ impl Emitter<'_> {
              \"\"\"A Transformer Program written by tprog (program format {version}).\n\n\
              Self-contained: Python standard library only, weights included, nothing runs on import.\n\
              `run(tokens)` returns one label per position; `run(tokens, return_logits=True)` also\n\
-             returns the logits. Command line: python3 this_file.py \"<s> 3 1 4 </s>\"\n\"\"\"\n\n\
+             returns the logits. {usage}\n\"\"\"\n\n\
              import bisect\nimport struct\nimport sys\n\n\
              INPUT_VOCAB = [{tokens}]\nCLASSES = [{classes}]\nMASKED_CLASSES = {masked}\n\
              N_CTX = {n_ctx}\nCAUSAL = {causal}\n",
             name = program.name.replace(|c: char| c.is_control(), " "),
             version = program.format_version,
+            usage = if program.text.is_some() {
+                "`run_words(words)` takes a sentence as words.\nCommand line: python3 this_file.py \"EU rejects German call\""
+            } else {
+                "Command line: python3 this_file.py \"<s> 3 1 4 </s>\""
+            },
             tokens = tokens.join(", "),
             classes = classes.join(", "),
             masked = if masked.is_empty() {
@@ -114,6 +119,29 @@ impl Emitter<'_> {
             );
         }
         self.text.push_str(LIBRARY);
+        if let Some(text) = &program.text {
+            let marker = |token: &Option<String>| {
+                token
+                    .as_ref()
+                    .map_or("None".to_string(), |t| literal(&Label::Token(t.clone())))
+            };
+            let flag = |on: bool| if on { "True" } else { "False" };
+            let _ = write!(
+                self.text,
+                "\n\n# Learned on text: run_words(words) turns a sentence into tokens with these rules.\n\
+                 TEXT = {{\"bos\": {}, \"eos\": {}, \"unknown\": {}, \"replace_numbers\": {}, \"lower\": {}}}\n",
+                marker(&text.bos),
+                marker(&text.eos),
+                literal(&Label::Token(text.unknown.clone())),
+                flag(text.replace_numbers),
+                flag(text.lower)
+            );
+        }
+        if program.classifier.pooled {
+            self.line(
+                "\n\n# A sequence classifier: position 0's label comes from the mean of every position's features.\nPOOLED = True",
+            );
+        }
         self.emit_embeddings();
         let mut layer = None;
         for module in &program.modules {
@@ -137,29 +165,36 @@ impl Emitter<'_> {
         self.text
     }
 
+    /// Each embedding table grouped by value: one line per value listing its tokens (in
+    /// vocabulary order, so the most frequent words first for text), inverted at import.
     fn emit_embeddings(&mut self) {
         for input in &self.program.inputs {
-            let values: Vec<String> = match &input.source {
-                InputSource::Embedding { values } => values.iter().map(|v| v.to_string()).collect(),
-                InputSource::NumericalEmbedding { values } => {
-                    values.iter().map(|v| v.to_string()).collect()
-                }
+            let values: Vec<i64> = match &input.source {
+                InputSource::Embedding { values } => values.iter().map(|&v| v as i64).collect(),
+                InputSource::NumericalEmbedding { values } => values.clone(),
                 _ => continue,
             };
-            let entries: Vec<String> = self
-                .program
-                .input_vocab
-                .iter()
-                .zip(values)
-                .map(|(token, value)| format!("{}: {value}", literal(&Label::Token(token.clone()))))
-                .collect();
+            let mut groups: Vec<(i64, Vec<String>)> = Vec::new();
+            for (token, &value) in self.program.input_vocab.iter().zip(&values) {
+                let token = literal(&Label::Token(token.clone()));
+                match groups.binary_search_by_key(&value, |(v, _)| *v) {
+                    Ok(at) => groups[at].1.push(token),
+                    Err(at) => groups.insert(at, (value, vec![token])),
+                }
+            }
             let _ = write!(
                 self.text,
-                "\n\n# {}: a value per token\n_EMBEDDING_{} = {}\n",
+                "\n\n# {}: a value per token ({} tokens, {} values), listed by value\n_EMBEDDING_{} = _by_value({{\n",
                 input.name,
-                input.name,
-                set_literal(&entries, 0)
+                values.len(),
+                groups.len(),
+                input.name
             );
+            for (value, tokens) in &groups {
+                let list = set_literal(tokens, 4);
+                let _ = writeln!(self.text, "    {value}: [{}],", &list[1..list.len() - 1]);
+            }
+            self.line("})");
         }
     }
 
@@ -354,7 +389,40 @@ impl Emitter<'_> {
 }
 
 /// The command-line entry point every emitted program ends with.
-const MAIN: &str = "\n\ndef main(argv):\n    if len(argv) != 2:\n        print(f\"usage: python3 {argv[0]} \\\"<s> 3 1 4 </s>\\\"\", file=sys.stderr)\n        return 2\n    try:\n        labels = run(argv[1].split())\n    except ValueError as error:\n        print(f\"error: {error}\", file=sys.stderr)\n        return 1\n    print(\" \".join(str(label) for label in labels))\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main(sys.argv))";
+const MAIN: &str = "\n\ndef main(argv):\n    if len(argv) != 2:\n        example = \"EU rejects German call\" if TEXT else \"<s> 3 1 4 </s>\"\n        print(f\"usage: python3 {argv[0]} \\\"{example}\\\"\", file=sys.stderr)\n        return 2\n    try:\n        labels = run_words(argv[1].split()) if TEXT else run(argv[1].split())\n    except ValueError as error:\n        print(f\"error: {error}\", file=sys.stderr)\n        return 1\n    print(\" \".join(str(label) for label in labels))\n    return 0\n\n\nif __name__ == \"__main__\":\n    sys.exit(main(sys.argv))";
+
+/// Lines of code of the program's modules alone: every line of each head's predicate function
+/// and each MLP's table function (and a large table's run list), without blank lines and
+/// comments. This is what the paper's Table 4 counts (the reference's `analyze_loc` sums the
+/// formatted code of every head and MLP; the classifier's weights live in a CSV file there, and
+/// the embeddings, `run` and the library are not counted).
+pub fn module_python_lines(program: &Program) -> usize {
+    program
+        .modules
+        .iter()
+        .map(|module| {
+            let mut emitter = Emitter {
+                program,
+                labellings: program.labellings(),
+                text: String::new(),
+            };
+            match module {
+                Module::CatHead(head) => emitter.emit_cat_head(module, head),
+                Module::NumHead(head) => emitter.emit_num_head(module, head),
+                Module::CatMlp(mlp) => emitter.emit_cat_mlp(module, mlp),
+                Module::NumMlp(mlp) => emitter.emit_num_mlp(module, mlp),
+            }
+            emitter
+                .text
+                .lines()
+                .filter(|line| {
+                    let line = line.trim();
+                    !line.is_empty() && !line.starts_with('#')
+                })
+                .count()
+        })
+        .sum()
+}
 
 /// Lines of the Python export of `program` that are its own: every line except the shared
 /// runtime library (`select_closest`, `aggregate`, ...) and the command-line `main`, which are

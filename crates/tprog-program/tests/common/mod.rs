@@ -33,8 +33,12 @@ pub fn hand_program(modules: Vec<Module>, causal: bool) -> Program {
             },
         ],
         modules,
-        classifier: Classifier { features: vec![] },
+        classifier: Classifier {
+            features: vec![],
+            pooled: false,
+        },
         provenance: None,
+        text: None,
     }
 }
 

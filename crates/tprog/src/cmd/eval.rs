@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use tprog_pipeline::SplitResult;
 use tprog_pipeline::report::percent;
-use tprog_train::eval::evaluate;
+use tprog_train::eval::evaluate_labelled;
 use tprog_train::{Predictor, session};
 
 use crate::Status;
@@ -51,10 +51,19 @@ pub fn run(args: Args) -> anyhow::Result<Status> {
         "token acc %",
         "sequence %"
     );
+    let classes = &run.config.shape.output_vocab;
     for (name, split) in rows {
-        let accuracy = SplitResult::from(&evaluate(model.as_mut(), &split)?);
+        let accuracy = SplitResult::from(&evaluate_labelled(model.as_mut(), &split, classes)?);
+        let entities = accuracy.entity.map_or(String::new(), |e| {
+            format!(
+                "   entity P/R/F1 {:.2} / {:.2} / {:.2} (strict IOB2)",
+                100.0 * e.precision,
+                100.0 * e.recall,
+                100.0 * e.f1
+            )
+        });
         outln!(
-            "{:<10} {:>9} {:>11} {:>12}",
+            "{:<10} {:>9} {:>11} {:>12}{entities}",
             name,
             accuracy.examples,
             percent(accuracy.token_acc),

@@ -14,8 +14,12 @@ pub struct Args {
     /// The run directory.
     pub run_dir: PathBuf,
     /// The input, tokens separated by spaces, e.g. "<s> 3 1 4 </s>".
+    #[arg(long, conflicts_with = "words", required_unless_present = "words")]
+    pub tokens: Option<String>,
+    /// For a program learned on text: a sentence as words separated by spaces, e.g.
+    /// "EU rejects German call" (normalised, wrapped in <s> … </s>, unknown words as <unk>).
     #[arg(long)]
-    pub tokens: String,
+    pub words: Option<String>,
     /// Explain program.simplified.json (written by `tprog simplify`) instead of program.json.
     #[arg(long)]
     pub simplified: bool,
@@ -34,7 +38,14 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<Status> {
     let run = session::open(&args.run_dir)?;
     let program = reading::load(&run, args.simplified)?;
-    let tokens: Vec<String> = args.tokens.split_whitespace().map(str::to_string).collect();
+    let tokens: Vec<String> = match (&args.tokens, &args.words) {
+        (Some(tokens), _) => tokens.split_whitespace().map(str::to_string).collect(),
+        (None, Some(words)) => {
+            let words: Vec<String> = words.split_whitespace().map(str::to_string).collect();
+            program.words_to_tokens(&words)?
+        }
+        (None, None) => anyhow::bail!("give the input with --tokens \"...\" or --words \"...\""),
+    };
     let explanation = explain(&program, &tokens)?;
     outln!("input:     {}", explanation.tokens.join(" "));
     outln!("predicted: {}", explanation.predictions.join(" "));

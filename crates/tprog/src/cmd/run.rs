@@ -12,8 +12,13 @@ pub struct Args {
     /// The program to run (a `program.json` written by tprog).
     pub program: PathBuf,
     /// Input tokens separated by spaces, e.g. "<s> 3 1 4 </s>".
-    #[arg(long, conflicts_with = "input", required_unless_present = "input")]
+    #[arg(long, conflicts_with_all = ["input", "words"], required_unless_present_any = ["input", "words"])]
     pub tokens: Option<String>,
+    /// For a program learned on text: a sentence as words separated by spaces, e.g.
+    /// "EU rejects German call". Words are normalised as in training, wrapped in <s> … </s>,
+    /// and unknown words read as <unk>; prints one label per word, or the sentence's class.
+    #[arg(long, conflicts_with = "input")]
+    pub words: Option<String>,
     /// A JSONL file with one `{"tokens": [...]}` object a line (other fields are ignored);
     /// `.jsonl.gz` accepted.
     #[arg(long)]
@@ -28,6 +33,22 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<crate::Status> {
     let program = Program::from_json_file(&args.program)?;
     let interpreter = Interpreter::new(&program)?;
+    if let Some(words) = &args.words {
+        let words: Vec<String> = words.split_whitespace().map(String::from).collect();
+        if args.trace {
+            let tokens = program.words_to_tokens(&words)?;
+            let trace = interpreter
+                .trace(&tokens)
+                .context("cannot run the program on the --words input")?;
+            crate::cmd::output::write_all(&trace.to_table())?;
+        } else {
+            let labels = interpreter
+                .run_words(&words)
+                .context("cannot run the program on the --words input")?;
+            outln!("{}", labels.join(" "));
+        }
+        return Ok(crate::Status::Done);
+    }
     let inputs: Vec<(String, Vec<String>)> = match (&args.tokens, &args.input) {
         (Some(tokens), _) => {
             let tokens: Vec<String> = tokens.split_whitespace().map(String::from).collect();

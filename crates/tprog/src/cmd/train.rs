@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::{Context, bail};
 use tprog_model::BosDefault;
 use tprog_pipeline::{DataRequest, Overrides, PipelineError, Request, ResumeChanges, Summary};
+use tprog_tasks::text::NlpTask;
 use tprog_train::TrainSampler;
 use tprog_train::presets::{Architecture, Preset};
 use tprog_train::rundir::files;
@@ -28,7 +29,7 @@ const MAX_THREADS: usize = 1024;
 pub struct Args {
     /// Task to learn (see `tprog tasks`), or an NLP data set (conll_ner, trec, mr, subj,
     /// ag_news) with --data-dir.
-    #[arg(long, required_unless_present_any = ["resume", "data"], value_parser = nlp::parse_task)]
+    #[arg(long, required_unless_present_any = ["resume", "data", "preset"], value_parser = nlp::parse_task)]
     pub task: Option<AnyTask>,
     /// The NLP data set's directory and how to read it (with an NLP --task).
     #[command(flatten)]
@@ -50,9 +51,11 @@ pub struct Args {
     pub drop_long: bool,
     /// Named settings: paper (Table 1), categorical (Table 3), readme (the reference README's
     /// sort command), tiny (smoke test), standard (the standard Transformer baseline on the
-    /// paper's data). Default: paper.
-    #[arg(long)]
-    pub preset: Option<Preset>,
+    /// paper's data). Default: paper. The NLP experiments have their own, which name the task
+    /// (give --data-dir): conll, trec, mr, subj, ag_news (the paper's Transformer Program), and
+    /// conll-standard, trec-standard, ... (its standard Transformer baseline).
+    #[arg(long, value_parser = parse_preset)]
+    pub preset: Option<PresetArg>,
     /// Which model to train: program (a Transformer Program, decompiled into a program) or
     /// standard (the standard Transformer baseline: no program). Default: the preset's.
     #[arg(long, value_parser = parse_architecture)]
@@ -164,6 +167,45 @@ fn parse_sampler(text: &str) -> Result<TrainSampler, String> {
             "unknown sampler '{other}'; valid: gumbel_soft, gumbel_hard, softmax"
         )),
     }
+}
+
+/// A `--preset` value: a named preset, or an NLP experiment of the paper.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PresetArg {
+    /// `paper`, `categorical`, `readme`, `tiny`, `standard`.
+    Named(Preset),
+    /// `conll`, `trec`, `mr`, `subj`, `ag_news`, each optionally `-standard`: the task with the
+    /// paper's configuration (its Transformer Program, or its standard Transformer).
+    Nlp {
+        /// The task the preset names.
+        task: NlpTask,
+        /// The standard Transformer baseline instead of the Transformer Program.
+        standard: bool,
+    },
+}
+
+fn parse_preset(text: &str) -> Result<PresetArg, String> {
+    if let Ok(preset) = text.parse::<Preset>() {
+        return Ok(PresetArg::Named(preset));
+    }
+    let (name, standard) = match text.strip_suffix("-standard") {
+        Some(name) => (name, true),
+        None => (text, false),
+    };
+    let task = if name == "conll" {
+        Some(NlpTask::ConllNer)
+    } else {
+        name.parse::<NlpTask>().ok()
+    };
+    task.map(|task| PresetArg::Nlp { task, standard })
+        .ok_or_else(|| {
+            let named: Vec<&str> = Preset::ALL.iter().map(|p| p.as_str()).collect();
+            format!(
+                "unknown preset '{text}'; valid presets: {}, and for the NLP tasks (with \
+                 --data-dir) conll, trec, mr, subj, ag_news, each also as NAME-standard",
+                named.join(", ")
+            )
+        })
 }
 
 fn parse_architecture(text: &str) -> Result<Architecture, String> {
@@ -338,7 +380,7 @@ fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
 
 /// A flag raised by the first Ctrl-C (the current step finishes, the last checkpoint is kept);
 /// a second Ctrl-C exits at once with code 130.
-fn interrupt_flag() -> Arc<AtomicBool> {
+pub(crate) fn interrupt_flag() -> Arc<AtomicBool> {
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     let _ = ctrlc::set_handler(move || {
@@ -396,7 +438,29 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
 
 /// The request the flags describe.
 fn request(args: &Args) -> anyhow::Result<Request> {
-    let data = match (&args.data, args.task) {
+    let (preset, nlp_preset) = match args.preset {
+        None => (Preset::Paper, None),
+        Some(PresetArg::Named(preset)) => (preset, None),
+        Some(PresetArg::Nlp { task, standard }) => (Preset::Paper, Some((task, standard))),
+    };
+    let task = match (args.task, nlp_preset) {
+        (Some(given), Some((task, _))) if given != AnyTask::Nlp(task) => {
+            bail!("--preset names the task {task}, and --task asks for another: give one of them")
+        }
+        (None, Some((task, _))) => Some(AnyTask::Nlp(task)),
+        (given, _) => given,
+    };
+    let architecture = match (args.model, args.preset) {
+        (Some(Architecture::Program), Some(PresetArg::Nlp { standard: true, .. })) => bail!(
+            "--preset NAME-standard trains the standard Transformer: drop --model program or the \
+             -standard suffix"
+        ),
+        (Some(model), _) => Some(model),
+        (None, Some(PresetArg::Named(Preset::Standard)))
+        | (None, Some(PresetArg::Nlp { standard: true, .. })) => Some(Architecture::Standard),
+        (None, _) => None,
+    };
+    let data = match (&args.data, task) {
         // config.json keeps the path: absolute, so that eval, verify and --resume find the
         // file from any working directory.
         (Some(path), _) => DataRequest::File {
@@ -421,7 +485,7 @@ fn request(args: &Args) -> anyhow::Result<Request> {
     };
     Ok(Request {
         data,
-        preset: args.preset.unwrap_or(Preset::Paper),
+        preset,
         overrides: Overrides {
             seed: args.seed,
             n_epochs: args.epochs,
@@ -444,11 +508,7 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             n_cat_mlps: args.n_cat_mlps,
             n_num_mlps: args.n_num_mlps,
             dataset_size: args.dataset_size,
-            architecture: match (args.model, args.preset) {
-                (Some(model), _) => Some(model),
-                (None, Some(Preset::Standard)) => Some(Architecture::Standard),
-                (None, _) => None,
-            },
+            architecture,
             d_model: args.d_model,
             n_heads: args.heads,
             d_mlp: args.d_mlp,
