@@ -1,7 +1,8 @@
 //! A two-configuration sweep of the `tiny` preset through a real Slurm: `tprog sweep run
 //! --backend slurm` submits an array job with `sbatch`, the test waits for both runs, then
 //! checks `sweep status` and `sweep collect`. Skipped (passing, with a message) where `sbatch`
-//! is not on PATH; `.ci/run` starts a single-node cluster with scripts/slurm-single-node.sh.
+//! is not on PATH or no controller answers, unless `TPROG_REQUIRE_SLURM=1`; `.ci/run` starts a
+//! single-node cluster with scripts/slurm-single-node.sh and requires it.
 
 #![allow(clippy::unwrap_used)]
 
@@ -17,12 +18,35 @@ fn on_path(command: &str) -> bool {
         .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| dir.join(command).is_file()))
 }
 
+/// Set to `1` (as `.ci/run` does after starting the cluster) to make a missing or unreachable
+/// Slurm a failure instead of a skip.
+const REQUIRE: &str = "TPROG_REQUIRE_SLURM";
+
+/// Whether a Slurm controller answers (`scontrol ping`): the client programs alone (installed,
+/// but no cluster running) cannot run the test.
+fn controller_answers() -> bool {
+    std::process::Command::new("scontrol")
+        .arg("ping")
+        .output()
+        .is_ok_and(|out| {
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("UP")
+        })
+}
+
 #[test]
 fn tiny_sweep_through_sbatch() {
-    if !on_path("sbatch") {
+    let required = std::env::var(REQUIRE).is_ok_and(|v| v == "1");
+    let missing = if !on_path("sbatch") {
+        Some("sbatch is not on PATH")
+    } else if !controller_answers() {
+        Some("no Slurm controller answers `scontrol ping`")
+    } else {
+        None
+    };
+    if let Some(reason) = missing {
+        assert!(!required, "{REQUIRE}=1 but {reason}");
         eprintln!(
-            "skipped: sbatch is not on PATH (scripts/slurm-single-node.sh up starts a one-node \
-             Slurm cluster)"
+            "skipped: {reason} (scripts/slurm-single-node.sh up starts a one-node Slurm cluster)"
         );
         return;
     }
