@@ -118,6 +118,9 @@ fn local_sweep_runs_restarts_and_collects() {
         plot.to_str().unwrap(),
     ]);
     let csv = std::fs::read_to_string(&csv).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let (best_column, val_column) = (column("best_in_group"), column("val_acc"));
     let rows: Vec<Vec<&str>> = csv
         .lines()
         .skip(1)
@@ -127,9 +130,9 @@ fn local_sweep_runs_restarts_and_collects() {
     for layers in ["n_layers=1", "n_layers=2"] {
         let group: Vec<&Vec<&str>> = rows.iter().filter(|r| r[2] == layers).collect();
         assert_eq!(group.len(), 2, "{csv}");
-        let best: Vec<&&Vec<&str>> = group.iter().filter(|r| r[13] == "true").collect();
+        let best: Vec<&&Vec<&str>> = group.iter().filter(|r| r[best_column] == "true").collect();
         assert_eq!(best.len(), 1, "one best per configuration: {csv}");
-        let val = |r: &Vec<&str>| r[9].parse::<f64>().unwrap();
+        let val = |r: &Vec<&str>| r[val_column].parse::<f64>().unwrap();
         let top = group.iter().map(|r| val(r)).fold(f64::MIN, f64::max);
         assert_eq!(
             val(best[0]),
