@@ -201,3 +201,49 @@ pub fn emit(run: &RunDir, verified: Verified) -> Result<Emitted, PipelineError> 
         python_lines: python.lines().count(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tprog_tasks::text::{NlpOptions, NlpTask};
+
+    /// A program's word normalisation (tprog-program, which reads no task crate) must be the
+    /// data preparation's (tprog-tasks), or a sentence would be read differently from training.
+    #[test]
+    fn program_text_rules_normalise_words_as_the_data_were_prepared() {
+        let words = [
+            "EU",
+            "1995",
+            "19.5",
+            "3rd",
+            "Ünïcödé",
+            "٣٤",
+            "ΣΟΦΙΑ",
+            "İstanbul",
+            "don't",
+            "a1b22c333",
+        ];
+        for (replace_numbers, do_lower) in
+            [(false, false), (true, false), (false, true), (true, true)]
+        {
+            let options = NlpOptions {
+                replace_numbers,
+                do_lower,
+                ..NlpTask::ConllNer.default_options()
+            };
+            let data = TaskSource::Nlp {
+                task: NlpTask::ConllNer,
+                data_dir: std::path::PathBuf::from("data"),
+                options: options.clone(),
+            };
+            let text = text_input(&data).expect("an NLP source has text rules");
+            for word in words {
+                assert_eq!(
+                    text.normalise(word),
+                    options.transform(word),
+                    "{word:?} with replace_numbers {replace_numbers}, lower {do_lower}"
+                );
+            }
+        }
+    }
+}

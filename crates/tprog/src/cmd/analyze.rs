@@ -8,6 +8,7 @@ use tprog_tasks::Split;
 use tprog_train::session;
 
 use crate::Status;
+use crate::cmd::errors::parse_split;
 
 /// Arguments of `tprog analyze`.
 #[derive(Debug, clap::Args)]
@@ -23,13 +24,6 @@ pub struct Args {
     /// Entries per list (words per value, offsets, pairs, rows per class).
     #[arg(long, default_value_t = 8)]
     pub top: usize,
-}
-
-fn parse_split(text: &str) -> Result<Split, String> {
-    Split::ALL
-        .into_iter()
-        .find(|s| s.as_str() == text)
-        .ok_or_else(|| format!("unknown split {text:?}; expected train, val or test"))
 }
 
 /// Runs `tprog analyze`.

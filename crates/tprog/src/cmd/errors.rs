@@ -32,7 +32,8 @@ pub struct Args {
     pub top: usize,
 }
 
-fn parse_split(text: &str) -> Result<Split, String> {
+/// Parses a split name (clap value parser): train, val or test.
+pub fn parse_split(text: &str) -> Result<Split, String> {
     Split::ALL
         .into_iter()
         .find(|s| s.as_str() == text)
