@@ -234,7 +234,7 @@ mod tests {
             let data = TaskSource::Nlp {
                 task: NlpTask::ConllNer,
                 data_dir: std::path::PathBuf::from("data"),
-                options: options.clone(),
+                options,
             };
             let text = text_input(&data).expect("an NLP source has text rules");
             for word in words {
