@@ -234,24 +234,8 @@ pub fn import_reference(
     overwrite: bool,
 ) -> Result<(Imported, ImportedModel), TrainError> {
     let args = ReferenceArgs::from_file(args_json)?;
-    let (config, dataset) = run_config(&args).map_err(|error| match error {
-        TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
-            problems: problems
-                .into_iter()
-                .map(|problem| format!("{}: {problem}", args_json.display()))
-                .collect(),
-        },
-        other => other,
-    })?;
-    config.validate_model().map_err(|error| match error {
-        TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
-            problems: problems
-                .into_iter()
-                .map(|problem| format!("{}: {problem}", args_json.display()))
-                .collect(),
-        },
-        other => other,
-    })?;
+    let (config, dataset) = run_config(&args).map_err(|e| naming(args_json, e))?;
+    config.validate_model().map_err(|e| naming(args_json, e))?;
     let tensors = read_state_dict(model_pt)?;
     let splits = data::encode(&dataset)?;
     let (model, ignored_buffers, val) = match config.standard_config() {
@@ -288,6 +272,19 @@ pub fn import_reference(
         state,
     };
     Ok((imported, model))
+}
+
+/// `error` with each configuration problem prefixed by the `args.json` it comes from.
+fn naming(args_json: &Path, error: TrainError) -> TrainError {
+    match error {
+        TrainError::InvalidConfig { problems } => TrainError::InvalidConfig {
+            problems: problems
+                .into_iter()
+                .map(|problem| format!("{}: {problem}", args_json.display()))
+                .collect(),
+        },
+        other => other,
+    }
 }
 
 /// `model.safetensors` and the checkpoint of an imported model.
