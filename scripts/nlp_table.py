@@ -49,6 +49,10 @@ def best(runs):
 
 
 def minutes(summary):
+    # A resumed run's wall_seconds covers its last session only; its training time, summed
+    # over every session, is then the better measure of what the run cost.
+    if summary["train_seconds"] > summary["wall_seconds"]:
+        return f"{summary['train_seconds'] / 60:.1f} min (training, resumed run)"
     return f"{summary['wall_seconds'] / 60:.1f} min"
 
 
@@ -70,7 +74,8 @@ def main():
     print("Best seed by validation (entity F1 for CoNLL, accuracy otherwise), its test figure;")
     print("the paper's columns are its Tables 2 and 6 (best over its grids). GloVe: the 50-d 6B")
     print("subset here, 840B 300-d in the paper. Wall time: the whole run (training, evaluation,")
-    print("program and its verification) on this 2-core machine.\n")
+    print("program and its verification) on this 2-core machine; for a run that was interrupted and\n")
+    print("resumed, its training time summed over the sessions.\n")
 
     print("### Table 2: CoNLL-2003 NER (test, entity P / R / F1, seqeval strict IOB2)\n")
     print("| model | paper P / R / F1 | ours P / R / F1 | seeds | best seed | val F1 | wall time |")
