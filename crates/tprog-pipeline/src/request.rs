@@ -31,6 +31,9 @@ pub enum DataRequest {
         max_length: usize,
         /// Skip (and count) longer lines instead of failing.
         drop_long: bool,
+        /// The model's context when it must be longer than every training line (validation
+        /// and test lines up to it are allowed); `None`: the longest training line.
+        n_ctx: Option<usize>,
     },
     /// One of the paper's NLP data sets (CoNLL-2003 NER, TREC, MR, Subj, AG News) read from a
     /// directory and preprocessed as the reference does.
@@ -85,6 +88,21 @@ pub struct Overrides {
     pub n_num_mlps: Option<usize>,
     /// Examples to generate (built-in tasks).
     pub dataset_size: Option<usize>,
+    /// The reference's `--vocab_size`: a built-in task's generator vocabulary (what it counts
+    /// is each task's, see `tprog tasks`; the Dyck tasks fix theirs), or the words an NLP
+    /// task's vocabulary keeps besides `<pad>` and `<unk>`.
+    #[serde(default)]
+    pub vocab_size: Option<usize>,
+    /// The reference's `--min_length`: a built-in task's shortest example, or an NLP task's
+    /// shortest sentence (in words).
+    #[serde(default)]
+    pub min_length: Option<usize>,
+    /// The reference's `--max_length`: a built-in task's longest example (before BOS), or the
+    /// NLP length filter (see `NlpOptions`). The model's width follows: a categorical
+    /// variable has `k = max(|vocabulary|, n_ctx)` values, so lengths and vocabularies scale
+    /// `k` the way the paper does (k = N).
+    #[serde(default)]
+    pub max_length: Option<usize>,
     /// Which model to train (`--model`): a Transformer Program or the standard Transformer.
     #[serde(default)]
     pub architecture: Option<Architecture>,
@@ -238,7 +256,36 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     }
     set(&mut resolved.bos_default, o.bos_default);
     set(&mut resolved.params.dataset_size, o.dataset_size);
+    set(&mut resolved.params.vocab_size, o.vocab_size);
+    set(&mut resolved.params.min_length, o.min_length);
+    set(&mut resolved.params.max_length, o.max_length);
     let mut problems = o.check();
+    let generator = [
+        ("vocab_size", o.vocab_size.is_some()),
+        ("min_length", o.min_length.is_some()),
+        ("max_length", o.max_length.is_some()),
+    ];
+    // The generator's own checks (lengths, what each task's vocabulary allows), reported with
+    // the other problems before any data is generated.
+    if let DataRequest::Task(task) = request.data
+        && let Err(tprog_tasks::TaskError::InvalidParams {
+            task,
+            problems: more,
+        }) = tprog_tasks::Task::new(task, resolved.params)
+    {
+        problems.extend(more.into_iter().map(|p| format!("{task}: {p}")));
+    }
+    if let DataRequest::File { .. } = request.data {
+        for (name, given) in generator {
+            if given {
+                problems.push(format!(
+                    "{name} sets a built-in task's generator or an NLP data set's preprocessing; \
+                     a data file's lines are used as they are (DataRequest::File's max_length \
+                     bounds their length)"
+                ));
+            }
+        }
+    }
     if let Err(more) = resolved.train.check() {
         problems.extend(more);
     }
@@ -266,6 +313,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
             split_seed,
             max_length,
             drop_long,
+            n_ctx,
         } => (
             TaskSource::File {
                 path: path.clone(),
@@ -273,6 +321,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
                 causal: *causal,
                 max_length: *max_length,
                 drop_long: *drop_long,
+                n_ctx: *n_ctx,
             },
             file_stem(path),
         ),
@@ -280,14 +329,24 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
             task,
             data_dir,
             options,
-        } => (
-            TaskSource::Nlp {
-                task: *task,
-                data_dir: data_dir.clone(),
-                options: *options,
-            },
-            task.as_str().to_owned(),
-        ),
+        } => {
+            let mut options = *options;
+            set(&mut options.vocab_size, o.vocab_size);
+            set(&mut options.min_length, o.min_length);
+            set(&mut options.max_length, o.max_length);
+            let problems = options.check();
+            if !problems.is_empty() {
+                return Err(PipelineError::Invalid(problems));
+            }
+            (
+                TaskSource::Nlp {
+                    task: *task,
+                    data_dir: data_dir.clone(),
+                    options,
+                },
+                task.as_str().to_owned(),
+            )
+        }
         DataRequest::Task(task) => (
             TaskSource::Generated {
                 task: *task,
@@ -366,4 +425,96 @@ pub fn default_run_dir(config: &RunConfig) -> PathBuf {
         })
         .find(|dir| !dir.exists())
         .unwrap_or(base)
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn sort_with(overrides: Overrides) -> Result<Prepared, PipelineError> {
+        prepare(&Request {
+            data: DataRequest::Task(TaskName::Sort),
+            preset: Preset::Tiny,
+            overrides: Overrides {
+                dataset_size: Some(300),
+                ..overrides
+            },
+        })
+    }
+
+    #[test]
+    fn generator_settings_reach_the_data_and_scale_the_model() {
+        let base = sort_with(Overrides::default()).unwrap();
+        let bigger = sort_with(Overrides {
+            vocab_size: Some(16),
+            min_length: Some(12),
+            max_length: Some(16),
+            ..Overrides::default()
+        })
+        .unwrap();
+        let TaskSource::Generated { params, .. } = &bigger.config.data else {
+            panic!("not generated: {:?}", bigger.config.data);
+        };
+        assert_eq!(
+            (params.vocab_size, params.min_length, params.max_length),
+            (16, 12, 16)
+        );
+        let d = &bigger.data.dataset;
+        let lengths = d
+            .train
+            .iter()
+            .chain(&d.val)
+            .chain(&d.test)
+            .map(|e| e.tokens.len());
+        // The reference's lengths count BOS and EOS, and its vocabulary the special tokens.
+        assert!(
+            lengths.clone().all(|n| (12..=16).contains(&n)),
+            "12..=16 tokens"
+        );
+        assert_eq!(d.input_vocab.len(), 16);
+        // k = max(|vocabulary|, n_ctx): the variables widen with the vocabulary and length.
+        assert_eq!(bigger.config.shape.n_ctx, 16);
+        assert_eq!(bigger.config.model.d_var, 16);
+        assert!(base.config.model.d_var < bigger.config.model.d_var);
+    }
+
+    #[test]
+    fn generator_settings_are_checked_and_refused_for_a_data_file() {
+        let Err(PipelineError::Invalid(problems)) = sort_with(Overrides {
+            min_length: Some(9),
+            max_length: Some(4),
+            ..Overrides::default()
+        }) else {
+            panic!("min_length > max_length accepted");
+        };
+        assert!(
+            problems.iter().any(|p| p.contains("min_length 9")),
+            "{problems:?}"
+        );
+        let Err(PipelineError::Invalid(problems)) = prepare(&Request {
+            data: DataRequest::File {
+                path: "unused.jsonl".into(),
+                causal: false,
+                split_seed: 0,
+                max_length: 64,
+                drop_long: false,
+                n_ctx: None,
+            },
+            preset: Preset::Tiny,
+            overrides: Overrides {
+                vocab_size: Some(16),
+                ..Overrides::default()
+            },
+        }) else {
+            panic!("vocab_size accepted for a data file");
+        };
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("vocab_size sets a built-in task's generator")),
+            "{problems:?}"
+        );
+    }
 }

@@ -4,7 +4,7 @@
 use tprog_pipeline::Overrides;
 
 /// The `tprog train` flag of each [`Overrides`] field (its JSON name).
-pub const FLAGS: [(&str, &str); 23] = [
+pub const FLAGS: [(&str, &str); 26] = [
     ("seed", "--seed"),
     ("n_epochs", "--epochs"),
     ("batch_size", "--batch-size"),
@@ -23,6 +23,9 @@ pub const FLAGS: [(&str, &str); 23] = [
     ("n_cat_mlps", "--n-cat-mlps"),
     ("n_num_mlps", "--n-num-mlps"),
     ("dataset_size", "--dataset-size"),
+    ("vocab_size", "--vocab-size"),
+    ("min_length", "--min-length"),
+    ("max_length", "--max-length"),
     ("architecture", "--model"),
     ("d_model", "--d-model"),
     ("n_heads", "--heads"),
@@ -90,6 +93,9 @@ mod tests {
             n_cat_mlps: Some(8),
             n_num_mlps: Some(9),
             dataset_size: Some(10),
+            vocab_size: Some(16),
+            min_length: Some(2),
+            max_length: Some(16),
             architecture: Some(tprog_train::presets::Architecture::Standard),
             d_model: Some(11),
             n_heads: Some(12),

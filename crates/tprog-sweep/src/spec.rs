@@ -16,14 +16,20 @@
 //! n_layers = [1, 2, 3]
 //! n_heads_cat = [4, 8]
 //!
+//! [per_task.dyck1]                 # optional: settings of one task, over [set]'s
+//! max_length = 32
+//!
 //! [slurm]                          # resources of the Slurm array job (flags override them)
 //! time = "04:00:00"
 //! cpus_per_task = 2
 //! ```
 //!
 //! Parameters (in `[set]` and `[grid]`) are the fields of [`tprog_pipeline::Overrides`] (the
-//! reference's names: `n_epochs`, `lr`, `n_layers`, `n_heads_cat`, ...; `model` is accepted
-//! for `architecture`), plus `data_dir` and `vocab_size` for the NLP tasks. A grid value may be
+//! reference's names: `n_epochs`, `lr`, `n_layers`, `n_heads_cat`, `vocab_size`,
+//! `max_length`, ...; `model` is accepted for `architecture`), plus `data_dir` for the NLP
+//! tasks. `[per_task.NAME]` sets parameters for one task only, replacing `[set]`'s (e.g. the
+//! Dyck tasks' longer sequences in a comparison at a larger size); a parameter is still either
+//! fixed or swept, never both. A grid value may be
 //! a table of parameters set together: `heads = [{n_heads_cat = 2, n_heads_num = 2},
 //! {n_heads_cat = 4, n_heads_num = 4}]` sweeps the heads split evenly (named `heads=2+2`). Layout placeholders:
 //! `{task}`, `{seed}`, `{preset}`, `{grid}` (the grid point as `key=value,key=value`, nothing
@@ -47,7 +53,7 @@ pub const DEFAULT_LAYOUT: &str = "{task}/{grid}/seed{seed}";
 pub const MAX_RUNS: usize = 100_000;
 
 /// Parameters that are not [`Overrides`] fields but `tprog train` flags of the NLP tasks.
-const DATA_KEYS: [&str; 2] = ["data_dir", "vocab_size"];
+const DATA_KEYS: [&str; 1] = ["data_dir"];
 
 /// The sweep file as written.
 #[derive(Debug, Clone, Deserialize)]
@@ -68,6 +74,8 @@ struct SweepFile {
     set: toml::Table,
     #[serde(default)]
     grid: toml::Table,
+    #[serde(default)]
+    per_task: BTreeMap<String, toml::Table>,
     #[serde(default)]
     slurm: SlurmSettings,
 }
@@ -173,6 +181,21 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
         problems.push("tasks: the list is empty; name at least one task".to_owned());
     }
     let has_data_dir = file.set.contains_key("data_dir") || file.grid.contains_key("data_dir");
+    for (task, table) in &file.per_task {
+        if !file.tasks.contains(task) {
+            problems.push(format!(
+                "per_task.{task}: '{task}' is not in `tasks`; settings for it would never be used"
+            ));
+        }
+        for key in table.keys() {
+            check_key(&format!("per_task.{task}"), key, &mut problems);
+            if file.grid.contains_key(key) {
+                problems.push(format!(
+                    "per_task.{task}.{key}: also in [grid]; a parameter is either fixed or swept"
+                ));
+            }
+        }
+    }
     let mut seen_tasks = BTreeSet::new();
     for task in &file.tasks {
         if !seen_tasks.insert(task) {
@@ -226,19 +249,32 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    // Each grid point is checked once, with the fixed settings, before any run is made.
-    let mut configurations = Vec::new();
-    for point in &points {
-        match configuration(&file.set, point) {
-            Ok(configuration) => configurations.push(configuration),
-            Err(more) => {
-                for problem in more {
-                    if !problems.contains(&problem) {
-                        problems.push(problem);
+    // Each task's grid points are checked once, with its fixed settings, before any run is
+    // made (the tasks without settings of their own share [set]'s).
+    let mut configurations: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+    for task in &file.tasks {
+        let mut set = file.set.clone();
+        if let Some(own) = file.per_task.get(task) {
+            set.extend(own.clone());
+        }
+        let mut flags = Vec::new();
+        for point in &points {
+            match configuration(&set, point) {
+                Ok(configuration) => flags.push(configuration),
+                Err(more) => {
+                    for problem in more {
+                        let problem = match file.per_task.contains_key(task) {
+                            true => format!("{task}: {problem}"),
+                            false => problem,
+                        };
+                        if !problems.contains(&problem) {
+                            problems.push(problem);
+                        }
                     }
                 }
             }
         }
+        configurations.insert(task, flags);
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -249,7 +285,7 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
     let mut dirs: BTreeMap<String, usize> = BTreeMap::new();
     for &seed in &seeds {
         for task in &file.tasks {
-            for (point, flags) in points.iter().zip(&configurations) {
+            for (point, flags) in points.iter().zip(&configurations[task.as_str()]) {
                 let point: BTreeMap<String, String> = point
                     .iter()
                     .map(|(k, v)| (k.clone(), value_text(v)))
@@ -416,9 +452,6 @@ fn configuration(
                 let dir = std::path::absolute(dir).unwrap_or_else(|_| PathBuf::from(dir));
                 flags.extend(["--data-dir".to_owned(), dir.display().to_string()]);
             }
-            ("vocab_size", toml::Value::Integer(n)) if *n > 0 => {
-                flags.extend(["--vocab-size".to_owned(), n.to_string()]);
-            }
             _ => problems.push(format!("{key}: unexpected value {value}")),
         }
     }
@@ -427,7 +460,7 @@ fn configuration(
         Err(e) => {
             let message = e.to_string();
             problems.push(format!(
-                "parameter: {}; also accepted: model, data_dir, vocab_size",
+                "parameter: {}; also accepted: model, data_dir",
                 message.trim_end()
             ));
             return Err(problems);

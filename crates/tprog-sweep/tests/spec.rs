@@ -204,6 +204,57 @@ fn conflicts_and_bad_values() {
 }
 
 #[test]
+fn per_task_settings_replace_the_fixed_ones_for_that_task_only() {
+    let sweep = parse(
+        r#"
+        name = "at16"
+        preset = "tiny"
+        tasks = ["sort", "dyck1"]
+        seeds = [0]
+        layout = "{task}/seed{seed}"
+        [set]
+        vocab_size = 16
+        max_length = 16
+        [per_task.dyck1]
+        min_length = 32
+        max_length = 32
+        "#,
+    )
+    .unwrap();
+    let args = |task: &str| {
+        let run = sweep.runs.iter().find(|r| r.task == task).unwrap();
+        run.args.join(" ")
+    };
+    assert_eq!(
+        args("sort"),
+        "--task sort --preset tiny --seed 0 --vocab-size 16 --max-length 16"
+    );
+    assert_eq!(
+        args("dyck1"),
+        "--task dyck1 --preset tiny --seed 0 --vocab-size 16 --min-length 32 --max-length 32"
+    );
+    // Settings for a task the sweep does not run, a parameter both per task and swept, and a
+    // bad value in one task's settings (named with the task).
+    let message = error(
+        "name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[per_task.reverse]\nmax_length = 4\n",
+    );
+    assert!(
+        message.contains("per_task.reverse: 'reverse' is not in `tasks`"),
+        "{message}"
+    );
+    let message = error(
+        "name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[grid]\nmax_length = [4, 8]\n[per_task.sort]\nmax_length = 4\n",
+    );
+    assert!(message.contains("either fixed or swept"), "{message}");
+    let message =
+        error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0]\n[per_task.sort]\nn_layers = 0\n");
+    assert!(
+        message.contains("sort: --n-layers must be at least 1"),
+        "{message}"
+    );
+}
+
+#[test]
 fn layout_must_tell_runs_apart() {
     let message = error("name = \"x\"\ntasks = [\"sort\"]\nseeds = [0, 1]\nlayout = \"{task}\"\n");
     assert!(

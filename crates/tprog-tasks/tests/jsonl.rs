@@ -246,6 +246,56 @@ fn dropped_lines_are_counted_and_n_ctx_stays_within_the_limit() {
 }
 
 #[test]
+fn a_longer_context_admits_longer_held_out_lines() {
+    // Length generalisation: training lines of 3 tokens, test lines of 5 and 6.
+    let text: String = [
+        line_of(3, "train"),
+        line_of(2, "val"),
+        line_of(5, "test"),
+        line_of(6, "test"),
+    ]
+    .concat();
+    let path = temp_file("lengthgen.jsonl", text.as_bytes());
+    let error = load_dataset(&path, LoadOptions::default())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("lengthgen.jsonl:3: 5 tokens, more than n_ctx = 3")
+            && error.contains("--n-ctx"),
+        "{error}"
+    );
+    let longer = |n_ctx| LoadOptions {
+        n_ctx: Some(n_ctx),
+        ..LoadOptions::default()
+    };
+    let dataset = load_dataset(&path, longer(6)).unwrap();
+    assert_eq!(dataset.n_ctx, 6);
+    assert_eq!(dataset.test.len(), 2);
+    let test = dataset.encode(Split::Test).unwrap();
+    assert_eq!((test.n, test.n_ctx), (2, 6));
+    // Never shorter than the training lines; too short for the test lines, or longer than
+    // the line limit, is an error.
+    let error = load_dataset(&path, longer(2)).unwrap_err().to_string();
+    assert!(
+        error.contains("5 tokens, more than n_ctx = 3 (the context asked for)"),
+        "{error}"
+    );
+    let error = load_dataset(
+        &path,
+        LoadOptions {
+            max_len: 8,
+            ..longer(9)
+        },
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        error.contains("n_ctx 9") && error.contains("8 tokens"),
+        "{error}"
+    );
+}
+
+#[test]
 fn reading_for_a_model_checks_its_n_ctx_with_file_and_line() {
     let vocab =
         |tokens: &[&str]| Vocab::new(tokens.iter().map(|t| t.to_string()).collect()).unwrap();

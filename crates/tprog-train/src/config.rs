@@ -213,6 +213,11 @@ pub enum TaskSource {
         /// Lines over `max_length` are skipped and counted instead of being an error.
         #[serde(default)]
         drop_long: bool,
+        /// The model's context when it is longer than every training line (validation and
+        /// test lines up to it are allowed: length generalisation); `None`: the longest
+        /// training line.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        n_ctx: Option<usize>,
     },
     /// One of the paper's NLP data sets read from a directory and preprocessed as the
     /// reference does (`tprog_tasks::text`).

@@ -18,6 +18,7 @@ pub fn load(source: &TaskSource) -> Result<Dataset, TrainError> {
             causal,
             max_length,
             drop_long,
+            n_ctx,
         } => {
             let seed = u32::try_from(*seed).map_err(|_| TrainError::InvalidConfig {
                 problems: vec![format!("split seed {seed} does not fit 32 bits")],
@@ -34,6 +35,7 @@ pub fn load(source: &TaskSource) -> Result<Dataset, TrainError> {
                     } else {
                         LengthPolicy::Error
                     },
+                    n_ctx: *n_ctx,
                 },
             )?)
         }

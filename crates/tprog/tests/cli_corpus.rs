@@ -199,6 +199,30 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// `n` lines of the split `split`: `length` tokens each, sorted labels (`tokens` of the tiny
+/// sort run's vocabulary).
+fn split_lines(n: usize, split: &str, length: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let digits: Vec<String> = (0..length - 2).map(|j| ((i + j) % 4).to_string()).collect();
+            let mut sorted = digits.clone();
+            sorted.sort();
+            let tokens: Vec<&str> = std::iter::once("<s>")
+                .chain(digits.iter().map(String::as_str))
+                .chain(std::iter::once("</s>"))
+                .collect();
+            let labels: Vec<&str> = std::iter::once("<pad>")
+                .chain(sorted.iter().map(String::as_str))
+                .chain(std::iter::once("<pad>"))
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::json!({"split": split, "tokens": tokens, "labels": labels})
+            )
+        })
+        .collect()
+}
+
 /// A line whose example has `n` tokens.
 fn long_line(n: usize) -> String {
     let tokens: Vec<&str> = std::iter::once("<s>")
@@ -249,6 +273,14 @@ fn unchanged(path: &'static str, bytes: Vec<u8>) -> Check {
 }
 
 /// `path` in the run must be the template's.
+/// The command left no `name` behind (a refused run makes no directory).
+fn absent(name: &'static str) -> Check {
+    Box::new(move |d| match d.join(name).exists() {
+        false => Ok(()),
+        true => Err(format!("{name} was created")),
+    })
+}
+
 fn run_file_unchanged(name: &'static str) -> Check {
     Box::new(move |dir| {
         let now = fs::read(dir.join("run").join(name)).map_err(|e| e.to_string())?;
@@ -336,6 +368,24 @@ fn corpus() -> Vec<Case> {
         case("numbers", "data vocab huge", &["data", "--task", "sort", "--vocab-size", "1000000000"], 1, &["vocab_size"]),
         case("numbers", "data max length huge", &["data", "--task", "sort", "--max-length", "100000"], 1, &["max_length"]),
         case("numbers", "data min above max", &["data", "--task", "sort", "--min-length", "5", "--max-length", "2"], 1, &["min_length"]),
+        case("numbers", "train min above max", &["train", "--task", "sort", "--preset", "tiny", "--min-length", "5", "--max-length", "2", "--out", "x"], 1, &["sort: min_length 5"]).check(absent("x")),
+        case("numbers", "train dyck vocabulary", &["train", "--task", "dyck1", "--preset", "tiny", "--vocab-size", "9", "--out", "x"], 1, &["dyck1", "vocab_size"]).check(absent("x")),
+        case("numbers", "train at vocabulary and length 12", &["train", "--task", "reverse", "--preset", "tiny", "--epochs", "1", "--vocab-size", "12", "--max-length", "12", "--out", "x", "--quiet"], 0, &["test %"]).check(Box::new(|d| {
+            let config: Value = serde_json::from_str(&fs::read_to_string(d.join("x/config.json")).unwrap()).unwrap();
+            let params = &config["data"]["params"];
+            let (n_ctx, d_var) = (&config["shape"]["n_ctx"], &config["model"]["d_var"]);
+            if params["vocab_size"] == 12 && params["max_length"] == 12 && *n_ctx == 12 && *d_var == 12 { Ok(()) } else { Err(format!("params {params}, n_ctx {n_ctx}, d_var {d_var}")) }
+        })),
+        case("jsonl", "train: test lines longer than training", &["train", "--data", "d.jsonl", "--preset", "tiny", "--out", "x"], 1, &["d.jsonl:", "more than n_ctx = 5", "--n-ctx"]).with(file("d.jsonl", split_lines(40, "train", 5) + &split_lines(5, "val", 5) + &split_lines(5, "test", 9))).check(absent("x")),
+        case("jsonl", "train: --n-ctx for longer test lines", &["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--n-ctx", "9", "--out", "x", "--quiet"], 0, &["test %"]).with(file("d.jsonl", split_lines(40, "train", 5) + &split_lines(5, "val", 5) + &split_lines(5, "test", 9))).check(Box::new(|d| {
+            let config: Value = serde_json::from_str(&fs::read_to_string(d.join("x/config.json")).unwrap()).unwrap();
+            let summary: Value = serde_json::from_str(&fs::read_to_string(d.join("x/summary.json")).unwrap()).unwrap();
+            let (n_ctx, test) = (&config["shape"]["n_ctx"], &summary["test"]["examples"]);
+            if *n_ctx == 9 && *test == 5 && summary["faithful"]["all_agree"] == true { Ok(()) } else { Err(format!("n_ctx {n_ctx}, test examples {test}, faithful {}", summary["faithful"])) }
+        })),
+        case("jsonl", "train: --n-ctx over --max-length", &["train", "--data", "d.jsonl", "--preset", "tiny", "--n-ctx", "600", "--out", "x"], 1, &["n_ctx 600", "--max-length"]).with(file("d.jsonl", good_lines(30))).check(absent("x")),
+        case("jsonl", "train: --vocab-size with --data", &["train", "--data", "d.jsonl", "--preset", "tiny", "--vocab-size", "16", "--out", "x"], 1, &["vocab_size sets a built-in task's generator"]).with(file("d.jsonl", good_lines(30))).check(absent("x")),
+        case("resume", "resume with --max-length", &["train", "--resume", "run", "--max-length", "12"], 1, &["--max-length cannot be used with --resume"]).with(run()),
         case("numbers", "counterexamples negative", &["verify", "run", "--counterexamples", "-1"], 2, &["-1"]).with(run()),
         // JSONL for `data --file`.
         case("jsonl", "data: not JSON", &["data", "--file", "d.jsonl"], 1, &["d.jsonl:1", "JSON"]).with(file("d.jsonl", "hello\n")),

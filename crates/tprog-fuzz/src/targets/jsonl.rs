@@ -224,6 +224,7 @@ impl Target for JsonlTarget {
             } else {
                 LengthPolicy::Error
             },
+            n_ctx: [None, Some(0), Some(3), Some(600)][rng.below(4)],
         };
         JsonlCase { bytes, options }
     }

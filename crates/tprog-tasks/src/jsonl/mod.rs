@@ -70,6 +70,10 @@ pub struct LoadOptions {
     pub max_len: usize,
     /// What to do with a longer line.
     pub too_long: LengthPolicy,
+    /// The model's context, when it must be longer than every training line: validation and
+    /// test lines up to this many tokens are then allowed (length generalisation). `None`:
+    /// the longest training line, and longer held-out lines are errors.
+    pub n_ctx: Option<usize>,
 }
 
 impl Default for LoadOptions {
@@ -80,6 +84,7 @@ impl Default for LoadOptions {
             unk: false,
             max_len: DEFAULT_MAX_LEN,
             too_long: LengthPolicy::Error,
+            n_ctx: None,
         }
     }
 }
@@ -223,6 +228,18 @@ pub fn load_dataset_from(
     source: impl Read,
     options: LoadOptions,
 ) -> Result<Dataset, TaskError> {
+    if let Some(n_ctx) = options.n_ctx
+        && n_ctx > options.max_len
+    {
+        return Err(TaskError::InvalidParams {
+            task: path.display().to_string(),
+            problems: vec![format!(
+                "the context asked for (n_ctx {n_ctx}) is longer than the longest line allowed \
+                 ({} tokens, --max-length)",
+                options.max_len
+            )],
+        });
+    }
     let read = read_jsonl_from(path, source, options.max_len, options.too_long)?;
     let examples = read.examples;
     let with_split = examples.iter().filter(|e| e.split.is_some()).count();
@@ -246,9 +263,18 @@ pub fn load_dataset_from(
         let [train, val, test] = parts;
         (train, val, test)
     };
-    let n_ctx = train.iter().map(|e| e.example.tokens.len()).max();
+    let longest = train.iter().map(|e| e.example.tokens.len()).max();
+    let n_ctx = match (longest, options.n_ctx) {
+        (Some(longest), Some(asked)) => Some(longest.max(asked)),
+        (longest, asked) => longest.or(asked),
+    };
     if let Some(n_ctx) = n_ctx {
-        check_fits(path, val.iter().chain(&test), n_ctx)?;
+        check_fits(
+            path,
+            val.iter().chain(&test),
+            n_ctx,
+            options.n_ctx.is_some(),
+        )?;
     }
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
@@ -263,6 +289,9 @@ pub fn load_dataset_from(
         options.causal,
         options.unk,
     )?;
+    if let Some(n_ctx) = n_ctx {
+        dataset.n_ctx = dataset.n_ctx.max(n_ctx);
+    }
     dataset.dropped = read.dropped;
     Ok(dataset)
 }
@@ -317,17 +346,27 @@ fn check_fits<'a>(
     path: &Path,
     examples: impl Iterator<Item = &'a FileExample>,
     n_ctx: usize,
+    asked: bool,
 ) -> Result<(), TaskError> {
     for e in examples {
         let length = e.example.tokens.len();
         if length > n_ctx {
+            let problem = if asked {
+                format!(
+                    "{length} tokens, more than n_ctx = {n_ctx} (the context asked for); \
+                     validation and test lines must fit in it"
+                )
+            } else {
+                format!(
+                    "{length} tokens, more than n_ctx = {n_ctx} (the longest training line); \
+                     validation and test lines must fit in it (give a longer context, \
+                     `--n-ctx`, to test on longer lines than the training ones)"
+                )
+            };
             return Err(TaskError::Jsonl {
                 file: PathBuf::from(path),
                 line: e.line,
-                problem: format!(
-                    "{length} tokens, more than n_ctx = {n_ctx} (the longest training line); \
-                     validation and test lines must fit in it"
-                ),
+                problem,
             });
         }
     }

@@ -34,21 +34,36 @@ pub struct Args {
     /// The NLP data set's directory and how to read it (with an NLP --task).
     #[command(flatten)]
     pub nlp: NlpArgs,
-    /// With --data-dir: words in the input vocabulary besides <pad> and <unk> (default 10000).
-    #[arg(long, requires = "data_dir")]
+    /// The reference's --vocab_size: a built-in task's vocabulary (the paper's 8; see `tprog
+    /// tasks`), or with --data-dir the words kept besides <pad> and <unk> (default 10000).
+    /// Variables have k = max(|vocabulary|, n_ctx) values, so the model scales with it.
+    #[arg(long)]
     pub vocab_size: Option<usize>,
+    /// The reference's --min_length: a built-in task's shortest example, or with --data-dir
+    /// the shortest sentence kept (in words).
+    #[arg(long, conflicts_with = "data")]
+    pub min_length: Option<usize>,
     /// Train on a JSONL file of `{"tokens": [...], "labels": [...]}` lines instead of a built-in task.
     #[arg(long, conflicts_with = "task")]
     pub data: Option<PathBuf>,
     /// With --data: use a causal (autoregressive) attention mask.
     #[arg(long, requires = "data")]
     pub causal: bool,
-    /// With --data: the most tokens a line may have (it bounds n_ctx and the memory used).
-    #[arg(long, requires = "data", default_value_t = tprog_tasks::jsonl::DEFAULT_MAX_LEN)]
-    pub max_length: usize,
+    /// The reference's --max_length: a built-in task's longest example (the paper's 8; 16 for
+    /// Dyck), or with --data-dir the length filter; the model scales with it (k = n_ctx).
+    /// With --data: the most tokens a line may have (default 512; it bounds n_ctx and the
+    /// memory used).
+    #[arg(long)]
+    pub max_length: Option<usize>,
     /// With --data: skip lines longer than --max-length (and say how many) instead of failing.
     #[arg(long, requires = "data")]
     pub drop_long: bool,
+    /// With --data: the model's context, when it must be longer than every training line
+    /// (default: the longest training line). Validation and test lines up to it are then
+    /// allowed, to measure length generalisation; positions no training line reaches keep
+    /// their initial parameters.
+    #[arg(long, requires = "data")]
+    pub n_ctx: Option<usize>,
     /// Named settings: paper (Table 1), categorical (Table 3), readme (the reference README's
     /// sort command), tiny (smoke test), standard (the standard Transformer baseline on the
     /// paper's data). Default: paper. The NLP experiments have their own, which name the task
@@ -404,6 +419,7 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--out", args.out.is_some()),
         ("--overwrite", args.overwrite),
         ("--causal", args.causal),
+        ("--n-ctx", args.n_ctx.is_some()),
         ("--seed", args.seed.is_some()),
         ("--seeds", args.seeds.is_some()),
         ("--batch-size", args.batch_size.is_some()),
@@ -422,6 +438,9 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--n-cat-mlps", args.n_cat_mlps.is_some()),
         ("--n-num-mlps", args.n_num_mlps.is_some()),
         ("--dataset-size", args.dataset_size.is_some()),
+        ("--vocab-size", args.vocab_size.is_some()),
+        ("--min-length", args.min_length.is_some()),
+        ("--max-length", args.max_length.is_some()),
     ]
     .into_iter()
     .filter_map(|(flag, given)| given.then_some(flag))
@@ -467,14 +486,24 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             path: std::path::absolute(path).unwrap_or_else(|_| path.clone()),
             causal: args.causal,
             split_seed: args.seed.unwrap_or(0),
-            max_length: args.max_length,
+            max_length: args
+                .max_length
+                .unwrap_or(tprog_tasks::jsonl::DEFAULT_MAX_LEN),
             drop_long: args.drop_long,
+            n_ctx: args.n_ctx,
         },
         (None, Some(task)) => match nlp::nlp_task(task, &args.nlp)? {
             Some((nlp_task, dir)) => DataRequest::Nlp {
                 task: nlp_task,
                 data_dir: std::path::absolute(&dir).unwrap_or(dir),
-                options: nlp::options(nlp_task, &args.nlp, args.vocab_size, None, None, None)?,
+                options: nlp::options(
+                    nlp_task,
+                    &args.nlp,
+                    args.vocab_size,
+                    args.min_length,
+                    args.max_length,
+                    None,
+                )?,
             },
             None => match task {
                 AnyTask::Synthetic(task) => DataRequest::Task(task),
@@ -508,6 +537,10 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             n_cat_mlps: args.n_cat_mlps,
             n_num_mlps: args.n_num_mlps,
             dataset_size: args.dataset_size,
+            vocab_size: args.vocab_size,
+            min_length: args.min_length,
+            // With --data it bounds the file's lines (DataRequest::File), not a generator.
+            max_length: args.max_length.filter(|_| args.data.is_none()),
             architecture,
             d_model: args.d_model,
             n_heads: args.heads,
