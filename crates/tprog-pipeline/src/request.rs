@@ -66,6 +66,10 @@ pub struct Overrides {
     pub tau_end: Option<f64>,
     /// Sampler while training.
     pub sample_fn: Option<TrainSampler>,
+    /// Independent Gumbel samples per training step, their losses averaged (the reference's
+    /// `--gumbel_samples`; default 1).
+    #[serde(default)]
+    pub gumbel_samples: Option<usize>,
     /// The BOS default while training.
     pub bos_default: Option<BosDefault>,
     /// Clip the gradient norm to this value.
@@ -243,6 +247,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     set(&mut train.tau_init, o.tau_init);
     set(&mut train.tau_end, o.tau_end);
     set(&mut train.sample_fn, o.sample_fn);
+    set(&mut train.gumbel_samples, o.gumbel_samples);
     set(&mut train.seed, o.seed);
     set(&mut train.step_chunks, o.step_chunks);
     if o.glove.is_some() {
@@ -448,6 +453,7 @@ mod tests {
     fn generator_settings_reach_the_data_and_scale_the_model() {
         let base = sort_with(Overrides::default()).unwrap();
         let bigger = sort_with(Overrides {
+            gumbel_samples: Some(3),
             vocab_size: Some(16),
             min_length: Some(12),
             max_length: Some(16),
@@ -461,6 +467,7 @@ mod tests {
             (params.vocab_size, params.min_length, params.max_length),
             (16, 12, 16)
         );
+        assert_eq!(bigger.config.train.gumbel_samples, 3);
         let d = &bigger.data.dataset;
         let lengths = d
             .train

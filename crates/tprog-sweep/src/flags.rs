@@ -4,7 +4,7 @@
 use tprog_pipeline::Overrides;
 
 /// The `tprog train` flag of each [`Overrides`] field (its JSON name).
-pub const FLAGS: [(&str, &str); 26] = [
+pub const FLAGS: [(&str, &str); 27] = [
     ("seed", "--seed"),
     ("n_epochs", "--epochs"),
     ("batch_size", "--batch-size"),
@@ -12,6 +12,7 @@ pub const FLAGS: [(&str, &str); 26] = [
     ("tau_init", "--tau-init"),
     ("tau_end", "--tau-end"),
     ("sample_fn", "--sample-fn"),
+    ("gumbel_samples", "--gumbel-samples"),
     ("bos_default", "--bos-default"),
     ("max_grad_norm", "--max-grad-norm"),
     ("patience", "--patience"),
@@ -82,6 +83,7 @@ mod tests {
             tau_init: Some(3.0),
             tau_end: Some(0.01),
             sample_fn: Some(tprog_train::TrainSampler::GumbelHard),
+            gumbel_samples: Some(3),
             bos_default: Some(tprog_model_bos()),
             max_grad_norm: Some(1.5),
             patience: Some(4),

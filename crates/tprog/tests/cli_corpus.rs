@@ -358,6 +358,7 @@ fn corpus() -> Vec<Case> {
         tr("numbers", "tau-init zero", &["--tau-init", "0"], 1, &["tau_init", "positive"]),
         tr("numbers", "tau-end negative", &["--tau-end", "-1"], 1, &["tau_end", "positive"]),
         tr("numbers", "max-grad-norm negative", &["--max-grad-norm", "-1"], 1, &["max_grad_norm"]),
+        tr("numbers", "gumbel samples zero", &["--gumbel-samples", "0"], 1, &["gumbel_samples must be between 1"]),
         tr("numbers", "patience zero", &["--patience", "0"], 1, &["patience"]),
         tr("numbers", "dataset size zero", &["--dataset-size", "0"], 1, &["--dataset-size", "got 0"]),
         tr("numbers", "dataset size huge", &["--dataset-size", "1000000000000"], 1, &["--dataset-size"]),

@@ -124,6 +124,10 @@ pub struct Args {
     /// Sampler during training: gumbel_soft, gumbel_hard or softmax.
     #[arg(long, value_parser = parse_sampler)]
     pub sample_fn: Option<TrainSampler>,
+    /// Independent Gumbel samples per training step, their losses averaged (the reference's
+    /// --gumbel_samples; default 1). Each sample costs a forward and backward pass.
+    #[arg(long)]
+    pub gumbel_samples: Option<usize>,
     /// BOS default while training: reference (the reference's formula, absent until τ is
     /// tiny) or soft (relu(1 − Σ scores), learnable while training). Default: the preset's
     /// (reference for `readme`, soft for the others). The discrete model is the same.
@@ -427,6 +431,7 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--tau-init", args.tau_init.is_some()),
         ("--tau-end", args.tau_end.is_some()),
         ("--sample-fn", args.sample_fn.is_some()),
+        ("--gumbel-samples", args.gumbel_samples.is_some()),
         ("--bos-default", args.bos_default.is_some()),
         ("--max-grad-norm", args.max_grad_norm.is_some()),
         ("--patience", args.patience.is_some()),
@@ -523,6 +528,7 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             tau_init: args.tau_init,
             tau_end: args.tau_end,
             sample_fn: args.sample_fn,
+            gumbel_samples: args.gumbel_samples,
             bos_default: args.bos_default,
             max_grad_norm: args.max_grad_norm,
             patience: args.patience,
