@@ -79,55 +79,103 @@ pub trait Trainable: Predictor {
     fn checkpoint_params(&self) -> &dyn CheckpointParams;
 }
 
-impl Predictor for Model {
-    fn predict_into(
-        &mut self,
-        tokens: &[u32],
-        batch_size: usize,
-        n_positions: usize,
-        out: &mut Vec<u32>,
-    ) -> Result<(), TrainError> {
-        out.extend_from_slice(&self.predict(tokens, batch_size, n_positions)?);
-        Ok(())
-    }
+/// `Predictor` and `CheckpointParams` for a model type and its parameter store, and the
+/// `Trainable` methods both models implement the same way (each forwards to the model's own
+/// method of the same meaning); `step_loss` and `uses_temperature` are written per model.
+macro_rules! forward_to_model {
+    (predictor: $model:ty, params: $params:ty) => {
+        impl Predictor for $model {
+            fn predict_into(
+                &mut self,
+                tokens: &[u32],
+                batch_size: usize,
+                n_positions: usize,
+                out: &mut Vec<u32>,
+            ) -> Result<(), TrainError> {
+                out.extend_from_slice(&self.predict(tokens, batch_size, n_positions)?);
+                Ok(())
+            }
+        }
+
+        impl CheckpointParams for $params {
+            fn tensor_list(&self) -> Vec<(String, Vec<usize>, usize, usize)> {
+                self.specs()
+                    .iter()
+                    .map(|s| (s.name.clone(), s.shape.clone(), s.offset, s.len))
+                    .collect()
+            }
+
+            fn part(&self, part: Part) -> &[f32] {
+                match part {
+                    Part::Value => &self.value,
+                    Part::AdamM => &self.adam_m,
+                    Part::AdamV => &self.adam_v,
+                }
+            }
+
+            fn part_mut(&mut self, part: Part) -> &mut [f32] {
+                match part {
+                    Part::Value => &mut self.value,
+                    Part::AdamM => &mut self.adam_m,
+                    Part::AdamV => &mut self.adam_v,
+                }
+            }
+        }
+    };
+    (trainable: $model:ty) => {
+        fn zero_grad(&mut self) {
+            <$model>::zero_grad(self);
+        }
+
+        fn set_step_chunks(&mut self, chunks: usize) {
+            <$model>::set_step_chunks(self, chunks);
+        }
+
+        fn first_non_finite_grad(&self) -> Option<String> {
+            self.params().first_non_finite_grad().map(str::to_owned)
+        }
+
+        fn divide_grad(&mut self, divisor: f32) {
+            self.params_mut()
+                .grad
+                .iter_mut()
+                .for_each(|g| *g /= divisor);
+        }
+
+        fn clip_grad_norm(&mut self, max_norm: f32) {
+            <$model>::clip_grad_norm(self, max_norm);
+        }
+
+        fn to_model_bytes(&self) -> Result<Vec<u8>, TrainError> {
+            Ok(self.to_safetensors_bytes()?)
+        }
+
+        fn load_model_file(&mut self, path: &Path) -> Result<(), TrainError> {
+            Ok(self.load_safetensors(path)?)
+        }
+
+        fn values(&self) -> &[f32] {
+            &self.params().value
+        }
+
+        fn values_mut(&mut self) -> &mut [f32] {
+            &mut self.params_mut().value
+        }
+
+        fn checkpoint_params(&self) -> &dyn CheckpointParams {
+            self.params()
+        }
+    };
 }
 
-impl CheckpointParams for Params {
-    fn tensor_list(&self) -> Vec<(String, Vec<usize>, usize, usize)> {
-        self.specs()
-            .iter()
-            .map(|s| (s.name.clone(), s.shape.clone(), s.offset, s.len))
-            .collect()
-    }
-
-    fn part(&self, part: Part) -> &[f32] {
-        match part {
-            Part::Value => &self.value,
-            Part::AdamM => &self.adam_m,
-            Part::AdamV => &self.adam_v,
-        }
-    }
-
-    fn part_mut(&mut self, part: Part) -> &mut [f32] {
-        match part {
-            Part::Value => &mut self.value,
-            Part::AdamM => &mut self.adam_m,
-            Part::AdamV => &mut self.adam_v,
-        }
-    }
-}
+forward_to_model!(predictor: Model, params: Params);
+forward_to_model!(predictor: StandardTransformer, params: StandardParams);
 
 impl Trainable for Model {
+    forward_to_model!(trainable: Model);
+
     fn uses_temperature(&self) -> bool {
         true
-    }
-
-    fn zero_grad(&mut self) {
-        Model::zero_grad(self);
-    }
-
-    fn set_step_chunks(&mut self, chunks: usize) {
-        Model::set_step_chunks(self, chunks);
     }
 
     fn step_loss(
@@ -141,95 +189,16 @@ impl Trainable for Model {
         Ok(self.loss_and_backward(tokens, labels, batch_size, n_positions, sampling, seed)?)
     }
 
-    fn first_non_finite_grad(&self) -> Option<String> {
-        self.params().first_non_finite_grad().map(str::to_owned)
-    }
-
-    fn divide_grad(&mut self, divisor: f32) {
-        self.params_mut()
-            .grad
-            .iter_mut()
-            .for_each(|g| *g /= divisor);
-    }
-
-    fn clip_grad_norm(&mut self, max_norm: f32) {
-        Model::clip_grad_norm(self, max_norm);
-    }
-
     fn adam_step(&mut self, adam: &mut Adam) {
         adam.step(self);
-    }
-
-    fn to_model_bytes(&self) -> Result<Vec<u8>, TrainError> {
-        Ok(self.to_safetensors_bytes()?)
-    }
-
-    fn load_model_file(&mut self, path: &Path) -> Result<(), TrainError> {
-        Ok(self.load_safetensors(path)?)
-    }
-
-    fn values(&self) -> &[f32] {
-        &self.params().value
-    }
-
-    fn values_mut(&mut self) -> &mut [f32] {
-        &mut self.params_mut().value
-    }
-
-    fn checkpoint_params(&self) -> &dyn CheckpointParams {
-        self.params()
-    }
-}
-
-impl Predictor for StandardTransformer {
-    fn predict_into(
-        &mut self,
-        tokens: &[u32],
-        batch_size: usize,
-        n_positions: usize,
-        out: &mut Vec<u32>,
-    ) -> Result<(), TrainError> {
-        out.extend_from_slice(&self.predict(tokens, batch_size, n_positions)?);
-        Ok(())
-    }
-}
-
-impl CheckpointParams for StandardParams {
-    fn tensor_list(&self) -> Vec<(String, Vec<usize>, usize, usize)> {
-        self.specs()
-            .iter()
-            .map(|s| (s.name.clone(), s.shape.clone(), s.offset, s.len))
-            .collect()
-    }
-
-    fn part(&self, part: Part) -> &[f32] {
-        match part {
-            Part::Value => &self.value,
-            Part::AdamM => &self.adam_m,
-            Part::AdamV => &self.adam_v,
-        }
-    }
-
-    fn part_mut(&mut self, part: Part) -> &mut [f32] {
-        match part {
-            Part::Value => &mut self.value,
-            Part::AdamM => &mut self.adam_m,
-            Part::AdamV => &mut self.adam_v,
-        }
     }
 }
 
 impl Trainable for StandardTransformer {
+    forward_to_model!(trainable: StandardTransformer);
+
     fn uses_temperature(&self) -> bool {
         false
-    }
-
-    fn zero_grad(&mut self) {
-        StandardTransformer::zero_grad(self);
-    }
-
-    fn set_step_chunks(&mut self, chunks: usize) {
-        StandardTransformer::set_step_chunks(self, chunks);
     }
 
     /// Dropout is drawn from `seed`; the sampler does not apply.
@@ -244,42 +213,7 @@ impl Trainable for StandardTransformer {
         Ok(self.loss_and_backward(tokens, labels, batch_size, n_positions, seed)?)
     }
 
-    fn first_non_finite_grad(&self) -> Option<String> {
-        self.params().first_non_finite_grad().map(str::to_owned)
-    }
-
-    fn divide_grad(&mut self, divisor: f32) {
-        self.params_mut()
-            .grad
-            .iter_mut()
-            .for_each(|g| *g /= divisor);
-    }
-
-    fn clip_grad_norm(&mut self, max_norm: f32) {
-        StandardTransformer::clip_grad_norm(self, max_norm);
-    }
-
     fn adam_step(&mut self, adam: &mut Adam) {
         StandardTransformer::adam_step(self, adam);
-    }
-
-    fn to_model_bytes(&self) -> Result<Vec<u8>, TrainError> {
-        Ok(self.to_safetensors_bytes()?)
-    }
-
-    fn load_model_file(&mut self, path: &Path) -> Result<(), TrainError> {
-        Ok(self.load_safetensors(path)?)
-    }
-
-    fn values(&self) -> &[f32] {
-        &self.params().value
-    }
-
-    fn values_mut(&mut self) -> &mut [f32] {
-        &mut self.params_mut().value
-    }
-
-    fn checkpoint_params(&self) -> &dyn CheckpointParams {
-        self.params()
     }
 }
