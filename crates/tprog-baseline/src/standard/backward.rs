@@ -105,6 +105,48 @@ fn classifier_backward(net: &Net, value: &[f32], ws: &mut ChunkWs) {
     }
 }
 
+/// A linear layer `y = x·Wᵀ + b` of the parameters: `W` `[out, inp]` and `b` `[out]` at
+/// these (global) offsets.
+struct Linear {
+    w: usize,
+    b: usize,
+    out: usize,
+    inp: usize,
+}
+
+impl Linear {
+    fn new(w: usize, b: usize, out: usize, inp: usize) -> Self {
+        Self { w, b, out, inp }
+    }
+
+    /// From `dy` (`[R, out]`) and the layer's input `x` (`[R, inp]`), `R = rows`: adds `dyᵀ·x` and the
+    /// column sums of `dy` to the gradients (`grad` starts at offset `base`) and writes the
+    /// input's gradient `dy·W` into `dx` (`[R, inp]`).
+    fn backward(
+        &self,
+        value: &[f32],
+        base: usize,
+        grad: &mut [f32],
+        (dy, x, rows): (&[f32], &[f32], usize),
+        dx: &mut [f32],
+    ) {
+        let (out, inp) = (self.out, self.inp);
+        let dy = &dy[..rows * out];
+        let dy_m = MatRef::new(dy, rows, out);
+        let (w, b) = (self.w - base, self.b - base);
+        gemm(
+            1.0,
+            dy_m.t(),
+            MatRef::new(x, rows, inp),
+            1.0,
+            MatMut::new(&mut grad[w..w + out * inp], out, inp),
+        );
+        sum_rows(dy, &mut grad[b..b + out]);
+        let weight = MatRef::new(&value[self.w..self.w + out * inp], out, inp);
+        gemm(1.0, dy_m, weight, 0.0, MatMut::new(dx, rows, inp));
+    }
+}
+
 /// `dx` enters as the gradient w.r.t. layer `l`'s output and leaves as the gradient w.r.t.
 /// the point between its attention and MLP blocks.
 fn mlp_backward(net: &Net, value: &[f32], l: usize, ws: &mut ChunkWs) {
@@ -118,34 +160,22 @@ fn mlp_backward(net: &Net, value: &[f32], l: usize, ws: &mut ChunkWs) {
     let w = |off: usize, len: usize| &value[off..off + len];
     ws.dh.copy_from_slice(&ws.dx);
     apply_keep(&mut ws.dh, &a.keep_mlp);
-    let dm = MatRef::new(&ws.dh, rows, d); // [R, D]
-    gemm(
-        1.0,
-        dm.t(),
-        MatRef::new(&a.hidden, rows, f),
-        1.0,
-        MatMut::new(&mut grad[o.lin2_w - base..o.lin2_w - base + d * f], d, f),
-    );
-    sum_rows(&ws.dh, &mut grad[o.lin2_b - base..o.lin2_b - base + d]);
-    let lin2 = MatRef::new(w(o.lin2_w, d * f), d, f);
-    gemm(1.0, dm, lin2, 0.0, MatMut::new(&mut ws.dhidden, rows, f)); // [R, F]
+    let lin2 = Linear::new(o.lin2_w, o.lin2_b, d, f);
+    lin2.backward(
+        value,
+        base,
+        grad,
+        (&ws.dh, &a.hidden, rows),
+        &mut ws.dhidden,
+    ); // [R, F]
     apply_keep(&mut ws.dhidden, &a.keep_hidden);
     for (g, &p) in ws.dhidden.iter_mut().zip(&a.pre) {
         if p <= 0.0 {
             *g = 0.0;
         }
     }
-    let dpre = MatRef::new(&ws.dhidden, rows, f);
-    gemm(
-        1.0,
-        dpre.t(),
-        MatRef::new(&a.h2, rows, d),
-        1.0,
-        MatMut::new(&mut grad[o.lin1_w - base..o.lin1_w - base + f * d], f, d),
-    );
-    sum_rows(&ws.dhidden, &mut grad[o.lin1_b - base..o.lin1_b - base + f]);
-    let lin1 = MatRef::new(w(o.lin1_w, f * d), f, d);
-    gemm(1.0, dpre, lin1, 0.0, MatMut::new(&mut ws.dh, rows, d)); // [R, D]
+    let lin1 = Linear::new(o.lin1_w, o.lin1_b, f, d);
+    lin1.backward(value, base, grad, (&ws.dhidden, &a.h2, rows), &mut ws.dh); // [R, D]
     let (dg, db) = grad[o.norm2_w - base..o.norm2_b - base + d].split_at_mut(d);
     layer_norm_backward(
         &ws.dh,
@@ -172,17 +202,8 @@ fn attention_block_backward(net: &Net, value: &[f32], l: usize, ws: &mut ChunkWs
     let w = |off: usize, len: usize| &value[off..off + len];
     ws.dh.copy_from_slice(&ws.dx);
     apply_keep(&mut ws.dh, &a.keep_out);
-    let dout = MatRef::new(&ws.dh, rows, d); // [R, D]
-    gemm(
-        1.0,
-        dout.t(),
-        MatRef::new(&a.ctx, rows, d),
-        1.0,
-        MatMut::new(&mut grad[o.out_w - base..o.out_w - base + d * d], d, d),
-    );
-    sum_rows(&ws.dh, &mut grad[o.out_b - base..o.out_b - base + d]);
-    let out_w = MatRef::new(w(o.out_w, d * d), d, d);
-    gemm(1.0, dout, out_w, 0.0, MatMut::new(&mut ws.dctx, rows, d)); // [R, D]
+    let out = Linear::new(o.out_w, o.out_b, d, d);
+    out.backward(value, base, grad, (&ws.dh, &a.ctx, rows), &mut ws.dctx); // [R, D]
     heads_backward(
         net,
         a,
@@ -192,21 +213,8 @@ fn attention_block_backward(net: &Net, value: &[f32], l: usize, ws: &mut ChunkWs
         ws.n,
         ws.n_ex,
     );
-    let dqkv = MatRef::new(&ws.dqkv, rows, 3 * d); // [R, 3D]
-    gemm(
-        1.0,
-        dqkv.t(),
-        MatRef::new(&a.h1, rows, d),
-        1.0,
-        MatMut::new(
-            &mut grad[o.in_w - base..o.in_w - base + 3 * d * d],
-            3 * d,
-            d,
-        ),
-    );
-    sum_rows(&ws.dqkv, &mut grad[o.in_b - base..o.in_b - base + 3 * d]);
-    let in_w = MatRef::new(w(o.in_w, 3 * d * d), 3 * d, d);
-    gemm(1.0, dqkv, in_w, 0.0, MatMut::new(&mut ws.dh, rows, d)); // [R, D]
+    let qkv = Linear::new(o.in_w, o.in_b, 3 * d, d);
+    qkv.backward(value, base, grad, (&ws.dqkv, &a.h1, rows), &mut ws.dh); // [R, D]
     let (dg, db) = grad[o.norm1_w - base..o.norm1_b - base + d].split_at_mut(d);
     layer_norm_backward(
         &ws.dh,
