@@ -390,20 +390,11 @@ fn sample_tensor(
             }
         }
         SampledAs::Columns { k, cols } | SampledAs::WordColumns { k, cols } => {
-            let (mut y, mut sf) = (vec![0.0; k], vec![0.0; k]);
+            let mut column = Column::new(k);
             for g in 0..value.len() / (k * cols) {
                 for c in 0..cols {
                     let at = |r: usize| (g * k + r) * cols + c;
-                    x.clear();
-                    x.extend((0..k).map(|r| value[at(r)]));
-                    if sampling.uses_noise() {
-                        add_gumbel(&mut x, &mut rng);
-                    }
-                    sample_forward(sampling, &x, &mut y, &mut sf);
-                    for r in 0..k {
-                        eff[at(r)] = y[r];
-                        soft[at(r)] = sf[r];
-                    }
+                    column.sample(sampling, &mut rng, at, value, eff, soft);
                 }
             }
         }
@@ -421,23 +412,55 @@ fn sample_word_columns(
     eff: &mut [f32],
     soft: &mut [f32],
 ) {
-    let (mut x, mut y, mut sf) = (vec![0.0; k], vec![0.0; k], vec![0.0; k]);
+    let mut column = Column::new(k);
     for &w in words {
         let c = w as usize;
         let mut rng = noise(c);
         for g in 0..value.len() / (k * cols) {
             let at = |r: usize| (g * k + r) * cols + c;
-            for r in 0..k {
-                x[r] = value[at(r)];
-            }
-            if sampling.uses_noise() {
-                add_gumbel(&mut x, &mut rng);
-            }
-            sample_forward(sampling, &x, &mut y, &mut sf);
-            for r in 0..k {
-                eff[at(r)] = y[r];
-                soft[at(r)] = sf[r];
-            }
+            column.sample(sampling, &mut rng, at, value, eff, soft);
+        }
+    }
+}
+
+/// Scratch for sampling one column of `k` values: the logits, the sample and the soft
+/// probabilities.
+struct Column {
+    x: Vec<f32>,
+    y: Vec<f32>,
+    soft: Vec<f32>,
+}
+
+impl Column {
+    fn new(k: usize) -> Self {
+        Self {
+            x: vec![0.0; k],
+            y: vec![0.0; k],
+            soft: vec![0.0; k],
+        }
+    }
+
+    /// Samples the `k` values at flat indices `at(0..k)` of `value` (noise from `rng` when
+    /// the sampler uses it) into the same indices of `eff` and `soft`.
+    fn sample(
+        &mut self,
+        sampling: Sampling,
+        rng: &mut NoiseRng,
+        at: impl Fn(usize) -> usize,
+        value: &[f32],
+        eff: &mut [f32],
+        soft: &mut [f32],
+    ) {
+        for (r, x) in self.x.iter_mut().enumerate() {
+            *x = value[at(r)];
+        }
+        if sampling.uses_noise() {
+            add_gumbel(&mut self.x, rng);
+        }
+        sample_forward(sampling, &self.x, &mut self.y, &mut self.soft);
+        for (r, (&y, &sf)) in self.y.iter().zip(&self.soft).enumerate() {
+            eff[at(r)] = y;
+            soft[at(r)] = sf;
         }
     }
 }

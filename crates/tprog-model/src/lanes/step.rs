@@ -10,9 +10,11 @@
 use multiversion::multiversion;
 
 use super::dropout::{self, Dropout, Site};
+use super::mlp::MlpLanes;
 use super::{Batch, L, LaneChunk, LayerLanes, V};
 use crate::model::{Layer, Net};
 use crate::modules::StreamShape;
+use crate::modules::mlp::Mlp;
 use crate::sampler::NoiseRng;
 
 /// Forward, loss and backward of one loaded group; per-lane losses into `losses[..active]`,
@@ -341,26 +343,26 @@ fn fill_masks(
         let w = a.select.heads;
         drop.fill(&mut lws.drop_num, (w, n), examples, li, Site::NumHeads);
     }
-    for (m, (mlp, mws)) in layer.cat_mlps.iter().zip(&mut lws.cat_mlps).enumerate() {
-        let hidden = Site::CatMlpHidden(m);
-        drop.fill(&mut mws.drop_h, (mlp.d_mlp, n), examples, li, hidden);
-        drop.fill(
-            &mut mws.drop_out,
-            (mlp.k, n),
-            examples,
-            li,
-            Site::CatMlpOut(m),
-        );
-    }
-    for (m, (mlp, mws)) in layer.num_mlps.iter().zip(&mut lws.num_mlps).enumerate() {
-        let hidden = Site::NumMlpHidden(m);
-        drop.fill(&mut mws.drop_h, (mlp.d_mlp, n), examples, li, hidden);
-        drop.fill(
-            &mut mws.drop_out,
-            (mlp.k, n),
-            examples,
-            li,
-            Site::NumMlpOut(m),
-        );
+    // Both kinds of MLP have a hidden and an output mask; only their sites' names differ.
+    type SiteOf = fn(usize) -> Site;
+    let mlps: [(&[Mlp], &mut [MlpLanes], SiteOf, SiteOf); 2] = [
+        (
+            &layer.cat_mlps,
+            &mut lws.cat_mlps,
+            Site::CatMlpHidden,
+            Site::CatMlpOut,
+        ),
+        (
+            &layer.num_mlps,
+            &mut lws.num_mlps,
+            Site::NumMlpHidden,
+            Site::NumMlpOut,
+        ),
+    ];
+    for (kind, wss, hidden, out) in mlps {
+        for (m, (mlp, mws)) in kind.iter().zip(wss.iter_mut()).enumerate() {
+            drop.fill(&mut mws.drop_h, (mlp.d_mlp, n), examples, li, hidden(m));
+            drop.fill(&mut mws.drop_out, (mlp.k, n), examples, li, out(m));
+        }
     }
 }
