@@ -265,11 +265,6 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     set(&mut resolved.params.min_length, o.min_length);
     set(&mut resolved.params.max_length, o.max_length);
     let mut problems = o.check();
-    let generator = [
-        ("vocab_size", o.vocab_size.is_some()),
-        ("min_length", o.min_length.is_some()),
-        ("max_length", o.max_length.is_some()),
-    ];
     // The generator's own checks (lengths, what each task's vocabulary allows), reported with
     // the other problems before any data is generated.
     if let DataRequest::Task(task) = request.data
@@ -280,7 +275,24 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     {
         problems.extend(more.into_iter().map(|p| format!("{task}: {p}")));
     }
+    // An NLP data set's preprocessing with the same settings, checked with the rest.
+    let nlp_options = match &request.data {
+        DataRequest::Nlp { options, .. } => {
+            let mut options = *options;
+            set(&mut options.vocab_size, o.vocab_size);
+            set(&mut options.min_length, o.min_length);
+            set(&mut options.max_length, o.max_length);
+            problems.extend(options.check());
+            Some(options)
+        }
+        DataRequest::Task(_) | DataRequest::File { .. } => None,
+    };
     if let DataRequest::File { .. } = request.data {
+        let generator = [
+            ("vocab_size", o.vocab_size.is_some()),
+            ("min_length", o.min_length.is_some()),
+            ("max_length", o.max_length.is_some()),
+        ];
         for (name, given) in generator {
             if given {
                 problems.push(format!(
@@ -334,24 +346,14 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
             task,
             data_dir,
             options,
-        } => {
-            let mut options = *options;
-            set(&mut options.vocab_size, o.vocab_size);
-            set(&mut options.min_length, o.min_length);
-            set(&mut options.max_length, o.max_length);
-            let problems = options.check();
-            if !problems.is_empty() {
-                return Err(PipelineError::Invalid(problems));
-            }
-            (
-                TaskSource::Nlp {
-                    task: *task,
-                    data_dir: data_dir.clone(),
-                    options,
-                },
-                task.as_str().to_owned(),
-            )
-        }
+        } => (
+            TaskSource::Nlp {
+                task: *task,
+                data_dir: data_dir.clone(),
+                options: nlp_options.unwrap_or(*options),
+            },
+            task.as_str().to_owned(),
+        ),
         DataRequest::Task(task) => (
             TaskSource::Generated {
                 task: *task,

@@ -29,9 +29,9 @@
 //! `max_length`, ...; `model` is accepted for `architecture`), plus `data_dir` for the NLP
 //! tasks. `[per_task.NAME]` sets parameters for one task only, replacing `[set]`'s (e.g. the
 //! Dyck tasks' longer sequences in a comparison at a larger size); a parameter is still either
-//! fixed or swept, never both. A grid value may be
-//! a table of parameters set together: `heads = [{n_heads_cat = 2, n_heads_num = 2},
-//! {n_heads_cat = 4, n_heads_num = 4}]` sweeps the heads split evenly (named `heads=2+2`). Layout placeholders:
+//! fixed or swept, never both. A grid value may be a table of parameters set together:
+//! `heads = [{n_heads_cat = 2, n_heads_num = 2}, {n_heads_cat = 4, n_heads_num = 4}]` sweeps
+//! the heads split evenly (named `heads=2+2`). Layout placeholders:
 //! `{task}`, `{seed}`, `{preset}`, `{grid}` (the grid point as `key=value,key=value`, nothing
 //! when the grid is empty) and any grid key, e.g. `{n_layers}`.
 
@@ -249,23 +249,18 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
     if !problems.is_empty() {
         return Err(problems);
     }
-    // Each task's grid points are checked once, with its fixed settings, before any run is
-    // made (the tasks without settings of their own share [set]'s).
-    let mut configurations: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
-    for task in &file.tasks {
-        let mut set = file.set.clone();
-        if let Some(own) = file.per_task.get(task) {
-            set.extend(own.clone());
-        }
+    // Each grid point is checked once with [set]'s settings, and once more for each task
+    // with settings of its own, before any run is made.
+    let mut check = |set: &toml::Table, task: Option<&str>| -> Vec<Vec<String>> {
         let mut flags = Vec::new();
         for point in &points {
-            match configuration(&set, point) {
+            match configuration(set, point) {
                 Ok(configuration) => flags.push(configuration),
                 Err(more) => {
                     for problem in more {
-                        let problem = match file.per_task.contains_key(task) {
-                            true => format!("{task}: {problem}"),
-                            false => problem,
+                        let problem = match task {
+                            Some(task) => format!("{task}: {problem}"),
+                            None => problem,
                         };
                         if !problems.contains(&problem) {
                             problems.push(problem);
@@ -274,7 +269,14 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
                 }
             }
         }
-        configurations.insert(task, flags);
+        flags
+    };
+    let shared = check(&file.set, None);
+    let mut own: BTreeMap<&str, Vec<Vec<String>>> = BTreeMap::new();
+    for (task, settings) in &file.per_task {
+        let mut set = file.set.clone();
+        set.extend(settings.clone());
+        own.insert(task, check(&set, Some(task)));
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -285,7 +287,8 @@ fn expand(file: SweepFile) -> Result<Sweep, Vec<String>> {
     let mut dirs: BTreeMap<String, usize> = BTreeMap::new();
     for &seed in &seeds {
         for task in &file.tasks {
-            for (point, flags) in points.iter().zip(&configurations[task.as_str()]) {
+            let configurations = own.get(task.as_str()).unwrap_or(&shared);
+            for (point, flags) in points.iter().zip(configurations) {
                 let point: BTreeMap<String, String> = point
                     .iter()
                     .map(|(k, v)| (k.clone(), value_text(v)))

@@ -264,10 +264,8 @@ pub fn load_dataset_from(
         (train, val, test)
     };
     let longest = train.iter().map(|e| e.example.tokens.len()).max();
-    let n_ctx = match (longest, options.n_ctx) {
-        (Some(longest), Some(asked)) => Some(longest.max(asked)),
-        (longest, asked) => longest.or(asked),
-    };
+    // `None` orders below every `Some`: the longer of the two, or whichever is given.
+    let n_ctx = longest.max(options.n_ctx);
     if let Some(n_ctx) = n_ctx {
         check_fits(
             path,
