@@ -88,6 +88,11 @@ pub struct Overrides {
     pub n_heads_num: Option<usize>,
     /// Categorical MLPs per layer.
     pub n_cat_mlps: Option<usize>,
+    /// Values per categorical variable (the reference's `--d_var`, the paper's k). Default:
+    /// `max(V, n_ctx)` with one-hot tokens (it must be at least that), or the NLP preset's
+    /// (32 for CoNLL, 64 for classification; at least `n_ctx`, positions being one-hot).
+    #[serde(default)]
+    pub d_var: Option<usize>,
     /// Numerical MLPs per layer.
     pub n_num_mlps: Option<usize>,
     /// Examples to generate (built-in tasks).
@@ -260,6 +265,9 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
         train.patience = o.patience;
     }
     set(&mut resolved.bos_default, o.bos_default);
+    if o.d_var.is_some() {
+        resolved.d_var = o.d_var;
+    }
     set(&mut resolved.params.dataset_size, o.dataset_size);
     set(&mut resolved.params.vocab_size, o.vocab_size);
     set(&mut resolved.params.min_length, o.min_length);
@@ -305,6 +313,13 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     }
     if let Err(more) = resolved.train.check() {
         problems.extend(more);
+    }
+    if o.d_var.is_some() && resolved.standard.is_some() {
+        problems.push(
+            "d_var (--d-var) sets a Transformer Program's categorical variables; the standard \
+             Transformer's width is --d-model"
+                .to_owned(),
+        );
     }
     if resolved.train.glove.is_some() && resolved.standard.is_some() {
         problems.push(
@@ -487,6 +502,38 @@ mod tests {
         assert_eq!(bigger.config.shape.n_ctx, 16);
         assert_eq!(bigger.config.model.d_var, 16);
         assert!(base.config.model.d_var < bigger.config.model.d_var);
+    }
+
+    #[test]
+    fn d_var_widens_the_variables_and_is_checked() {
+        let base = sort_with(Overrides::default()).unwrap();
+        let k = base.config.model.d_var;
+        let wide = sort_with(Overrides {
+            d_var: Some(k + 5),
+            ..Overrides::default()
+        })
+        .unwrap();
+        assert_eq!(wide.config.model.d_var, k + 5);
+        // Narrower than the context: the one-hot positions do not fit, and the error says so.
+        let Err(error) = sort_with(Overrides {
+            d_var: Some(k - 1),
+            ..Overrides::default()
+        }) else {
+            panic!("d_var below n_ctx accepted");
+        };
+        let text = error.to_string();
+        assert!(text.contains("d_var") && text.contains("n_ctx"), "{text}");
+        let Err(PipelineError::Invalid(problems)) = sort_with(Overrides {
+            d_var: Some(k),
+            architecture: Some(Architecture::Standard),
+            ..Overrides::default()
+        }) else {
+            panic!("d_var accepted for the standard Transformer");
+        };
+        assert!(
+            problems.iter().any(|p| p.contains("--d-model")),
+            "{problems:?}"
+        );
     }
 
     #[test]

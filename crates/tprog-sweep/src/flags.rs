@@ -4,7 +4,7 @@
 use tprog_pipeline::Overrides;
 
 /// The `tprog train` flag of each [`Overrides`] field (its JSON name).
-pub const FLAGS: [(&str, &str); 27] = [
+pub const FLAGS: [(&str, &str); 28] = [
     ("seed", "--seed"),
     ("n_epochs", "--epochs"),
     ("batch_size", "--batch-size"),
@@ -23,6 +23,7 @@ pub const FLAGS: [(&str, &str); 27] = [
     ("n_heads_num", "--n-heads-num"),
     ("n_cat_mlps", "--n-cat-mlps"),
     ("n_num_mlps", "--n-num-mlps"),
+    ("d_var", "--d-var"),
     ("dataset_size", "--dataset-size"),
     ("vocab_size", "--vocab-size"),
     ("min_length", "--min-length"),
@@ -94,6 +95,7 @@ mod tests {
             n_heads_num: Some(7),
             n_cat_mlps: Some(8),
             n_num_mlps: Some(9),
+            d_var: Some(25),
             dataset_size: Some(10),
             vocab_size: Some(16),
             min_length: Some(2),

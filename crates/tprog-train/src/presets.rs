@@ -155,6 +155,9 @@ pub struct Resolved {
     pub embedding: Option<LearnedEmbedding>,
     /// The Transformer Program's dropout rate while training (0 but for the paper's CoNLL).
     pub dropout: f32,
+    /// Values per categorical variable (`d_var`, the paper's k) when set; otherwise
+    /// `max(V, n_ctx)` for one-hot tokens, or the learned embedding's own.
+    pub d_var: Option<usize>,
 }
 
 /// Learned categorical word embeddings (the paper's NLP models): `n_vars` variables of `d_var`
@@ -232,6 +235,7 @@ impl Preset {
             standard: None,
             embedding: None,
             dropout: 0.0,
+            d_var: None,
         };
         if self == Preset::Standard {
             resolved.train.n_epochs = 100;
@@ -307,15 +311,15 @@ impl Resolved {
 
     /// The model configuration for `dataset`: the preset's shape with the paper's fixed choices
     /// (one-hot tokens, `ones`, fixed relative-position bias, 2 MLP inputs, d_mlp 64) and the
-    /// data's facts (d_var = max(V, n_ctx), vocabulary sizes, masked classes, causality), and
-    /// the preset's BOS default.
+    /// data's facts (d_var = max(V, n_ctx) unless [`Resolved::d_var`] is set, vocabulary sizes,
+    /// masked classes, causality), and the preset's BOS default.
     pub fn model_config(&self, dataset: &Dataset) -> ModelConfig {
         let base = ModelConfig {
             bos_default: self.bos_default,
             dropout: self.dropout,
             ..model_config_for(self.shape, self.unembed_mask, dataset)
         };
-        match self.embedding {
+        let config = match self.embedding {
             None => base,
             Some(e) => ModelConfig {
                 one_hot_embed: false,
@@ -324,6 +328,10 @@ impl Resolved {
                 pool_outputs: e.pool,
                 ..base
             },
+        };
+        ModelConfig {
+            d_var: self.d_var.unwrap_or(config.d_var),
+            ..config
         }
     }
 }

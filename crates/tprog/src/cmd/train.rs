@@ -163,6 +163,11 @@ pub struct Args {
     /// Numerical MLPs per layer.
     #[arg(long)]
     pub n_num_mlps: Option<usize>,
+    /// Values per categorical variable (the reference's --d_var, the paper's k). Default:
+    /// max(vocabulary, context) with one-hot tokens, which it must not be below; for NLP
+    /// tasks the preset's (32 for CoNLL, 64 for classification), at least the context.
+    #[arg(long)]
+    pub d_var: Option<usize>,
     /// Examples to generate (the reference's --dataset_size).
     #[arg(long)]
     pub dataset_size: Option<usize>,
@@ -442,6 +447,7 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--n-heads-num", args.n_heads_num.is_some()),
         ("--n-cat-mlps", args.n_cat_mlps.is_some()),
         ("--n-num-mlps", args.n_num_mlps.is_some()),
+        ("--d-var", args.d_var.is_some()),
         ("--dataset-size", args.dataset_size.is_some()),
         ("--vocab-size", args.vocab_size.is_some()),
         ("--min-length", args.min_length.is_some()),
@@ -542,6 +548,7 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             n_heads_num: args.n_heads_num,
             n_cat_mlps: args.n_cat_mlps,
             n_num_mlps: args.n_num_mlps,
+            d_var: args.d_var,
             dataset_size: args.dataset_size,
             vocab_size: args.vocab_size,
             min_length: args.min_length,
