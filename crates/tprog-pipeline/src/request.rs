@@ -93,6 +93,10 @@ pub struct Overrides {
     /// (32 for CoNLL, 64 for classification; at least `n_ctx`, positions being one-hot).
     #[serde(default)]
     pub d_var: Option<usize>,
+    /// Learned embedding variables of an NLP model (the reference's `--n_vars_cat`; the paper's
+    /// NLP preset has 4, and its grids try 2, 4 and 8). One-hot tokens are one variable.
+    #[serde(default)]
+    pub n_vars_cat: Option<usize>,
     /// Numerical MLPs per layer.
     pub n_num_mlps: Option<usize>,
     /// Examples to generate (built-in tasks).
@@ -313,6 +317,24 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     }
     if let Err(more) = resolved.train.check() {
         problems.extend(more);
+    }
+    if let Some(n_vars) = o.n_vars_cat {
+        match &mut resolved.embedding {
+            _ if resolved.standard.is_some() => problems.push(
+                "n_vars_cat (--n-vars-cat) sets a Transformer Program's word embedding; the \
+                 standard Transformer has none"
+                    .to_owned(),
+            ),
+            Some(embedding) if (1..=MAX_MODULES).contains(&n_vars) => embedding.n_vars = n_vars,
+            Some(_) => problems.push(format!(
+                "--n-vars-cat must be between 1 and {MAX_MODULES}, got {n_vars}"
+            )),
+            None => problems.push(
+                "n_vars_cat (--n-vars-cat) sets the learned word embedding of an NLP task \
+                 (--data-dir, --preset paper); one-hot tokens are one variable"
+                    .to_owned(),
+            ),
+        }
     }
     if o.d_var.is_some() && resolved.standard.is_some() {
         problems.push(

@@ -4,7 +4,7 @@
 use tprog_pipeline::Overrides;
 
 /// The `tprog train` flag of each [`Overrides`] field (its JSON name).
-pub const FLAGS: [(&str, &str); 28] = [
+pub const FLAGS: [(&str, &str); 29] = [
     ("seed", "--seed"),
     ("n_epochs", "--epochs"),
     ("batch_size", "--batch-size"),
@@ -24,6 +24,7 @@ pub const FLAGS: [(&str, &str); 28] = [
     ("n_cat_mlps", "--n-cat-mlps"),
     ("n_num_mlps", "--n-num-mlps"),
     ("d_var", "--d-var"),
+    ("n_vars_cat", "--n-vars-cat"),
     ("dataset_size", "--dataset-size"),
     ("vocab_size", "--vocab-size"),
     ("min_length", "--min-length"),
@@ -96,6 +97,7 @@ mod tests {
             n_cat_mlps: Some(8),
             n_num_mlps: Some(9),
             d_var: Some(25),
+            n_vars_cat: Some(2),
             dataset_size: Some(10),
             vocab_size: Some(16),
             min_length: Some(2),

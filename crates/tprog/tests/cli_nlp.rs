@@ -207,6 +207,86 @@ fn nlp_presets_train_the_papers_models_and_the_program_reads_words() {
     assert!(text.contains("unknown preset 'imdb'"), "{text}");
 }
 
+/// The reference's classification_short.sh on the sample: a smaller vocabulary and context,
+/// `--d-var` and `--n-vars-cat` reach the model, and its program still equals it.
+#[test]
+fn the_embedding_and_variables_can_be_resized() {
+    let dir = temp_dir("tprog-nlp", "resized");
+    trec_sample(&dir);
+    let data_dir = dir.to_str().unwrap();
+    let run = dir.join("short");
+    let text = success(&[
+        "train",
+        "--preset",
+        "trec",
+        "--data-dir",
+        data_dir,
+        "--vocab-size",
+        "20",
+        "--max-length",
+        "12",
+        "--d-var",
+        "12",
+        "--n-vars-cat",
+        "2",
+        "--epochs",
+        "1",
+        "--out",
+        run.to_str().unwrap(),
+        "--quiet",
+        "--threads",
+        "1",
+    ]);
+    assert!(
+        text.contains("the program equals the discrete model"),
+        "{text}"
+    );
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["model"]["d_var"], 12);
+    assert_eq!(config["model"]["n_vars_cat"], 2);
+    let n_ctx = config["model"]["n_ctx"].as_u64().unwrap();
+    assert!(
+        (3..=12).contains(&n_ctx),
+        "{n_ctx}: the longest sentence, at most 12 tokens"
+    );
+    assert_eq!(
+        config["model"]["vocab_size"], 22,
+        "20 words, <pad> and <unk>"
+    );
+
+    // A context wider than the variables, embedding variables where tokens are one-hot, and
+    // either setting for the standard Transformer: refused, naming the setting.
+    let text = common::failure(&[
+        "train",
+        "--preset",
+        "trec",
+        "--data-dir",
+        data_dir,
+        "--d-var",
+        "2",
+    ]);
+    assert!(
+        text.contains("n_ctx") && text.contains("d_var (2)"),
+        "{text}"
+    );
+    let text = common::failure(&["train", "--task", "sort", "--n-vars-cat", "2"]);
+    assert!(
+        text.contains("--n-vars-cat") && text.contains("NLP"),
+        "{text}"
+    );
+    let text = common::failure(&[
+        "train",
+        "--preset",
+        "trec-standard",
+        "--data-dir",
+        data_dir,
+        "--n-vars-cat",
+        "2",
+    ]);
+    assert!(text.contains("standard Transformer has none"), "{text}");
+}
+
 #[test]
 fn ner_runs_report_entity_scores() {
     let dir = temp_dir("tprog-nlp", "ner");

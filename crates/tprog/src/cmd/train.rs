@@ -168,6 +168,9 @@ pub struct Args {
     /// tasks the preset's (32 for CoNLL, 64 for classification), at least the context.
     #[arg(long)]
     pub d_var: Option<usize>,
+    /// Word-embedding variables of an NLP model (the reference's --n_vars_cat; default 4).
+    #[arg(long)]
+    pub n_vars_cat: Option<usize>,
     /// Examples to generate (the reference's --dataset_size).
     #[arg(long)]
     pub dataset_size: Option<usize>,
@@ -448,6 +451,7 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--n-cat-mlps", args.n_cat_mlps.is_some()),
         ("--n-num-mlps", args.n_num_mlps.is_some()),
         ("--d-var", args.d_var.is_some()),
+        ("--n-vars-cat", args.n_vars_cat.is_some()),
         ("--dataset-size", args.dataset_size.is_some()),
         ("--vocab-size", args.vocab_size.is_some()),
         ("--min-length", args.min_length.is_some()),
@@ -549,6 +553,7 @@ fn request(args: &Args) -> anyhow::Result<Request> {
             n_cat_mlps: args.n_cat_mlps,
             n_num_mlps: args.n_num_mlps,
             d_var: args.d_var,
+            n_vars_cat: args.n_vars_cat,
             dataset_size: args.dataset_size,
             vocab_size: args.vocab_size,
             min_length: args.min_length,
