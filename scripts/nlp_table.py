@@ -5,7 +5,9 @@ Usage: scripts/nlp_table.py [RESULTS_DIR] > docs/results-nlp.md   (default: resu
 Reads RESULTS_DIR/baselines/<task>.json (`tprog baseline --json`), and every summary.json
 below results/nlp/<task>/seed*/ (Transformer Program), results/nlp-standard/<task>/seed*/
 (standard Transformer), as scripts/nlp_runs.sh archives them, and results/nlp-short/<task>/seed*/
-(the Transformer Program of the reference's classification_short.sh, sweeps/nlp-short.toml). The best seed is chosen by
+(the Transformer Program of the reference's classification_short.sh, sweeps/nlp-short.toml),
+and results/classification/<task>/<grid point>/seed*/ (the grid of sweeps/classification.toml:
+the best configuration and seed by validation). The best seed is chosen by
 validation accuracy (entity F1 for CoNLL, as the paper selects), and its test figure reported.
 Standard library only.
 """
@@ -28,12 +30,13 @@ PAPER_CLASSIFICATION = {
 NAMES = {"trec": "TREC", "mr": "MR", "subj": "Subj", "ag_news": "AG News"}
 
 
-def summaries(root, task):
+def summaries(root, task, pattern="seed*/summary.json"):
     out = []
-    for path in sorted((root / task).glob("seed*/summary.json")):
+    for path in sorted((root / task).glob(pattern)):
         summary = json.loads(path.read_text())
         if summary.get("interrupted"):
             continue
+        summary["_point"] = path.parent.parent.name
         out.append(summary)
     return out
 
@@ -69,6 +72,7 @@ def main():
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path("results/nlp")
     standard_root = root.parent / (root.name + "-standard")
     short_root = root.parent / (root.name + "-short")
+    grid_root = root.parent / "classification"
     baselines = root / "baselines"
     print("## NLP results (Tables 2 and 6)\n")
     print("Made by `scripts/nlp_table.py` from the summaries `scripts/nlp_runs.sh DATA_DIR` archives")
@@ -80,7 +84,10 @@ def main():
     print("resumed, its training time summed over the sessions. \"Transformer Program, short\" is the")
     print("reference's classification_short.sh (5,000 words, sentences of at most 23 words, 25 values")
     print("per variable; sweeps/nlp-short.toml), which the paper's released TREC program matches; the")
-    print("paper does not say which of the two configurations its Table 6 reports.\n")
+    print("paper does not say which of the two configurations its Table 6 reports. \"Transformer")
+    print("Program, grid\" is the best of sweeps/classification.toml's grid (layers {1, 2, 3} × heads")
+    print("{4, 8} × embedding variables {2, 4, 8}, the paper's B.3) and seeds by validation; its")
+    print("configuration is given as layers/heads/variables, and its seeds column counts the runs.\n")
 
     print("### Table 2: CoNLL-2003 NER (test, entity P / R / F1, seqeval strict IOB2)\n")
     print("| model | paper P / R / F1 | ours P / R / F1 | seeds | best seed | val F1 | wall time |")
@@ -116,19 +123,25 @@ def main():
             print(f"| {name} | naive Bayes | {paper['bayes']} | train data unavailable here | — | — | — | — |")
         for model, key, runs_root in [("standard Transformer", "standard", standard_root),
                                       ("Transformer Program", "program", root),
-                                      ("Transformer Program, short", "program", short_root)]:
-            runs = summaries(runs_root, task)
+                                      ("Transformer Program, short", "program", short_root),
+                                      ("Transformer Program, grid", "program", grid_root)]:
+            grid = runs_root == grid_root
+            runs = summaries(runs_root, task, "*/seed*/summary.json" if grid else "seed*/summary.json")
             b = best(runs)
-            if runs_root == short_root and b is None:
+            if runs_root in (short_root, grid_root) and b is None:
                 continue
+            if grid:
+                point = dict(kv.split("=") for kv in b["_point"].split(","))
+                model = f"{model} ({point['n_layers']}/{point['n_heads_cat']}/{point['n_vars_cat']})"
             if task == "ag_news" and b is None:
                 ours = "train data unavailable here"
             elif b is None:
                 ours = "not run yet"
             else:
                 ours = f"{100 * b['test']['token_acc']:.1f}"
+            count = f"{len(runs)} runs" if grid else seeds_note(runs)
             extra = ("| — | — | — | — |" if b is None else
-                     f"| {seeds_note(runs)} | {b['seed']} | {100 * b['val']['token_acc']:.1f} | {minutes(b)} |")
+                     f"| {count} | {b['seed']} | {100 * b['val']['token_acc']:.1f} | {minutes(b)} |")
             print(f"| {name} | {model} | {paper[key]} | {ours} {extra}")
 
     print("\n### Every run\n")
