@@ -256,7 +256,10 @@ fn the_embedding_and_variables_can_be_resized() {
     );
 
     // A context wider than the variables, embedding variables where tokens are one-hot, and
-    // either setting for the standard Transformer: refused, naming the setting.
+    // either setting for the standard Transformer: refused, naming the setting, and no run
+    // directory is made.
+    let refused = dir.join("refused");
+    let refused_dir = refused.to_str().unwrap();
     let text = common::failure(&[
         "train",
         "--preset",
@@ -265,12 +268,22 @@ fn the_embedding_and_variables_can_be_resized() {
         data_dir,
         "--d-var",
         "2",
+        "--out",
+        refused_dir,
     ]);
     assert!(
         text.contains("n_ctx") && text.contains("d_var (2)"),
         "{text}"
     );
-    let text = common::failure(&["train", "--task", "sort", "--n-vars-cat", "2"]);
+    let text = common::failure(&[
+        "train",
+        "--task",
+        "sort",
+        "--n-vars-cat",
+        "2",
+        "--out",
+        refused_dir,
+    ]);
     assert!(
         text.contains("--n-vars-cat") && text.contains("NLP"),
         "{text}"
@@ -283,8 +296,11 @@ fn the_embedding_and_variables_can_be_resized() {
         data_dir,
         "--n-vars-cat",
         "2",
+        "--out",
+        refused_dir,
     ]);
     assert!(text.contains("standard Transformer has none"), "{text}");
+    assert!(!refused.exists(), "a refused run made its directory");
 }
 
 #[test]
