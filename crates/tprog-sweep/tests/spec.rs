@@ -286,7 +286,11 @@ fn every_sweep_file_of_the_repository_parses() {
         assert!(!sweep.runs.is_empty(), "{}", file.display());
     }
     let conll = Sweep::read(&dir.join("conll-grid.toml")).unwrap();
-    assert_eq!(conll.runs.len(), 3 * 2 * 3 * 3);
+    // layers × heads × epochs × embedding variables × seeds
+    assert_eq!(conll.runs.len(), 3 * 2 * 3 * 3 * 3);
+    let classification = Sweep::read(&dir.join("classification.toml")).unwrap();
+    // tasks × layers × heads × embedding variables × seeds
+    assert_eq!(classification.runs.len(), 3 * 3 * 2 * 3 * 3);
     let table1 = Sweep::read(&dir.join("table1-grid.toml")).unwrap();
     assert_eq!(table1.runs.len(), 7 * 8 * 5);
     let table3 = Sweep::read(&dir.join("table3-categorical.toml")).unwrap();
