@@ -63,6 +63,24 @@ pub enum SweepError {
         /// What went wrong (its standard error, or why it could not start).
         message: String,
     },
+    /// Another driver holds the sweep directory's lock.
+    #[error(
+        "{path}: another `tprog sweep run` drives this sweep ({holder}); two drivers would start \
+         the same runs twice. {}",
+        if *same_host {
+            "Wait for it to end, or stop it with Ctrl-C (its runs keep their checkpoints)"
+        } else {
+            "Wait for it, or stop it on its host; if that process is gone, delete the lock file"
+        }
+    )]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// Who holds it.
+        holder: String,
+        /// Whether the holder runs on this host (its liveness was checked).
+        same_host: bool,
+    },
     /// A picture could not be drawn.
     #[error("drawing {what}: {message}")]
     Plot {

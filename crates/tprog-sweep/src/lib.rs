@@ -32,6 +32,7 @@ pub mod flags;
 pub mod grid_plot;
 mod layout;
 pub mod local;
+pub mod lock;
 pub mod manifest;
 pub mod result;
 pub mod slurm;

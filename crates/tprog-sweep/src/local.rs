@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use crate::SweepError;
+use crate::lock::DriverLock;
 use crate::manifest::{Manifest, RunRecord, SweepDir, host_name, now};
 use crate::spec::RunSpec;
 use crate::state::{Action, RunState, action, archive_run, archived_state, run_state};
@@ -78,9 +79,13 @@ struct Active {
 }
 
 /// Runs every unfinished run of the sweep, `jobs` at a time, until all are done or `stop` is
-/// raised (then running ones finish their epoch and stop, and no new one starts).
+/// raised (then running ones finish their epoch and stop, and no new one starts). `lock` is the
+/// sweep directory's driver lock, taken by the caller before it writes the manifest. A run's
+/// state is read again just before it starts: one finished or started meanwhile by someone
+/// else (a hand-started `tprog train --resume`, a Slurm task) is skipped.
 pub fn run_local(
     sweep: &SweepDir,
+    _lock: &DriverLock,
     manifest: &Manifest,
     launcher: &Launcher,
     jobs: usize,
@@ -110,9 +115,22 @@ pub fn run_local(
     let mut active: Vec<Active> = Vec::new();
     loop {
         while active.len() < jobs.max(1) && !stop.load(Ordering::Relaxed) {
-            let Some((spec, next)) = queue.pop() else {
+            let Some((spec, _)) = queue.pop() else {
                 break;
             };
+            let state = archived_state(sweep, archive, &spec.dir);
+            let next = action(&state, &sweep.run_dir(&spec.dir));
+            if next == Action::Skip {
+                match state {
+                    RunState::Running => report.running_elsewhere += 1,
+                    _ => report.already_done += 1,
+                }
+                on_event(&Event::Skipped {
+                    run: spec.dir.clone(),
+                    state,
+                });
+                continue;
+            }
             match start(sweep, spec, next, launcher, None) {
                 Ok(started) => {
                     on_event(&Event::Started {

@@ -279,6 +279,51 @@ fn dry_runs_write_nothing_or_only_the_job_script() {
     assert!(script.contains("#SBATCH --array=0,2-3\n"), "{script}");
 }
 
+/// A sweep directory has one driver: a second `sweep run` on it is refused (naming the holder)
+/// and starts nothing; a lock left by a process that is gone is taken over and released.
+#[test]
+fn one_driver_per_sweep_directory() {
+    let root = temp_dir("sweep", "lock");
+    let file = tiny_sweep(&root, "");
+    let out = root.join("runs");
+    let out_s = out.to_string_lossy().into_owned();
+    let lock = out.join("_sweep/driver.lock");
+    std::fs::create_dir_all(lock.parent().unwrap()).unwrap();
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap()
+        .trim()
+        .to_owned();
+    // This test's own process (a `cli_sweep` binary) holds it.
+    let held = format!(
+        "{{\"pid\":{},\"host\":\"{host}\",\"since\":1796000000}}",
+        std::process::id()
+    );
+    std::fs::write(&lock, &held).unwrap();
+    let message = failure(&["sweep", "run", &file, "--out", &out_s]);
+    assert!(
+        message.contains("another `tprog sweep run` drives this sweep")
+            && message.contains(&format!("process {} on host {host}", std::process::id()))
+            && message.contains("driver.lock"),
+        "{message}"
+    );
+    assert!(!out.join("sort").exists(), "nothing started");
+    assert_eq!(std::fs::read_to_string(&lock).unwrap(), held, "lock kept");
+    // A dry run takes no lock.
+    success(&["sweep", "run", &file, "--out", &out_s, "--dry-run"]);
+    // The holder is gone (no such process): taken over, then released at the end.
+    std::fs::write(
+        &lock,
+        format!(
+            "{{\"pid\":{},\"host\":\"{host}\",\"since\":0}}",
+            u32::MAX - 1
+        ),
+    )
+    .unwrap();
+    success(&["sweep", "run", &file, "--out", &out_s, "--jobs", "2"]);
+    assert!(out.join("sort/n_layers=2/seed1/summary.json").is_file());
+    assert!(!lock.exists(), "released");
+}
+
 #[test]
 fn malformed_files_are_clear_errors() {
     let root = temp_dir("sweep", "errors");

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 
 use anyhow::{Context, bail};
 use tprog_sweep::local::{Event, Launcher, log_tail, run_local, run_one};
+use tprog_sweep::lock::DriverLock;
 use tprog_sweep::manifest::{Manifest, SweepDir};
 use tprog_sweep::state::{Action, RunState, action, archived_state};
 use tprog_sweep::{SlurmSettings, Sweep, slurm};
@@ -228,6 +229,7 @@ fn local(
         }
         return Ok(Status::Done);
     }
+    let lock = DriverLock::acquire(dir)?;
     dir.write_manifest(manifest, text)?;
     note!(
         "{} at a time, {threads} thread{} each; logs in {}",
@@ -237,6 +239,10 @@ fn local(
     );
     let stop = crate::cmd::train::interrupt_flag();
     let mut on_event = |event: &Event| match event {
+        Event::Skipped {
+            run,
+            state: RunState::Running,
+        } => note!("{run}: running elsewhere, skipped"),
         Event::Skipped { .. } => {}
         Event::Started { run, action } => {
             let how = if *action == Action::Resume {
@@ -253,7 +259,15 @@ fn local(
             ..
         } => note!("{run}: {state} ({seconds} s)"),
     };
-    let report = run_local(dir, manifest, &launcher, args.jobs, &stop, &mut on_event)?;
+    let report = run_local(
+        dir,
+        &lock,
+        manifest,
+        &launcher,
+        args.jobs,
+        &stop,
+        &mut on_event,
+    )?;
     note!(
         "done now {}, done before {}, failed {}, left {}{}",
         report.finished,
