@@ -153,6 +153,15 @@ impl Drop for DriverLock {
     }
 }
 
+/// The driver holding the lock of `sweep` now, if one does (a lock whose holder is gone does
+/// not count).
+pub fn current_driver(sweep: &SweepDir) -> Option<Holder> {
+    match read_holder(&sweep.own(DRIVER_LOCK)) {
+        Existing::Held(holder) if holder_is_alive(&holder) => Some(holder),
+        _ => None,
+    }
+}
+
 /// What an existing lock file holds.
 enum Existing {
     /// A holder.
@@ -238,8 +247,10 @@ mod tests {
     #[test]
     fn a_second_driver_is_refused_and_told_who_holds_the_lock() {
         let sweep = sweep_dir("second");
+        assert_eq!(current_driver(&sweep), None);
         let first = DriverLock::acquire(&sweep).unwrap();
         assert!(first.path().is_file());
+        assert_eq!(current_driver(&sweep).as_ref(), Some(first.holder()));
         let error = DriverLock::acquire(&sweep).unwrap_err().to_string();
         assert!(
             error.contains("another `tprog sweep run` drives this sweep")
@@ -263,6 +274,7 @@ mod tests {
             since: 0,
         };
         assert!(!holder_is_alive(&gone));
+        assert_eq!(current_driver(&sweep), None, "a dead holder drives nothing");
         std::fs::create_dir_all(sweep.own("")).unwrap();
         std::fs::write(sweep.own(DRIVER_LOCK), serde_json::to_vec(&gone).unwrap()).unwrap();
         let lock = DriverLock::acquire(&sweep).unwrap();

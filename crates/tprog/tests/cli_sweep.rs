@@ -307,6 +307,14 @@ fn one_driver_per_sweep_directory() {
         "{message}"
     );
     assert!(!out.join("sort").exists(), "nothing started");
+    let status = success(&["sweep", "status", &out_s]);
+    assert!(
+        status.contains(&format!(
+            "driven by `tprog sweep run`: process {}",
+            std::process::id()
+        )),
+        "{status}"
+    );
     assert_eq!(std::fs::read_to_string(&lock).unwrap(), held, "lock kept");
     // A dry run takes no lock.
     success(&["sweep", "run", &file, "--out", &out_s, "--dry-run"]);
@@ -322,6 +330,8 @@ fn one_driver_per_sweep_directory() {
     success(&["sweep", "run", &file, "--out", &out_s, "--jobs", "2"]);
     assert!(out.join("sort/n_layers=2/seed1/summary.json").is_file());
     assert!(!lock.exists(), "released");
+    let status = success(&["sweep", "status", &out_s]);
+    assert!(!status.contains("driven by"), "{status}");
 }
 
 #[test]

@@ -47,8 +47,13 @@ pub struct CollectArgs {
 pub fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
     let dir = SweepDir::new(&args.dir);
     let runs = status::status(&dir)?;
+    let driver = tprog_sweep::lock::current_driver(&dir)
+        .map(|driver| format!("driven by `tprog sweep run`: {driver}"));
     if runs.is_empty() {
         note!("no runs in {}", args.dir.display());
+        if let Some(line) = driver {
+            outln!("{line}");
+        }
         return Ok(Status::Done);
     }
     let with_slurm = runs.iter().any(|r| r.slurm.is_some());
@@ -81,6 +86,9 @@ pub fn print_status(args: StatusArgs) -> anyhow::Result<Status> {
         .map(|(word, n)| format!("{n} {word}"))
         .collect();
     outln!("{} runs: {}", runs.len(), counts.join(", "));
+    if let Some(line) = driver {
+        outln!("{line}");
+    }
     Ok(Status::Done)
 }
 
