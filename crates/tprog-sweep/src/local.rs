@@ -94,43 +94,23 @@ pub fn run_local(
 ) -> Result<LocalReport, SweepError> {
     let mut report = LocalReport::default();
     let archive = manifest.sweep.archive.as_deref();
-    let mut queue = Vec::new();
+    let mut queue: Vec<&RunSpec> = Vec::new();
     for spec in &manifest.sweep.runs {
-        let state = archived_state(sweep, archive, &spec.dir);
-        match action(&state, &sweep.run_dir(&spec.dir)) {
-            Action::Skip => {
-                match state {
-                    RunState::Running => report.running_elsewhere += 1,
-                    _ => report.already_done += 1,
-                }
-                on_event(&Event::Skipped {
-                    run: spec.dir.clone(),
-                    state,
-                });
-            }
-            next => queue.push((spec, next)),
+        if next_action(sweep, archive, spec, &mut report, on_event).is_some() {
+            queue.push(spec);
         }
     }
     queue.reverse(); // popped from the end: manifest order
     let mut active: Vec<Active> = Vec::new();
     loop {
         while active.len() < jobs.max(1) && !stop.load(Ordering::Relaxed) {
-            let Some((spec, _)) = queue.pop() else {
+            let Some(spec) = queue.pop() else {
                 break;
             };
-            let state = archived_state(sweep, archive, &spec.dir);
-            let next = action(&state, &sweep.run_dir(&spec.dir));
-            if next == Action::Skip {
-                match state {
-                    RunState::Running => report.running_elsewhere += 1,
-                    _ => report.already_done += 1,
-                }
-                on_event(&Event::Skipped {
-                    run: spec.dir.clone(),
-                    state,
-                });
+            // Read again: someone else may have finished or started it meanwhile.
+            let Some(next) = next_action(sweep, archive, spec, &mut report, on_event) else {
                 continue;
-            }
+            };
             match start(sweep, spec, next, launcher, None) {
                 Ok(started) => {
                     on_event(&Event::Started {
@@ -177,6 +157,30 @@ pub fn run_local(
     }
     report.left += queue.len();
     Ok(report)
+}
+
+/// What to do with a run now, or `None` (counted and reported) when it is to be skipped.
+fn next_action(
+    sweep: &SweepDir,
+    archive: Option<&Path>,
+    spec: &RunSpec,
+    report: &mut LocalReport,
+    on_event: &mut dyn FnMut(&Event),
+) -> Option<Action> {
+    let state = archived_state(sweep, archive, &spec.dir);
+    let next = action(&state, &sweep.run_dir(&spec.dir));
+    if next != Action::Skip {
+        return Some(next);
+    }
+    match state {
+        RunState::Running => report.running_elsewhere += 1,
+        _ => report.already_done += 1,
+    }
+    on_event(&Event::Skipped {
+        run: spec.dir.clone(),
+        state,
+    });
+    None
 }
 
 /// Runs run number `index` of the manifest in this process's place (a Slurm array task):
