@@ -70,11 +70,9 @@ impl DriverLock {
         Self::acquire_with(sweep, &holder_is_alive)
     }
 
-    /// [`DriverLock::acquire`] with `alive` deciding whether another holder still runs.
-    pub fn acquire_with(
-        sweep: &SweepDir,
-        alive: &dyn Fn(&Holder) -> bool,
-    ) -> Result<Self, SweepError> {
+    /// [`DriverLock::acquire`] with `alive` deciding whether another holder still runs (the
+    /// tests replace it).
+    fn acquire_with(sweep: &SweepDir, alive: &dyn Fn(&Holder) -> bool) -> Result<Self, SweepError> {
         let path = sweep.own(DRIVER_LOCK);
         if let Some(parent) = path.parent() {
             std::fs::create_dir_all(parent).map_err(|e| SweepError::io(parent, e))?;
