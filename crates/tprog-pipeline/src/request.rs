@@ -34,6 +34,9 @@ pub enum DataRequest {
         /// The model's context when it must be longer than every training line (validation
         /// and test lines up to it are allowed); `None`: the longest training line.
         n_ctx: Option<usize>,
+        /// The output vocabulary holds every split's labels (held-out labels no training
+        /// line has are classes never trained to); `false`: such a label is an error.
+        all_labels: bool,
     },
     /// One of the paper's NLP data sets (CoNLL-2003 NER, TREC, MR, Subj, AG News) read from a
     /// directory and preprocessed as the reference does.
@@ -368,6 +371,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
             max_length,
             drop_long,
             n_ctx,
+            all_labels,
         } => (
             TaskSource::File {
                 path: path.clone(),
@@ -376,6 +380,7 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
                 max_length: *max_length,
                 drop_long: *drop_long,
                 n_ctx: *n_ctx,
+                all_labels: *all_labels,
             },
             file_stem(path),
         ),
@@ -579,6 +584,7 @@ mod tests {
                 max_length: 64,
                 drop_long: false,
                 n_ctx: None,
+                all_labels: false,
             },
             preset: Preset::Tiny,
             overrides: Overrides {

@@ -345,3 +345,51 @@ fn corrupt_gzip_and_invalid_utf8_name_the_line() {
         .to_string();
     assert!(error.starts_with("bad.jsonl:2: not valid UTF-8"), "{error}");
 }
+
+/// Length generalisation on a counting task: a longer test line has a count (`3`) no training
+/// line has. By default that is an error naming the line and the way out; with `all_labels`
+/// the output vocabulary holds it, and every split encodes.
+#[test]
+fn a_held_out_label_no_training_line_has_needs_all_labels() {
+    let text = [
+        r#"{"split": "train", "tokens": ["<s>", "a", "a"], "labels": ["0", "1", "2"]}"#,
+        r#"{"split": "val", "tokens": ["<s>", "a"], "labels": ["0", "1"]}"#,
+        r#"{"split": "test", "tokens": ["<s>", "a", "a", "a"], "labels": ["0", "1", "2", "3"]}"#,
+    ]
+    .join("\n");
+    let path = temp_file("unseen_label.jsonl", text.as_bytes());
+    let options = LoadOptions {
+        n_ctx: Some(4),
+        ..LoadOptions::default()
+    };
+    let error = load_dataset(&path, options).unwrap_err().to_string();
+    assert!(
+        error.contains("unseen_label.jsonl:3: label `3` at position 3 of this test line")
+            && error.contains("--all-labels"),
+        "{error}"
+    );
+    let dataset = load_dataset(
+        &path,
+        LoadOptions {
+            all_labels: true,
+            ..options
+        },
+    )
+    .unwrap();
+    assert_eq!(dataset.output_vocab.tokens(), ["<pad>", "0", "1", "2", "3"]);
+    assert_eq!(dataset.input_vocab.tokens(), ["<pad>", "<s>", "a"]);
+    for split in Split::ALL {
+        dataset.encode(split).unwrap();
+    }
+    // With `<unk>`, the unseen label maps to it, as before.
+    let dataset = load_dataset(
+        &path,
+        LoadOptions {
+            unk: true,
+            ..options
+        },
+    )
+    .unwrap();
+    assert!(!dataset.output_vocab.tokens().contains(&"3".to_owned()));
+    dataset.encode(Split::Test).unwrap();
+}

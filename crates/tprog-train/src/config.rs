@@ -218,6 +218,10 @@ pub enum TaskSource {
         /// training line.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         n_ctx: Option<usize>,
+        /// The output vocabulary holds every split's labels, not only the training ones
+        /// (a held-out label no training line has is a class never trained to).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        all_labels: bool,
     },
     /// One of the paper's NLP data sets read from a directory and preprocessed as the
     /// reference does (`tprog_tasks::text`).

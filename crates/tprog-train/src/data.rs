@@ -19,6 +19,7 @@ pub fn load(source: &TaskSource) -> Result<Dataset, TrainError> {
             max_length,
             drop_long,
             n_ctx,
+            all_labels,
         } => {
             let seed = u32::try_from(*seed).map_err(|_| TrainError::InvalidConfig {
                 problems: vec![format!("split seed {seed} does not fit 32 bits")],
@@ -36,6 +37,7 @@ pub fn load(source: &TaskSource) -> Result<Dataset, TrainError> {
                         LengthPolicy::Error
                     },
                     n_ctx: *n_ctx,
+                    all_labels: *all_labels,
                 },
             )?)
         }

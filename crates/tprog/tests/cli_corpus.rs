@@ -223,6 +223,31 @@ fn split_lines(n: usize, split: &str, length: usize) -> String {
         .collect()
 }
 
+/// `n` histogram lines of `split` with `length` tokens (`<s>` and digits 0..3): each digit's
+/// label is how often it occurs, so longer lines have counts shorter ones never have (5
+/// tokens: every count is 1; 9 tokens: every count is 2).
+fn count_lines(n: usize, split: &str, length: usize) -> String {
+    (0..n)
+        .map(|i| {
+            let digits: Vec<usize> = (0..length - 1).map(|j| (i + j) % 4).collect();
+            let tokens: Vec<String> = std::iter::once("<s>".to_owned())
+                .chain(digits.iter().map(usize::to_string))
+                .collect();
+            let labels: Vec<String> = std::iter::once("<pad>".to_owned())
+                .chain(
+                    digits
+                        .iter()
+                        .map(|d| digits.iter().filter(|e| *e == d).count().to_string()),
+                )
+                .collect();
+            format!(
+                "{}\n",
+                serde_json::json!({"split": split, "tokens": tokens, "labels": labels})
+            )
+        })
+        .collect()
+}
+
 /// A line whose example has `n` tokens.
 fn long_line(n: usize) -> String {
     let tokens: Vec<&str> = std::iter::once("<s>")
@@ -386,6 +411,13 @@ fn corpus() -> Vec<Case> {
             let summary: Value = serde_json::from_str(&fs::read_to_string(d.join("x/summary.json")).unwrap()).unwrap();
             let (n_ctx, test) = (&config["shape"]["n_ctx"], &summary["test"]["examples"]);
             if *n_ctx == 9 && *test == 5 && summary["faithful"]["all_agree"] == true { Ok(()) } else { Err(format!("n_ctx {n_ctx}, test examples {test}, faithful {}", summary["faithful"])) }
+        })),
+        case("jsonl", "train: a test label no training line has", &["train", "--data", "d.jsonl", "--preset", "tiny", "--n-ctx", "9", "--out", "x"], 1, &["d.jsonl:", "label `2`", "--all-labels"]).with(file("d.jsonl", count_lines(40, "train", 5) + &count_lines(5, "val", 5) + &count_lines(5, "test", 9))).check(absent("x")),
+        case("jsonl", "train: --all-labels for larger counts in longer test lines", &["train", "--data", "d.jsonl", "--preset", "tiny", "--epochs", "1", "--n-ctx", "9", "--all-labels", "--out", "x", "--quiet"], 0, &["test %"]).with(file("d.jsonl", count_lines(40, "train", 5) + &count_lines(5, "val", 5) + &count_lines(5, "test", 9))).check(Box::new(|d| {
+            let config: Value = serde_json::from_str(&fs::read_to_string(d.join("x/config.json")).unwrap()).unwrap();
+            let summary: Value = serde_json::from_str(&fs::read_to_string(d.join("x/summary.json")).unwrap()).unwrap();
+            let (classes, flag) = (&config["shape"]["output_vocab"], &config["data"]["all_labels"]);
+            if *classes == serde_json::json!(["<pad>", "1", "2"]) && *flag == true && summary["faithful"]["all_agree"] == true { Ok(()) } else { Err(format!("output vocabulary {classes}, all_labels {flag}, faithful {}", summary["faithful"])) }
         })),
         case("jsonl", "train: --n-ctx over --max-length", &["train", "--data", "d.jsonl", "--preset", "tiny", "--n-ctx", "600", "--out", "x"], 1, &["n_ctx 600", "--max-length"]).with(file("d.jsonl", good_lines(30))).check(absent("x")),
         case("jsonl", "train: --vocab-size with --data", &["train", "--data", "d.jsonl", "--preset", "tiny", "--vocab-size", "16", "--out", "x"], 1, &["vocab_size sets a built-in task's generator"]).with(file("d.jsonl", good_lines(30))).check(absent("x")),

@@ -225,6 +225,7 @@ impl Target for JsonlTarget {
                 LengthPolicy::Error
             },
             n_ctx: [None, Some(0), Some(3), Some(600)][rng.below(4)],
+            all_labels: rng.one_in(2),
         };
         JsonlCase { bytes, options }
     }

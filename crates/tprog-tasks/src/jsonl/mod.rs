@@ -74,6 +74,11 @@ pub struct LoadOptions {
     /// test lines up to this many tokens are then allowed (length generalisation). `None`:
     /// the longest training line, and longer held-out lines are errors.
     pub n_ctx: Option<usize>,
+    /// Whether the output vocabulary holds the labels of every split, not only the training
+    /// ones. A held-out label never seen in training is then a class the model can output but
+    /// was never trained to (length generalisation: longer test lines have larger counts).
+    /// `false`: such a label is an error naming its line (unless `unk` maps it to `<unk>`).
+    pub all_labels: bool,
 }
 
 impl Default for LoadOptions {
@@ -85,6 +90,7 @@ impl Default for LoadOptions {
             max_len: DEFAULT_MAX_LEN,
             too_long: LengthPolicy::Error,
             n_ctx: None,
+            all_labels: false,
         }
     }
 }
@@ -274,6 +280,14 @@ pub fn load_dataset_from(
             options.n_ctx.is_some(),
         )?;
     }
+    // (Without training lines, `Dataset::from_splits` says so.)
+    if !options.all_labels && !options.unk && !train.is_empty() {
+        check_labels_seen(path, &train, val.iter().chain(&test))?;
+    }
+    let all_labels = options.all_labels.then(|| {
+        let labels = train.iter().chain(&val).chain(&test);
+        Vocab::from_sequences(labels.map(|e| e.example.labels.as_slice()), options.unk)
+    });
     let name = path.file_name().map_or_else(
         || path.display().to_string(),
         |n| n.to_string_lossy().into_owned(),
@@ -289,6 +303,9 @@ pub fn load_dataset_from(
     )?;
     if let Some(n_ctx) = n_ctx {
         dataset.n_ctx = dataset.n_ctx.max(n_ctx);
+    }
+    if let Some(vocab) = all_labels {
+        dataset.output_vocab = vocab;
     }
     dataset.dropped = read.dropped;
     Ok(dataset)
@@ -365,6 +382,42 @@ fn check_fits<'a>(
                 file: PathBuf::from(path),
                 line: e.line,
                 problem,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Checks that every label of the held-out lines `held_out` occurs in a training line: the
+/// output vocabulary is the training labels', and a label outside it is an error naming its
+/// line, with the way out (`all_labels`).
+fn check_labels_seen<'a>(
+    path: &Path,
+    train: &[FileExample],
+    held_out: impl Iterator<Item = &'a FileExample>,
+) -> Result<(), TaskError> {
+    let seen: std::collections::HashSet<&str> = train
+        .iter()
+        .flat_map(|e| e.example.labels.iter().map(String::as_str))
+        .collect();
+    for e in held_out {
+        let unseen = e
+            .example
+            .labels
+            .iter()
+            .enumerate()
+            .find(|(_, label)| !seen.contains(label.as_str()));
+        if let Some((position, label)) = unseen {
+            let split = e.split.map_or("held-out", Split::as_str);
+            return Err(TaskError::Jsonl {
+                file: PathBuf::from(path),
+                line: e.line,
+                problem: format!(
+                    "label `{label}` at position {position} of this {split} line is in no \
+                     training line, so not in the output vocabulary (give every split's \
+                     labels to the vocabulary with --all-labels: the model can then output it, \
+                     though no training line teaches it)"
+                ),
             });
         }
     }

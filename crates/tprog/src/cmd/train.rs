@@ -64,6 +64,12 @@ pub struct Args {
     /// their initial parameters.
     #[arg(long, requires = "data")]
     pub n_ctx: Option<usize>,
+    /// With --data: the output vocabulary holds the labels of every split, not only the
+    /// training ones. A validation or test label no training line has is then a class the
+    /// model can output but was never trained to (length generalisation: longer test lines
+    /// have larger counts); without it such a label is an error naming its line.
+    #[arg(long, requires = "data")]
+    pub all_labels: bool,
     /// Named settings: paper (Table 1), categorical (Table 3), readme (the reference README's
     /// sort command), tiny (smoke test), standard (the standard Transformer baseline on the
     /// paper's data). Default: paper. The NLP experiments have their own, which name the task
@@ -432,6 +438,7 @@ fn check_resume_flags(args: &Args) -> anyhow::Result<()> {
         ("--overwrite", args.overwrite),
         ("--causal", args.causal),
         ("--n-ctx", args.n_ctx.is_some()),
+        ("--all-labels", args.all_labels),
         ("--seed", args.seed.is_some()),
         ("--seeds", args.seeds.is_some()),
         ("--batch-size", args.batch_size.is_some()),
@@ -506,6 +513,7 @@ fn request(args: &Args) -> anyhow::Result<Request> {
                 .unwrap_or(tprog_tasks::jsonl::DEFAULT_MAX_LEN),
             drop_long: args.drop_long,
             n_ctx: args.n_ctx,
+            all_labels: args.all_labels,
         },
         (None, Some(task)) => match nlp::nlp_task(task, &args.nlp)? {
             Some((nlp_task, dir)) => DataRequest::Nlp {
