@@ -13,8 +13,10 @@
 # double_hist, most_freq) have larger counts in the longer test lines than any training line
 # has; the model can output those classes but no training line teaches them, so those
 # positions are counted wrong unless the model happens to predict an untrained class.
-# Finished runs' summary.json, report.md and curves.svg are archived in
-# results/lengthgen/<model>/<task>/seed<s>/; archived runs are skipped, interrupted ones resumed.
+# results/lengthgen/data/<task>.json counts the test positions whose label no training line
+# has (a larger count in a longer line). Finished runs' summary.json, report.md and curves.svg
+# are archived in results/lengthgen/<model>/<task>/seed<s>/; archived runs are skipped,
+# interrupted ones resumed.
 # Then: scripts/baseline_table.py > docs/results-baseline.md
 #
 # Usage: scripts/lengthgen.sh [SEEDS]      (default "0"; e.g. "0 1 2")
@@ -58,6 +60,24 @@ EOF
         mv "$file.tmp" "$file"
         rm -f "$file.short" "$file.long"
     fi
+    # What the test lines ask that training never shows: scored positions (label not `<pad>`)
+    # whose label no training line has. No model is taught those classes.
+    mkdir -p results/lengthgen/data
+    python3 - "$file" "results/lengthgen/data/$task.json" <<'EOF'
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+seen = {label for row in rows if row["split"] == "train" for label in row["labels"]}
+scored = [label for row in rows if row["split"] == "test" for label in row["labels"] if label != "<pad>"]
+stats = {
+    "lines": {split: sum(row["split"] == split for row in rows) for split in ("train", "val", "test")},
+    "test_positions": len(scored),
+    "test_positions_unseen_label": sum(label not in seen for label in scored),
+    "unseen_labels": sorted({label for label in scored if label not in seen}),
+}
+with open(sys.argv[2], "w") as out:
+    json.dump(stats, out, indent=1)
+    out.write("\n")
+EOF
     for seed in $seeds; do
         for model in program standard; do
             preset=paper
