@@ -4,6 +4,10 @@
 //!   and `M` (MLPs per layer) are split half categorical, half numerical (H = 8 → 4 + 4 heads,
 //!   M = 2 → 1 + 1 MLPs). Induction (paper §4.1): 2 layers × 1 categorical head, no MLP, k = 10,
 //!   `<unk>` predictable, causal, 250 epochs as the paper says (the reference script uses 500).
+//! * `slow` — `paper` with a twice slower temperature schedule: 500 epochs, so τ falls from 3.0
+//!   to 0.01 over twice the steps. The one change to training that helped at |V| = N = 16
+//!   (docs/results-baseline.md: reverse, against `paper` on the same seeds), at twice
+//!   the time.
 //! * `categorical` — Table 3: categorical modules only (`n_heads_num = n_num_mlps = 0`).
 //! * `readme` — the reference README's sort command: 10,000 examples, 2 layers, 4 categorical
 //!   heads, 1 categorical MLP, no numerical modules.
@@ -41,6 +45,8 @@ use crate::config::TrainConfig;
 pub enum Preset {
     /// The paper's Table 1 configuration for the task (categorical + numerical modules).
     Paper,
+    /// `Paper` with a twice slower temperature schedule (twice the epochs).
+    Slow,
     /// The paper's Table 3 configuration (categorical modules only).
     Categorical,
     /// The reference README's sort command.
@@ -69,8 +75,9 @@ pub const STANDARD_BATCH: usize = 128;
 
 impl Preset {
     /// Every preset.
-    pub const ALL: [Preset; 5] = [
+    pub const ALL: [Preset; 6] = [
         Preset::Paper,
+        Preset::Slow,
         Preset::Categorical,
         Preset::Readme,
         Preset::Tiny,
@@ -81,6 +88,7 @@ impl Preset {
     pub fn as_str(self) -> &'static str {
         match self {
             Preset::Paper => "paper",
+            Preset::Slow => "slow",
             Preset::Categorical => "categorical",
             Preset::Readme => "readme",
             Preset::Tiny => "tiny",
@@ -184,7 +192,7 @@ impl Preset {
             BosDefault::Soft
         };
         let shape = match self {
-            Preset::Paper | Preset::Standard => match task {
+            Preset::Paper | Preset::Slow | Preset::Standard => match task {
                 TaskName::Reverse => shape(3, (4, 4), (1, 1)),
                 TaskName::Hist => shape(1, (2, 2), (1, 1)),
                 TaskName::DoubleHist => shape(3, (2, 2), (1, 1)),
@@ -237,6 +245,9 @@ impl Preset {
             dropout: 0.0,
             d_var: None,
         };
+        if self == Preset::Slow {
+            resolved.train.n_epochs *= 2;
+        }
         if self == Preset::Standard {
             resolved.train.n_epochs = 100;
             resolved.use_architecture(Architecture::Standard);
@@ -417,5 +428,25 @@ mod tests {
         assert_eq!(readme.bos_default, BosDefault::Reference);
         assert_eq!(readme.params.dataset_size, 10_000);
         assert_eq!(readme.shape, shape(2, (4, 0), (1, 0)));
+    }
+
+    /// `slow` is `paper` with twice the epochs, so a twice slower temperature schedule (the
+    /// schedule spans the run), and nothing else changed.
+    #[test]
+    fn slow_is_paper_with_twice_the_epochs() {
+        for task in TaskName::ALL {
+            let (paper, slow) = (Preset::Paper.resolve(task), Preset::Slow.resolve(task));
+            assert_eq!(slow.train.n_epochs, 2 * paper.train.n_epochs, "{task}");
+            assert_eq!(slow.train.schedule_epochs, None, "{task}");
+            let same = Resolved {
+                preset: Preset::Paper,
+                train: TrainConfig {
+                    n_epochs: paper.train.n_epochs,
+                    ..slow.train.clone()
+                },
+                ..slow.clone()
+            };
+            assert_eq!(same, paper, "{task}");
+        }
     }
 }

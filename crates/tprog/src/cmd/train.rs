@@ -70,7 +70,8 @@ pub struct Args {
     /// have larger counts); without it such a label is an error naming its line.
     #[arg(long, requires = "data")]
     pub all_labels: bool,
-    /// Named settings: paper (Table 1), categorical (Table 3), readme (the reference README's
+    /// Named settings: paper (Table 1), slow (paper with a twice slower temperature schedule,
+    /// 500 epochs: it helps at |V| = N = 16), categorical (Table 3), readme (the reference README's
     /// sort command), tiny (smoke test), standard (the standard Transformer baseline on the
     /// paper's data). Default: paper. The NLP experiments have their own, which name the task
     /// (give --data-dir): conll, trec, mr, subj, ag_news (the paper's Transformer Program), and
