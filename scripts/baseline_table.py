@@ -8,6 +8,8 @@ Reads summary.json files below
   results/paper/<task>/seed<s>/                 Transformer Program, |V| = N = 8 (Table 1's sweep)
   results/baseline/8/standard/<task>/seed<s>/   standard Transformer, |V| = N = 8
   results/baseline/16/<model>/<task>/seed<s>/   both models, |V| = N = 16
+  results/reverse16-training/<change>/seed<s>/  the training changes on reverse at 16
+  results/slow16/<task>/seed<s>/                the `slow` preset on other tasks at 16
   results/lengthgen/<model>/<task>/seed<s>/     length generalisation (train <= 8, test 9..16)
   results/lengthgen/data/<task>.json            its test positions whose label training never has
 as the sweeps in sweeps/baseline*.toml and scripts/lengthgen.sh archive them. For every task:
@@ -139,6 +141,28 @@ def training_change(root):
         print(f"| {label} | {' | '.join(cells)} | {delta if change != '1+250' else '—'} |")
 
 
+def slow_preset(root):
+    base = root / "results/slow16"
+    paper = root / "results/baseline/16/program"
+    print("\n### The `slow` preset on the other tasks at |V| = N = 16\n")
+    print("sweeps/slow16.toml: `slow` (`paper` with 500 epochs) against the |V| = N = 16 table's")
+    print("`paper` runs of the same seeds. Test token accuracy % (sequence accuracy %), wall time.\n")
+    print("| task | seed | paper | slow | change |")
+    print("|---|---|---|---|---|")
+    rows = 0
+    for task in TASKS:
+        by_seed = {r["seed"]: r for r in summaries(paper / task)}
+        for r in summaries(base / task):
+            p = by_seed.get(r["seed"])
+            cell = lambda x: (f"{pct(x['test']['token_acc'])} ({pct(x['test']['sequence_acc'])}), "
+                              f"{seconds(x) / 60:.0f} min")
+            change = "—" if p is None else f"{100.0 * (r['test']['token_acc'] - p['test']['token_acc']):+.2f}"
+            print(f"| {task} | {r['seed']} | {cell(p) if p else 'not run yet'} | {cell(r)} | {change} |")
+            rows += 1
+    if rows == 0:
+        print("| — | — | — | not run yet | — |")
+
+
 def main():
     root = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
     print("# Transformer Programs against a standard Transformer (the paper's Fig. 10)\n")
@@ -163,6 +187,7 @@ def main():
         "Program's variables widen to k = max(|V|, n_ctx).",
     )
     training_change(root)
+    slow_preset(root)
     length_generalisation(root)
 
 
