@@ -6,7 +6,7 @@
 //!   `<unk>` predictable, causal, 250 epochs as the paper says (the reference script uses 500).
 //! * `slow` — `paper` with a twice slower temperature schedule: 500 epochs, so τ falls from 3.0
 //!   to 0.01 over twice the steps. The one change to training that helped at |V| = N = 16
-//!   (docs/results-baseline.md: reverse, against `paper` on the same seeds), at twice
+//!   (docs/results-baseline.md: reverse, better than `paper` on each of 3 seeds), at twice
 //!   the time.
 //! * `categorical` — Table 3: categorical modules only (`n_heads_num = n_num_mlps = 0`).
 //! * `readme` — the reference README's sort command: 10,000 examples, 2 layers, 4 categorical
