@@ -154,13 +154,15 @@ def slow_preset(root):
     print("`paper` runs of the same seeds. Test token accuracy % (sequence accuracy %), wall time.\n")
     print("| task | seed | paper | slow | change |")
     print("|---|---|---|---|---|")
+    def cell(run):
+        return (f"{pct(run['test']['token_acc'])} ({pct(run['test']['sequence_acc'])}), "
+                f"{seconds(run) / 60:.0f} min")
+
     rows = 0
     for task in TASKS:
         by_seed = {r["seed"]: r for r in summaries(paper / task)}
         for r in summaries(base / task):
             p = by_seed.get(r["seed"])
-            cell = lambda x: (f"{pct(x['test']['token_acc'])} ({pct(x['test']['sequence_acc'])}), "
-                              f"{seconds(x) / 60:.0f} min")
             change = "—" if p is None else f"{100.0 * (r['test']['token_acc'] - p['test']['token_acc']):+.2f}"
             print(f"| {task} | {r['seed']} | {cell(p) if p else 'not run yet'} | {cell(r)} | {change} |")
             rows += 1

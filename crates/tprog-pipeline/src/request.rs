@@ -220,19 +220,15 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
     if let Some(architecture) = o.architecture {
         resolved.use_architecture(architecture);
     }
-    // An NLP task under `paper` (or `slow`, or `standard`) gets the paper's NLP model: the Transformer
-    // Program of conll.sh / classification.sh, or the standard Transformer of their
-    // *_standard.sh twins.
-    // `slow` is the paper's NLP model with twice its epochs.
+    // An NLP task under `paper` (or `slow`, or `standard`) gets the paper's NLP model: the
+    // Transformer Program of conll.sh / classification.sh, or the standard Transformer of
+    // their *_standard.sh twins (`slow`: with twice their epochs).
     if let (DataRequest::Nlp { task, .. }, Preset::Paper | Preset::Slow | Preset::Standard) =
         (&request.data, request.preset)
     {
         resolved.use_nlp_paper(task.is_tagging());
         if resolved.standard.is_some() {
             resolved.use_nlp_standard(task.is_tagging());
-        }
-        if request.preset == Preset::Slow {
-            resolved.train.n_epochs *= 2;
         }
     }
     if let Some(standard) = &mut resolved.standard {

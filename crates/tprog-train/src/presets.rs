@@ -84,6 +84,16 @@ impl Preset {
         Preset::Standard,
     ];
 
+    /// How many times the preset's base number of epochs it trains: 2 for `slow` (a twice
+    /// slower temperature schedule, which spans the run), 1 for the others. Every place that
+    /// sets the epochs (the RASP presets, the paper's NLP models) multiplies by it.
+    pub fn epoch_factor(self) -> usize {
+        match self {
+            Preset::Slow => 2,
+            _ => 1,
+        }
+    }
+
     /// The preset's name on the command line.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -245,9 +255,7 @@ impl Preset {
             dropout: 0.0,
             d_var: None,
         };
-        if self == Preset::Slow {
-            resolved.train.n_epochs *= 2;
-        }
+        resolved.train.n_epochs *= self.epoch_factor();
         if self == Preset::Standard {
             resolved.train.n_epochs = 100;
             resolved.use_architecture(Architecture::Standard);
@@ -301,6 +309,7 @@ impl Resolved {
         } else {
             (10, 128, 5e-2)
         };
+        train.n_epochs *= self.preset.epoch_factor();
     }
 
     /// The paper's standard Transformer for an NLP task (`conll_standard.sh`,
@@ -317,6 +326,7 @@ impl Resolved {
         });
         let train = &mut self.train;
         (train.n_epochs, train.batch_size, train.lr) = (100, if tagging { 32 } else { 128 }, 5e-3);
+        train.n_epochs *= self.preset.epoch_factor();
         train.max_grad_norm = Some(5.0);
     }
 
@@ -447,6 +457,19 @@ mod tests {
                 ..slow.clone()
             };
             assert_eq!(same, paper, "{task}");
+        }
+        // The paper's NLP models too: their own epochs, doubled.
+        for tagging in [true, false] {
+            let (mut paper, mut slow) = (
+                Preset::Paper.resolve(TaskName::Sort),
+                Preset::Slow.resolve(TaskName::Sort),
+            );
+            paper.use_nlp_paper(tagging);
+            slow.use_nlp_paper(tagging);
+            assert_eq!(slow.train.n_epochs, 2 * paper.train.n_epochs);
+            paper.use_nlp_standard(tagging);
+            slow.use_nlp_standard(tagging);
+            assert_eq!(slow.train.n_epochs, 2 * paper.train.n_epochs);
         }
     }
 }
