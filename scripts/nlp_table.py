@@ -7,7 +7,10 @@ below results/nlp/<task>/seed*/ (Transformer Program), results/nlp-standard/<tas
 (standard Transformer), as scripts/nlp_runs.sh archives them, and results/nlp-short/<task>/seed*/
 (the Transformer Program of the reference's classification_short.sh, sweeps/nlp-short.toml),
 and results/classification/<task>/<grid point>/seed*/ (the grid of sweeps/classification.toml:
-the best configuration and seed by validation). The best seed is chosen by
+the best configuration and seed by validation). The measurements of where CoNLL's points go:
+results/conll-epochs/conll_ner/n_epochs=100/seed*/ (sweeps/conll-epochs.toml),
+results/conll-noglove/conll_ner/seed*/ (sweeps/conll-noglove.toml) and
+results/nlp-standard-glove/<task>/seed*/ (sweeps/nlp-standard-glove.toml). The best seed is chosen by
 validation accuracy (entity F1 for CoNLL, as the paper selects), and its test figure reported.
 Standard library only.
 """
@@ -98,11 +101,21 @@ def main():
         p = PAPER_CONLL["unigram"]
         print(f"| unigram (most frequent tag) | {p[0]} / {p[1]} / {p[2]} | {prf(rows['test']['strict'])} "
               f"| — | — | {100 * rows['val']['strict']['f1']:.1f} | — |")
-    for name, key, runs_root in [("standard Transformer", "standard", standard_root),
-                                 ("Transformer Program", "program", root)]:
-        runs = summaries(runs_root, "conll_ner")
+    epochs_root = root.parent / "conll-epochs"
+    noglove_root = root.parent / "conll-noglove"
+    standard_glove_root = root.parent / (root.name + "-standard-glove")
+    optional = (epochs_root, noglove_root, standard_glove_root)
+    for name, key, runs_root, pattern in [
+            ("standard Transformer", "standard", standard_root, "seed*/summary.json"),
+            ("standard Transformer, GloVe", "standard", standard_glove_root, "seed*/summary.json"),
+            ("Transformer Program", "program", root, "seed*/summary.json"),
+            ("Transformer Program, 100 epochs", "program", epochs_root, "n_epochs=100/seed*/summary.json"),
+            ("Transformer Program, no GloVe", "program", noglove_root, "seed*/summary.json")]:
+        runs = summaries(runs_root, "conll_ner", pattern)
         p = PAPER_CONLL[key]
         b = best(runs)
+        if runs_root in optional and b is None:
+            continue
         if b is None or b["test"].get("entity") is None:
             print(f"| {name} | {p[0]} / {p[1]} / {p[2]} | not run yet | 0 | — | — | — |")
             continue
@@ -122,13 +135,14 @@ def main():
         elif task == "ag_news":
             print(f"| {name} | naive Bayes | {paper['bayes']} | train data unavailable here | — | — | — | — |")
         for model, key, runs_root in [("standard Transformer", "standard", standard_root),
+                                      ("standard Transformer, GloVe", "standard", standard_glove_root),
                                       ("Transformer Program", "program", root),
                                       ("Transformer Program, short", "program", short_root),
                                       ("Transformer Program, grid", "program", grid_root)]:
             grid = runs_root == grid_root
             runs = summaries(runs_root, task, "*/seed*/summary.json" if grid else "seed*/summary.json")
             b = best(runs)
-            if runs_root in (short_root, grid_root) and b is None:
+            if runs_root in (short_root, grid_root, standard_glove_root) and b is None:
                 continue
             if grid:
                 point = dict(kv.split("=") for kv in b["_point"].split(","))
@@ -147,10 +161,14 @@ def main():
     print("\n### Every run\n")
     print("| task | model | seed | val | test | best epoch | s/epoch | faithful | wall time |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for runs_root, model in [(root, "program"), (short_root, "program, short"),
-                             (standard_root, "standard")]:
+    for runs_root, model, pattern in [(root, "program", "seed*/summary.json"),
+                                      (epochs_root, "program, 100 epochs", "n_epochs=100/seed*/summary.json"),
+                                      (noglove_root, "program, no GloVe", "seed*/summary.json"),
+                                      (short_root, "program, short", "seed*/summary.json"),
+                                      (standard_root, "standard", "seed*/summary.json"),
+                                      (standard_glove_root, "standard, GloVe", "seed*/summary.json")]:
         for task in ["conll_ner", *NAMES]:
-            for s in summaries(runs_root, task):
+            for s in summaries(runs_root, task, pattern):
                 metric = "val" if s["val"].get("entity") is None else "val F1"
                 val = selection_score(s)
                 test = s["test"]["entity"]["f1"] if s["test"].get("entity") else s["test"]["token_acc"]

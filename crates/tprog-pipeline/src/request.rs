@@ -346,14 +346,8 @@ pub fn prepare(request: &Request) -> Result<Prepared, PipelineError> {
                 .to_owned(),
         );
     }
-    if resolved.train.glove.is_some() && resolved.standard.is_some() {
-        problems.push(
-            "glove (--glove) initialises the Transformer Program's word embedding; the standard \
-             Transformer's is not GloVe-initialised here (the paper's standard runs are compared \
-             without it): drop --glove or train --model program"
-                .to_owned(),
-        );
-    } else if resolved.train.glove.is_some() && resolved.embedding.is_none() {
+    if resolved.train.glove.is_some() && resolved.standard.is_none() && resolved.embedding.is_none()
+    {
         problems.push(
             "glove (--glove) initialises learned word embeddings, and this model reads one-hot \
              tokens: use it with an NLP task (--data-dir) and --preset paper"

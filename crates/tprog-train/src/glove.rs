@@ -10,6 +10,11 @@
 //! 3. `embed.W_E` (`n × V`) is the transpose: embedding variable `v` is projected columns
 //!    `v·k … v·k + k − 1`.
 //!
+//! The standard Transformer baseline is initialised the same way with `n = d_model` (the
+//! reference's `Embed` of `--standard --do_glove 1`; the paper's CoNLL baseline used GloVe):
+//! its `embed.token` (`V × d_model`, the transpose of the reference's `embed.W_E`) is the
+//! projected matrix itself ([`initialise_standard`]).
+//!
 //! The paper used the 840B-token 300-d vectors; any GloVe text file works (one word and `d`
 //! numbers a line, separated by spaces; the word itself may contain spaces, as in 840B), plain
 //! or gzipped (`.gz`).
@@ -18,6 +23,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
+use tprog_baseline::standard::StandardTransformer;
 use tprog_model::Model;
 use tprog_tasks::normal::LegacyNormal;
 
@@ -179,6 +185,20 @@ pub fn project(vectors: &[f64], components: &[f64], dim: usize) -> Vec<f32> {
     out
 }
 
+/// Steps 1 and 2: the `V × n_components` projected vectors of `vocab` (row-major), read from
+/// `path`, missing words drawn from `RandomState(seed)`, projected with `RandomState(0)`.
+pub fn projected_vocabulary(
+    path: &Path,
+    vocab: &[String],
+    seed: u64,
+    n_components: usize,
+) -> Result<Vec<f32>, GloveError> {
+    let glove = read_glove(path, vocab)?;
+    let (vectors, _missing) = vocabulary_vectors(&glove, vocab, seed as u32);
+    let components = projection_components(n_components, glove.dim, 0);
+    Ok(project(&vectors, &components, glove.dim))
+}
+
 /// The whole initialisation: reads `path` for `vocab`, draws the missing words from
 /// `RandomState(seed)`, projects to the height of `embed.W_E` with `RandomState(0)` and writes
 /// the transpose into the model.
@@ -193,10 +213,46 @@ pub fn initialise(
         .by_name("embed.W_E")
         .map(|w| w.len() / vocab.len().max(1))
         .unwrap_or(0);
-    let glove = read_glove(path, vocab)?;
-    let (vectors, _missing) = vocabulary_vectors(&glove, vocab, seed as u32);
-    let components = projection_components(n_components, glove.dim, 0);
-    init_embedding(model, &project(&vectors, &components, glove.dim))
+    init_embedding(
+        model,
+        &projected_vocabulary(path, vocab, seed, n_components)?,
+    )
+}
+
+/// The same initialisation for the standard Transformer: the vocabulary's vectors projected to
+/// `d_model` dimensions become `embed.token` (`V × d_model`) as they are.
+pub fn initialise_standard(
+    model: &mut StandardTransformer,
+    path: &Path,
+    vocab: &[String],
+    seed: u64,
+) -> Result<(), GloveError> {
+    let d_model = model.config().d_model;
+    init_standard_embedding(model, &projected_vocabulary(path, vocab, seed, d_model)?)
+}
+
+/// Writes projected vectors (`V × d_model`, from [`project`]) into a standard Transformer's
+/// `embed.token`.
+pub fn init_standard_embedding(
+    model: &mut StandardTransformer,
+    projected: &[f32],
+) -> Result<(), GloveError> {
+    let (v, d) = (model.config().vocab_size, model.config().d_model);
+    let Some(token) = model.params_mut().by_name_mut("embed.token") else {
+        return Err(GloveError::NoEmbedding {
+            problem: "the standard Transformer has no token embedding (embed.token)".into(),
+        });
+    };
+    if projected.len() != token.len() {
+        return Err(GloveError::NoEmbedding {
+            problem: format!(
+                "embed.token is {v}×{d} but the projected vectors hold {} values",
+                projected.len()
+            ),
+        });
+    }
+    token.copy_from_slice(projected);
+    Ok(())
 }
 
 /// Writes the projected vectors (`V × n`, from [`project`]) into the model's `embed.W_E`

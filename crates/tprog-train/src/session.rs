@@ -176,7 +176,15 @@ pub fn train_new_standard(
     observer: &mut dyn Observer,
     stop: &AtomicBool,
 ) -> Result<Outcome<StandardTransformer>, TrainError> {
-    let model = init_standard(config)?;
+    let mut model = init_standard(config)?;
+    if let Some(path) = &config.train.glove {
+        crate::glove::initialise_standard(
+            &mut model,
+            path,
+            &config.shape.input_vocab,
+            config.train.seed,
+        )?;
+    }
     trainer::train(run, config, splits, model, None, observer, stop)
 }
 

@@ -6,9 +6,11 @@
 use std::path::PathBuf;
 
 use safetensors::SafeTensors;
+use tprog_baseline::standard::StandardConfig;
 use tprog_model::ModelConfig;
 use tprog_train::glove::{
-    GloveError, init_embedding, project, projection_components, read_glove, vocabulary_vectors,
+    GloveError, init_embedding, init_standard_embedding, project, projection_components,
+    read_glove, vocabulary_vectors,
 };
 
 fn fixture() -> (serde_json::Value, Vec<u8>) {
@@ -68,6 +70,56 @@ fn projection_and_embedding_match_the_reference_bit_for_bit() {
         model.params().by_name("embed.W_E").unwrap(),
         &want_embed[..]
     );
+}
+
+/// The standard Transformer's `embed.token` (`V × d_model`) is the projection itself, so with
+/// `d_model` = the fixture's `n_components` it is the transpose of the reference's `embed.W_E`
+/// bit for bit; a matrix of another size is refused.
+#[test]
+fn the_standard_embedding_is_the_reference_projection_bit_for_bit() {
+    let (json, bytes) = fixture();
+    let st = SafeTensors::deserialize(&bytes).unwrap();
+    let (vshape, vectors) = tensor(&st, "input.glove_vectors");
+    let (wshape, want_embed) = tensor(&st, "param.embed.W_E");
+    let (v, d) = (vshape[0], vshape[1]);
+    let n = wshape[0];
+    assert_eq!(wshape[1], v);
+    let config = StandardConfig {
+        d_model: n,
+        n_layers: 1,
+        n_heads: 2,
+        d_mlp: 8,
+        dropout: 0.0,
+        n_ctx: 12,
+        vocab_size: v,
+        n_classes: json["output_vocab"].as_array().unwrap().len(),
+        masked_classes: vec![0, 1],
+        pad_token: 0,
+        autoregressive: false,
+        pool_outputs: true,
+    };
+    let mut model = config.init(0).unwrap();
+    let before = model.params().by_name("embed.position").unwrap().to_vec();
+    let vectors: Vec<f64> = vectors.iter().map(|&x| f64::from(x)).collect();
+    let projected = project(&vectors, &projection_components(n, d, 0), d);
+    init_standard_embedding(&mut model, &projected).unwrap();
+    let token = model.params().by_name("embed.token").unwrap();
+    for word in 0..v {
+        for r in 0..n {
+            assert_eq!(
+                token[word * n + r],
+                want_embed[r * v + word],
+                "word {word}, row {r}"
+            );
+        }
+    }
+    // Only the token embedding changes.
+    assert_eq!(
+        model.params().by_name("embed.position").unwrap(),
+        &before[..]
+    );
+    let err = init_standard_embedding(&mut model, &projected[1..]).unwrap_err();
+    assert!(err.to_string().contains("embed.token"), "{err}");
 }
 
 #[test]

@@ -365,6 +365,9 @@ fn corpus() -> Vec<Case> {
         tr("numbers", "epochs zero", &["--epochs", "0"], 1, &["--epochs", "between 1"]),
         tr("numbers", "step chunks zero", &["--step-chunks", "0"], 1, &["--step-chunks", "between 1"]),
         tr("names", "glove with one-hot tokens", &["--glove", "g.txt"], 1, &["--glove", "learned word embeddings"]),
+        tr("nlp", "standard model with a malformed GloVe file", &["--model", "standard", "--glove", "g.txt"], 1, &["g.txt:1", "word followed by numbers"])
+            .with(file("g.txt", "hello world\n")),
+        tr("nlp", "standard model with a missing GloVe file", &["--model", "standard", "--glove", "none.txt"], 1, &["GloVe file", "none.txt"]),
         tr("numbers", "epochs not a number", &["--epochs", "abc"], 2, &["--epochs", "abc"]),
         tr("numbers", "epochs overflow u64", &["--epochs", "99999999999999999999999"], 2, &["--epochs", "too large"]),
         tr("numbers", "seeds range of 2^64", &["--seeds", "0..18446744073709551615"], 1, &["--seeds", "at most 1000"]),

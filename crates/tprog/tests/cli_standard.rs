@@ -119,6 +119,57 @@ fn resumed_baseline_equals_an_uninterrupted_one() {
     assert_eq!(checkpoint(&straight), checkpoint(&split));
 }
 
+/// `--glove` initialises the standard Transformer's token embedding as it does the program
+/// model's: the run starts from another model than without it, records the file in its
+/// config, and resumes (from its checkpoint, without reading GloVe again) to the same model as
+/// a straight run. The initialisation itself is checked bit for bit in tprog-train's glove test.
+#[test]
+fn glove_initialises_the_standard_embedding() {
+    let glove = common::temp_path("tprog-cli-standard", "glove.txt");
+    std::fs::write(
+        &glove,
+        "1 0.5 -1 2 0.25\n2 1 1 1 -3\n3 0 0.5 -0.5 1\n<s> 2 2 0 1\n",
+    )
+    .unwrap();
+    let train = |name: &str, epochs: &str, with_glove: bool| {
+        let dir = temp_dir("tprog-cli-standard", name);
+        let mut args: Vec<String> = [
+            "train", "--task", "reverse", "--preset", "tiny", "--model", "standard", "--epochs",
+            epochs, "--quiet", "--out",
+        ]
+        .map(String::from)
+        .to_vec();
+        args.push(dir.to_str().unwrap().to_owned());
+        if with_glove {
+            args.extend(["--glove".to_owned(), glove.to_str().unwrap().to_owned()]);
+        }
+        success(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        dir
+    };
+    let straight = train("glove-straight", "3", true);
+    let plain = train("glove-plain", "3", false);
+    let split = train("glove-split", "1", true);
+    success(&[
+        "train",
+        "--resume",
+        split.to_str().unwrap(),
+        "--epochs",
+        "3",
+        "--quiet",
+    ]);
+    let checkpoint =
+        |dir: &std::path::Path| std::fs::read(dir.join("checkpoint.safetensors")).unwrap();
+    assert_eq!(checkpoint(&straight), checkpoint(&split));
+    assert_ne!(checkpoint(&straight), checkpoint(&plain));
+    let config = &summary(&straight)["config"];
+    assert!(
+        config["train"]["glove"]
+            .as_str()
+            .is_some_and(|g| g.ends_with("glove.txt")),
+        "{config}"
+    );
+}
+
 /// Standard-only flags without `--model standard` are a usage error naming the flag.
 #[test]
 fn standard_flags_need_the_standard_model() {

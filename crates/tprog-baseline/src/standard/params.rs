@@ -82,6 +82,13 @@ impl StandardParams {
             .map(|s| &self.value[s.offset..s.offset + s.len])
     }
 
+    /// The values of the tensor called `name`, to overwrite (an initialisation from outside,
+    /// as GloVe's). Gradients and Adam moments are left as they are.
+    pub fn by_name_mut(&mut self, name: &str) -> Option<&mut [f32]> {
+        let (offset, len) = self.spec(name).map(|s| (s.offset, s.len))?;
+        Some(&mut self.value[offset..offset + len])
+    }
+
     /// The gradient of the tensor called `name`.
     pub fn grad_by_name(&self, name: &str) -> Option<&[f32]> {
         self.spec(name)

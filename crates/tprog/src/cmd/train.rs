@@ -152,7 +152,8 @@ pub struct Args {
     #[arg(long)]
     pub step_chunks: Option<usize>,
     /// Initialise the learned word embedding from this GloVe text file (the reference's
-    /// --do_glove 1; NLP tasks with --preset paper have learned embeddings).
+    /// --do_glove 1): a Transformer Program's (NLP tasks with --preset paper have learned
+    /// embeddings) or the standard Transformer's (projected to --d-model).
     #[arg(long, value_name = "FILE")]
     pub glove: Option<PathBuf>,
     /// Layers (of either model).
