@@ -90,7 +90,11 @@ def main():
     print("paper does not say which of the two configurations its Table 6 reports. \"Transformer")
     print("Program, grid\" is the best of sweeps/classification.toml's grid (layers {1, 2, 3} × heads")
     print("{4, 8} × embedding variables {2, 4, 8}, the paper's B.3) and seeds by validation; its")
-    print("configuration is given as layers/heads/variables, and its seeds column counts the runs.\n")
+    print("configuration is given as layers/heads/variables, and its seeds column counts the runs.")
+    print("Measurements of the gaps (docs/nlp.md): \"100 epochs\" is conll.sh trained twice as long")
+    print("(sweeps/conll-epochs.toml), \"no GloVe\" conll.sh with a random embedding")
+    print("(sweeps/conll-noglove.toml), \"standard Transformer, GloVe\" the standard baseline with its")
+    print("token embedding initialised from GloVe (sweeps/nlp-standard-glove.toml), on the same seeds.\n")
 
     print("### Table 2: CoNLL-2003 NER (test, entity P / R / F1, seqeval strict IOB2)\n")
     print("| model | paper P / R / F1 | ours P / R / F1 | seeds | best seed | val F1 | wall time |")
