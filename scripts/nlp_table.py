@@ -31,9 +31,12 @@ PAPER_CLASSIFICATION = {
     "ag_news": {"bayes": 89.6, "standard": 91.7, "program": 90.8},
 }
 NAMES = {"trec": "TREC", "mr": "MR", "subj": "Subj", "ag_news": "AG News"}
+# Where a sweep puts each seed's summary: seed*/ directly, or below a grid point.
+SEEDS = "seed*/summary.json"
+EPOCHS_100 = "n_epochs=100/seed*/summary.json"
 
 
-def summaries(root, task, pattern="seed*/summary.json"):
+def summaries(root, task, pattern=SEEDS):
     out = []
     for path in sorted((root / task).glob(pattern)):
         summary = json.loads(path.read_text())
@@ -76,6 +79,11 @@ def main():
     standard_root = root.parent / (root.name + "-standard")
     short_root = root.parent / (root.name + "-short")
     grid_root = root.parent / "classification"
+    epochs_root = root.parent / "conll-epochs"
+    noglove_root = root.parent / "conll-noglove"
+    standard_glove_root = root.parent / (root.name + "-standard-glove")
+    # Measurements beside the paper's configurations: a row only when they have runs.
+    optional = (short_root, grid_root, epochs_root, noglove_root, standard_glove_root)
     baselines = root / "baselines"
     print("## NLP results (Tables 2 and 6)\n")
     print("Made by `scripts/nlp_table.py` from the summaries `scripts/nlp_runs.sh DATA_DIR` archives")
@@ -105,16 +113,12 @@ def main():
         p = PAPER_CONLL["unigram"]
         print(f"| unigram (most frequent tag) | {p[0]} / {p[1]} / {p[2]} | {prf(rows['test']['strict'])} "
               f"| — | — | {100 * rows['val']['strict']['f1']:.1f} | — |")
-    epochs_root = root.parent / "conll-epochs"
-    noglove_root = root.parent / "conll-noglove"
-    standard_glove_root = root.parent / (root.name + "-standard-glove")
-    optional = (epochs_root, noglove_root, standard_glove_root)
     for name, key, runs_root, pattern in [
-            ("standard Transformer", "standard", standard_root, "seed*/summary.json"),
-            ("standard Transformer, GloVe", "standard", standard_glove_root, "seed*/summary.json"),
-            ("Transformer Program", "program", root, "seed*/summary.json"),
-            ("Transformer Program, 100 epochs", "program", epochs_root, "n_epochs=100/seed*/summary.json"),
-            ("Transformer Program, no GloVe", "program", noglove_root, "seed*/summary.json")]:
+            ("standard Transformer", "standard", standard_root, SEEDS),
+            ("standard Transformer, GloVe", "standard", standard_glove_root, SEEDS),
+            ("Transformer Program", "program", root, SEEDS),
+            ("Transformer Program, 100 epochs", "program", epochs_root, EPOCHS_100),
+            ("Transformer Program, no GloVe", "program", noglove_root, SEEDS)]:
         runs = summaries(runs_root, "conll_ner", pattern)
         p = PAPER_CONLL[key]
         b = best(runs)
@@ -144,9 +148,9 @@ def main():
                                       ("Transformer Program, short", "program", short_root),
                                       ("Transformer Program, grid", "program", grid_root)]:
             grid = runs_root == grid_root
-            runs = summaries(runs_root, task, "*/seed*/summary.json" if grid else "seed*/summary.json")
+            runs = summaries(runs_root, task, "*/seed*/summary.json" if grid else SEEDS)
             b = best(runs)
-            if runs_root in (short_root, grid_root, standard_glove_root) and b is None:
+            if runs_root in optional and b is None:
                 continue
             if grid:
                 point = dict(kv.split("=") for kv in b["_point"].split(","))
@@ -165,12 +169,12 @@ def main():
     print("\n### Every run\n")
     print("| task | model | seed | val | test | best epoch | s/epoch | faithful | wall time |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for runs_root, model, pattern in [(root, "program", "seed*/summary.json"),
-                                      (epochs_root, "program, 100 epochs", "n_epochs=100/seed*/summary.json"),
-                                      (noglove_root, "program, no GloVe", "seed*/summary.json"),
-                                      (short_root, "program, short", "seed*/summary.json"),
-                                      (standard_root, "standard", "seed*/summary.json"),
-                                      (standard_glove_root, "standard, GloVe", "seed*/summary.json")]:
+    for runs_root, model, pattern in [(root, "program", SEEDS),
+                                      (epochs_root, "program, 100 epochs", EPOCHS_100),
+                                      (noglove_root, "program, no GloVe", SEEDS),
+                                      (short_root, "program, short", SEEDS),
+                                      (standard_root, "standard", SEEDS),
+                                      (standard_glove_root, "standard, GloVe", SEEDS)]:
         for task in ["conll_ner", *NAMES]:
             for s in summaries(runs_root, task, pattern):
                 metric = "val" if s["val"].get("entity") is None else "val F1"
