@@ -9,7 +9,8 @@ below results/nlp/<task>/seed*/ (Transformer Program), results/nlp-standard/<tas
 and results/classification/<task>/<grid point>/seed*/ (the grid of sweeps/classification.toml:
 the best configuration and seed by validation). The measurements of where CoNLL's points go:
 results/conll-epochs/conll_ner/n_epochs=100/seed*/ (sweeps/conll-epochs.toml),
-results/conll-noglove/conll_ner/seed*/ (sweeps/conll-noglove.toml) and
+results/conll-noglove/conll_ner/seed*/ (sweeps/conll-noglove.toml),
+results/conll-noglove-epochs/conll_ner/n_epochs=100/seed*/ (sweeps/conll-noglove-epochs.toml: both) and
 results/nlp-standard-glove/<task>/seed*/ (sweeps/nlp-standard-glove.toml). The best seed is chosen by
 validation accuracy (entity F1 for CoNLL, as the paper selects), and its test figure reported.
 Standard library only.
@@ -81,9 +82,11 @@ def main():
     grid_root = root.parent / "classification"
     epochs_root = root.parent / "conll-epochs"
     noglove_root = root.parent / "conll-noglove"
+    noglove_epochs_root = root.parent / "conll-noglove-epochs"
     standard_glove_root = root.parent / (root.name + "-standard-glove")
     # Measurements beside the paper's configurations: a row only when they have runs.
-    optional = (short_root, grid_root, epochs_root, noglove_root, standard_glove_root)
+    optional = (short_root, grid_root, epochs_root, noglove_root, noglove_epochs_root,
+                standard_glove_root)
     baselines = root / "baselines"
     print("## NLP results (Tables 2 and 6)\n")
     print("Made by `scripts/nlp_table.py` from the summaries `scripts/nlp_runs.sh DATA_DIR` archives")
@@ -101,7 +104,8 @@ def main():
     print("configuration is given as layers/heads/variables, and its seeds column counts the runs.")
     print("Measurements of the gaps (docs/nlp.md): \"100 epochs\" is conll.sh trained twice as long")
     print("(sweeps/conll-epochs.toml), \"no GloVe\" conll.sh with a random embedding")
-    print("(sweeps/conll-noglove.toml), \"standard Transformer, GloVe\" the standard baseline with its")
+    print("(sweeps/conll-noglove.toml), \"no GloVe, 100 epochs\" both (sweeps/conll-noglove-epochs.toml),")
+    print("\"standard Transformer, GloVe\" the standard baseline with its")
     print("token embedding initialised from GloVe (sweeps/nlp-standard-glove.toml), on the same seeds.\n")
 
     print("### Table 2: CoNLL-2003 NER (test, entity P / R / F1, seqeval strict IOB2)\n")
@@ -118,7 +122,8 @@ def main():
             ("standard Transformer, GloVe", "standard", standard_glove_root, SEEDS),
             ("Transformer Program", "program", root, SEEDS),
             ("Transformer Program, 100 epochs", "program", epochs_root, EPOCHS_100),
-            ("Transformer Program, no GloVe", "program", noglove_root, SEEDS)]:
+            ("Transformer Program, no GloVe", "program", noglove_root, SEEDS),
+            ("Transformer Program, no GloVe, 100 epochs", "program", noglove_epochs_root, EPOCHS_100)]:
         runs = summaries(runs_root, "conll_ner", pattern)
         p = PAPER_CONLL[key]
         b = best(runs)
@@ -172,6 +177,7 @@ def main():
     for runs_root, model, pattern in [(root, "program", SEEDS),
                                       (epochs_root, "program, 100 epochs", EPOCHS_100),
                                       (noglove_root, "program, no GloVe", SEEDS),
+                                      (noglove_epochs_root, "program, no GloVe, 100 epochs", EPOCHS_100),
                                       (short_root, "program, short", SEEDS),
                                       (standard_root, "standard", SEEDS),
                                       (standard_glove_root, "standard, GloVe", SEEDS)]:
